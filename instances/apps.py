@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class InstancesConfig(AppConfig):
+    name = "instances"
+    verbose_name = "Instances"
+
+    def ready(self) -> None:
+        from instances import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+
+from instances.fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class InstanceQuerySet(models.QuerySet["Instance"]):
+    def visible_to(self, user: User) -> InstanceQuerySet:
+        """The one place that scopes instances to a user: staff see all, resellers their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff_role:
+            return self
+        if user.reseller_id is None:
+            return self.none()
+        return self.filter(reseller_id=user.reseller_id)
+
+
+class Instance(models.Model):
+    """The local mirror of one partner instance, as listed by getInstances."""
+
+    class Type(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        TELEGRAM = "telegram", "Telegram"
+        MAX = "v3", "MAX"
+
+    class State(models.TextChoices):
+        UNKNOWN = "", "Unknown"
+        CREATING = "creating", "Being created"
+        NOT_AUTHORIZED = "notAuthorized", "Not linked"
+        AUTHORIZED = "authorized", "Linked"
+        BLOCKED = "blocked", "Blocked"
+        SLEEP_MODE = "sleepMode", "Sleep mode"
+        STARTING = "starting", "Starting"
+        YELLOW_CARD = "yellowCard", "Yellow card"
+        SUSPENDED = "suspended", "Suspended"
+        PENDING_CODE = "pendingCode", "Waiting for code"
+        PENDING_PASSWORD = "pendingPassword", "Waiting for password"
+
+    # Fields of getInstances (API-FACTS §2.2).
+    id_instance = models.BigIntegerField(primary_key=True)
+    name = models.CharField(max_length=255, blank=True)
+    type_instance = models.CharField(max_length=16, default=Type.WHATSAPP)
+    type_account = models.CharField(max_length=64, blank=True)
+    partner_user_uiid = models.CharField(max_length=64, blank=True)
+    time_created = models.DateTimeField(null=True, blank=True)
+    time_deleted = models.DateTimeField(null=True, blank=True)
+    api_token = EncryptedTextField(blank=True)
+    deleted = models.BooleanField(default=False)
+    tariff = models.CharField(max_length=64, blank=True)
+    is_free = models.BooleanField(default=False)
+    is_partner = models.BooleanField(default=False)
+    expiration_date = models.DateTimeField(null=True, blank=True)
+    is_expired = models.BooleanField(default=False)
+
+    # What the portal adds.
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="instances",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(max_length=32, blank=True, default=State.UNKNOWN)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    state_checked_at = models.DateTimeField(null=True, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InstanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-time_created", "-id_instance"]
+        indexes = [
+            models.Index(fields=["reseller", "deleted"]),
+            models.Index(fields=["state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Instance'} ({self.id_instance})"

@@ -1,0 +1,46 @@
+import socket
+
+import pytest
+from django.conf import settings
+
+from tests.support.sandbox import SandboxControl
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only_connect(sock: socket.socket, address, *args, **kwargs):  # type: ignore[no-untyped-def]
+    # The suite must never reach the internet: Green API is the emulator on loopback.
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host not in {"127.0.0.1", "::1", "localhost"} and not host.startswith("/"):
+        raise RuntimeError(f"Network access to {host!r} is blocked in tests")
+    return _real_connect(sock, address, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_network() -> None:
+    socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def sandbox_url(live_server) -> str:  # type: ignore[no-untyped-def]
+    """The emulator's base URL, served over real HTTP by pytest-django's live server."""
+    return f"{live_server.url}/sandbox"
+
+
+@pytest.fixture
+def partner_token() -> str:
+    return settings.GREEN_API_PARTNER_TOKEN
+
+
+@pytest.fixture
+def sandbox(sandbox_url: str, partner_token: str) -> SandboxControl:
+    control = SandboxControl(sandbox_url, partner_token)
+    yield control
+    control.clear_faults()
+
+
+@pytest.fixture
+def greenapi_settings(settings, sandbox_url: str):  # type: ignore[no-untyped-def]
+    """Point the portal's Green API client at the live emulator."""
+    settings.GREEN_API_PARTNER_URL = sandbox_url
+    return settings
