@@ -1,0 +1,79 @@
+"""System checks for the Green API settings, so a wrong value fails `manage.py check` early."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+@register("greenapi")
+def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
+    problems: list[Error | Warning] = []
+    partner_url = settings.GREEN_API_PARTNER_URL
+    if not _is_http_url(partner_url):
+        problems.append(
+            Error(
+                f"GREEN_API_PARTNER_URL must be an http(s) URL, not {partner_url!r}.",
+                hint="Use https://api.green-api.com, or the partnerApiUrl from your console.",
+                id="greenapi.E001",
+            )
+        )
+    token = settings.GREEN_API_PARTNER_TOKEN
+    # The token becomes a URL path segment: anything that would change the path is a typo.
+    if not token or any(ch.isspace() or ch in "/?#%" for ch in token):
+        problems.append(
+            Error(
+                "GREEN_API_PARTNER_TOKEN is empty or contains spaces or URL characters.",
+                hint="Paste the partner token from the Green API console profile, unchanged.",
+                id="greenapi.E002",
+            )
+        )
+    instance_url = settings.GREEN_API_INSTANCE_URL
+    if instance_url and not _is_http_url(instance_url):
+        problems.append(
+            Error(
+                f"GREEN_API_INSTANCE_URL must be empty or an http(s) URL, not {instance_url!r}.",
+                hint="Leave it empty to derive each instance's host from its id.",
+                id="greenapi.E003",
+            )
+        )
+    timeouts = {
+        "GREEN_API_CONNECT_TIMEOUT": settings.GREEN_API_CONNECT_TIMEOUT,
+        "GREEN_API_READ_TIMEOUT": settings.GREEN_API_READ_TIMEOUT,
+        "GREEN_API_DEADLINE": settings.GREEN_API_DEADLINE,
+    }
+    for name, value in timeouts.items():
+        if value <= 0:
+            problems.append(Error(f"{name} must be a positive number of seconds.", id="greenapi.E004"))
+    if settings.GREEN_API_DEADLINE < settings.GREEN_API_CONNECT_TIMEOUT:
+        problems.append(
+            Error(
+                "GREEN_API_DEADLINE is shorter than GREEN_API_CONNECT_TIMEOUT.",
+                hint="The deadline bounds a whole call, retries included.",
+                id="greenapi.E005",
+            )
+        )
+    if settings.GREEN_API_GET_RETRIES < 0:
+        problems.append(Error("GREEN_API_GET_RETRIES cannot be negative.", id="greenapi.E006"))
+    if settings.GREEN_API_SANDBOX and "/sandbox" not in urlsplit(partner_url).path:
+        problems.append(
+            Warning(
+                "GREEN_API_SANDBOX is on but GREEN_API_PARTNER_URL does not point at the emulator.",
+                hint="In sandbox mode use http://127.0.0.1:<port>/sandbox.",
+                id="greenapi.W001",
+            )
+        )
+    if not settings.GREEN_API_SANDBOX and "/sandbox" in urlsplit(partner_url).path:
+        problems.append(
+            Warning(
+                "GREEN_API_PARTNER_URL points at an emulator path but GREEN_API_SANDBOX is off.",
+                id="greenapi.W002",
+            )
+        )
+    return problems

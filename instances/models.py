@@ -47,7 +47,7 @@ class Instance(models.Model):
     # Fields of getInstances (API-FACTS §2.2).
     id_instance = models.BigIntegerField(primary_key=True)
     name = models.CharField(max_length=255, blank=True)
-    type_instance = models.CharField(max_length=16, default=Type.WHATSAPP)
+    type_instance = models.CharField(max_length=16, choices=Type.choices, default=Type.WHATSAPP)
     type_account = models.CharField(max_length=64, blank=True)
     partner_user_uiid = models.CharField(max_length=64, blank=True)
     time_created = models.DateTimeField(null=True, blank=True)
@@ -75,11 +75,12 @@ class Instance(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    state = models.CharField(max_length=32, blank=True, default=State.UNKNOWN)
+    state = models.CharField(
+        max_length=32, blank=True, choices=State.choices, default=State.UNKNOWN
+    )
     state_changed_at = models.DateTimeField(null=True, blank=True)
     state_checked_at = models.DateTimeField(null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
 
     objects = InstanceQuerySet.as_manager()
 
@@ -92,3 +93,17 @@ class Instance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or 'Instance'} ({self.id_instance})"
+
+
+class SyncState(models.Model):
+    """The one row that records how fresh the mirror is and guards against parallel syncs."""
+
+    running_since = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    @classmethod
+    def get(cls) -> SyncState:
+        state, _ = cls.objects.get_or_create(pk=1)
+        return state

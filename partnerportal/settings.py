@@ -72,6 +72,11 @@ if not FIELD_ENCRYPTION_KEYS:
         base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
     ]
 
+# The list page refreshes the mirror from getInstances when it is older than this.
+INSTANCE_SYNC_MAX_AGE = env.int("INSTANCE_SYNC_MAX_AGE", default=60)
+# After a failed sync, pages wait this long before calling Green API again.
+INSTANCE_SYNC_RETRY_AFTER = env.int("INSTANCE_SYNC_RETRY_AFTER", default=30)
+
 # Emulator timings, in seconds (only read when the sandbox is on).
 SANDBOX_CREATE_SECONDS = env.float("SANDBOX_CREATE_SECONDS", default=5.0)
 SANDBOX_REBOOT_SECONDS = env.float("SANDBOX_REBOOT_SECONDS", default=5.0)

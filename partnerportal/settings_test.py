@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("GREEN_API_SANDBOX", "true")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-" + "k" * 20)
 os.environ.setdefault("GREEN_API_PARTNER_TOKEN", "gac.5e1f0a0b2c3d4e5f60718293a4b5c6d7")
+# Tests point the client at the live emulator; until then, a closed local port.
+os.environ.setdefault("GREEN_API_PARTNER_URL", "http://127.0.0.1:9/sandbox")
 os.environ.setdefault("SANDBOX_CREATE_SECONDS", "0")
 os.environ.setdefault("SANDBOX_REBOOT_SECONDS", "0")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
