@@ -50,7 +50,9 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
     }
     for name, value in timeouts.items():
         if value <= 0:
-            problems.append(Error(f"{name} must be a positive number of seconds.", id="greenapi.E004"))
+            problems.append(
+                Error(f"{name} must be a positive number of seconds.", id="greenapi.E004")
+            )
     if settings.GREEN_API_DEADLINE < settings.GREEN_API_CONNECT_TIMEOUT:
         problems.append(
             Error(

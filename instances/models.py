@@ -103,6 +103,9 @@ class SyncState(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
+    def __str__(self) -> str:
+        return f"Sync state (last success {self.last_success_at})"
+
     @classmethod
     def get(cls) -> SyncState:
         state, _ = cls.objects.get_or_create(pk=1)

@@ -36,8 +36,10 @@ def _required_secret(name: str, dev_default: str) -> str:
 
 
 DEBUG = _bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = _required_secret("DJANGO_SECRET_KEY", dev_default="insecure-development-key-" + "x" * 40)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+SECRET_KEY = _required_secret("DJANGO_SECRET_KEY", dev_default="insecure-dev-key-" + "x" * 40)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
 
 # --- Green API -------------------------------------------------------------------------------
 GREEN_API_SANDBOX = _bool("GREEN_API_SANDBOX", default=False)

@@ -15,6 +15,6 @@ os.environ.setdefault("SANDBOX_CREATE_SECONDS", "0")
 os.environ.setdefault("SANDBOX_REBOOT_SECONDS", "0")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from partnerportal.settings import *  # noqa: E402,F403
+from partnerportal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,50 @@
+"""The system check reports wrong Green API settings with stable ids."""
+
+import pytest
+
+from instances.checks import check_green_api_settings
+
+
+def ids(settings) -> set[str]:  # type: ignore[no-untyped-def]
+    return {problem.id for problem in check_green_api_settings()}
+
+
+def test_sandbox_settings_pass(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_PARTNER_URL = "http://127.0.0.1:8000/sandbox"
+    assert ids(settings) == set()
+
+
+@pytest.mark.parametrize("url", ["", "api.green-api.com", "ftp://api.green-api.com", "https://"])
+def test_partner_url_must_be_http(settings, url: str) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_PARTNER_URL = url
+    assert "greenapi.E001" in ids(settings)
+
+
+@pytest.mark.parametrize("token", ["", "gac.abc def", "gac.abc/def", "gac.a?b"])
+def test_partner_token_must_fit_in_a_url_path(settings, token: str) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_PARTNER_TOKEN = token
+    assert "greenapi.E002" in ids(settings)
+
+
+def test_instance_url_must_be_empty_or_http(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_INSTANCE_URL = "7105.api.greenapi.com"
+    assert "greenapi.E003" in ids(settings)
+
+
+def test_timeouts_must_be_positive_and_deadline_cover_connect(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_READ_TIMEOUT = 0
+    settings.GREEN_API_DEADLINE = 1
+    settings.GREEN_API_CONNECT_TIMEOUT = 3
+    assert {"greenapi.E004", "greenapi.E005"} <= ids(settings)
+
+
+def test_sandbox_mode_warns_when_client_points_elsewhere(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_SANDBOX = True
+    settings.GREEN_API_PARTNER_URL = "https://api.green-api.com"
+    assert "greenapi.W001" in ids(settings)
+
+
+def test_emulator_url_without_sandbox_mode_warns(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_SANDBOX = False
+    settings.GREEN_API_PARTNER_URL = "http://127.0.0.1:8000/sandbox"
+    assert "greenapi.W002" in ids(settings)

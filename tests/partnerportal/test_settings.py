@@ -1,0 +1,78 @@
+"""Start-up refuses unsafe or broken settings with a message that names the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "s" * 60,
+    "DJANGO_ALLOWED_HOSTS": "portal.example.com",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "GREEN_API_PARTNER_TOKEN": "gac." + "ab" * 16,
+    "GREEN_API_SANDBOX": "false",
+    "GREEN_API_PARTNER_URL": "https://api.green-api.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def start_django(**overrides: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_"))
+    }
+    environment |= PRODUCTION | overrides
+    environment["DJANGO_SETTINGS_MODULE"] = "partnerportal.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_settings_start() -> None:
+    result = start_django()
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "variable", ["DJANGO_SECRET_KEY", "GREEN_API_PARTNER_TOKEN", "FIELD_ENCRYPTION_KEYS"]
+)
+def test_missing_secret_stops_start_up_naming_the_variable(variable: str) -> None:
+    result = start_django(**{variable: ""})
+    assert result.returncode != 0
+    assert f"{variable} is not set" in result.stderr
+
+
+def test_sandbox_with_debug_off_stops_start_up() -> None:
+    result = start_django(GREEN_API_SANDBOX="true")
+    assert result.returncode != 0
+    assert "GREEN_API_SANDBOX is on while DJANGO_DEBUG is off" in result.stderr
+
+
+def test_booleans_parse_strictly() -> None:
+    result = start_django(DJANGO_DEBUG="flase")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def test_debug_mode_needs_no_secrets() -> None:
+    result = start_django(
+        DJANGO_DEBUG="true",
+        DJANGO_SECRET_KEY="",
+        GREEN_API_PARTNER_TOKEN="",
+        FIELD_ENCRYPTION_KEYS="",
+    )
+    assert result.returncode == 0, result.stderr
