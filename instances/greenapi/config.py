@@ -1,0 +1,51 @@
+"""Timeouts, deadline and retry policy for every Green API call, in one place."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """How long a call may take and how hard the client tries.
+
+    Attributes:
+        connect_timeout: seconds to open the TCP/TLS connection (per attempt).
+        read_timeout: seconds to wait for the first byte of the answer, and between two reads of
+            the body (per attempt).
+        deadline: seconds for the whole call, retries and back-off pauses included. A slowly
+            dripping body cannot hold a call past it.
+        get_retries: extra attempts for GET calls after a connection error, a timeout, a 429 or a
+            5xx. POST calls (createInstance, deleteInstanceAccount, setSettings,
+            getAuthorizationCode) are never re-sent.
+        backoff: the first pause between GET attempts; it doubles on each retry. A 429's
+            Retry-After replaces it.
+        user_agent: the User-Agent header.
+        max_body_bytes: answers larger than this are refused (BadResponse), so a broken upstream
+            cannot exhaust memory. getInstances for 10,000 instances is about 4 MB.
+    """
+
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    deadline: float = 15.0
+    get_retries: int = 2
+    backoff: float = 0.5
+    user_agent: str = "PartnerPortal/0.1"
+    max_body_bytes: int = 32 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "deadline"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+                raise ValueError(f"ClientConfig.{name} must be a positive number of seconds.")
+        if not isinstance(self.backoff, int | float) or not 0 <= self.backoff < math.inf:
+            raise ValueError("ClientConfig.backoff must be zero or a positive number of seconds.")
+        if isinstance(self.get_retries, bool) or not isinstance(self.get_retries, int):
+            raise ValueError("ClientConfig.get_retries must be a whole number.")
+        if self.get_retries < 0:
+            raise ValueError("ClientConfig.get_retries must not be negative.")
+        if not isinstance(self.max_body_bytes, int) or self.max_body_bytes <= 0:
+            raise ValueError("ClientConfig.max_body_bytes must be a positive number of bytes.")
+        if not self.user_agent or any(c in self.user_agent for c in "\r\n"):
+            raise ValueError("ClientConfig.user_agent must be a non-empty single line.")

@@ -1,0 +1,276 @@
+"""HTTP for the Green API client: timeouts, one overall deadline, GET-only retries, error mapping.
+
+Why our own retry loop instead of urllib3's `Retry`: a retry must fit in the call's overall
+deadline (including a 429's Retry-After), and POSTs must never be re-sent, because a re-sent
+createInstance can create (and bill) a second instance. The adapters therefore get
+`max_retries=0` and this module decides, per call, whether another attempt is allowed.
+
+Why `stream=True` and small reads: `timeout=(connect, read)` bounds each socket wait, not the
+whole answer, so a body that trickles in a few bytes at a time would never time out. Reading in
+small pieces lets every piece check the deadline, and the socket's own timeout is shrunk to the
+time that is left before each read.
+
+Token safety: `requests` exceptions embed the full URL, and with it the token. They are caught,
+reduced to a kind ("refused", "read_timeout", ...), and our own error is raised after the
+`except` block has ended, so it has no `__context__` and no `__cause__`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import logging
+import time
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from instances.greenapi import redaction
+from instances.greenapi.config import ClientConfig
+from instances.greenapi.errors import (
+    BadResponse,
+    GreenAPIError,
+    RateLimited,
+    Unavailable,
+    UpstreamTimeout,
+)
+from instances.greenapi.replies import Reply, interpret
+
+# urllib3 logs "GET /waInstance.../<token>" at DEBUG: filter those loggers before any request.
+redaction.install()
+
+logger = logging.getLogger(__name__)
+
+_READ_CHUNK = 64 * 1024
+_CHECK_FIRST = (
+    "The request may have been carried out anyway: check the result before sending it again."
+)
+
+
+def new_session() -> requests.Session:
+    """A Session whose adapters never retry by themselves (see the module docstring)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=0, pool_connections=8, pool_maxsize=16)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class Transport:
+    """Sends one Green API call with the policy of a `ClientConfig`.
+
+    A Transport is as thread-safe as its `requests.Session`: share one per thread, not across
+    threads.
+    """
+
+    def __init__(self, config: ClientConfig, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.session = session if session is not None else new_session()
+
+    def __repr__(self) -> str:
+        return f"Transport(config={self.config!r})"
+
+    def call(self, verb: str, url: str, *, method: str, target: str, payload: Any = None) -> Any:
+        """Make the call and return the decoded JSON value, or raise a GreenAPIError.
+
+        `url` holds a token: it is passed to requests and nowhere else (no log, no error).
+        `target` names what is called for logs ("partner", "instance 1101000001").
+        """
+        config = self.config
+        deadline = time.monotonic() + config.deadline
+        attempts = 1 + (config.get_retries if verb == "GET" else 0)
+        for attempt in range(attempts):
+            logger.debug(
+                "Green API %s %s (%s), attempt %s of %s",
+                verb,
+                method,
+                target,
+                attempt + 1,
+                attempts,
+            )
+            outcome = self._attempt(verb, url, method=method, payload=payload, deadline=deadline)
+            if isinstance(outcome, Reply):
+                try:
+                    return interpret(outcome, method=method, verb=verb)
+                except GreenAPIError as exc:
+                    error = exc
+            else:
+                error = outcome
+            pause = self._pause_before_retry(error, attempt, attempts, deadline)
+            if pause is None:
+                logger.info("Green API %s (%s) failed: %s", method, target, error.message)
+                raise error
+            logger.info(
+                "Green API %s (%s) failed: %s Retrying in %.2f s.",
+                method,
+                target,
+                error.message,
+                pause,
+            )
+            time.sleep(pause)
+        raise AssertionError("unreachable: the last attempt either returns or raises")
+
+    def _pause_before_retry(
+        self, error: GreenAPIError, attempt: int, attempts: int, deadline: float
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when there must not be one."""
+        if attempt + 1 >= attempts or not isinstance(error, Unavailable | RateLimited):
+            return None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            pause = error.retry_after
+        else:
+            pause = self.config.backoff * 2**attempt
+        # No point in sleeping into the deadline: fail now with the real reason.
+        if pause >= deadline - time.monotonic():
+            return None
+        return pause
+
+    def _attempt(
+        self, verb: str, url: str, *, method: str, payload: Any, deadline: float
+    ) -> Reply | GreenAPIError:
+        """One HTTP exchange: a fully read Reply, or the error that ended it."""
+        config = self.config
+        write = verb != "GET"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return _timeout_error(method, config.deadline, write=False)
+        timeout = (min(config.connect_timeout, remaining), min(config.read_timeout, remaining))
+        headers = {"User-Agent": config.user_agent, "Accept": "application/json"}
+        failure = ""
+        response: requests.Response | None = None
+        try:
+            response = self.session.request(
+                verb,
+                url,
+                json=payload,
+                headers=headers,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,  # a redirect would carry the token to another URL
+            )
+        except requests.ConnectTimeout:
+            failure = "connect_timeout"
+        except requests.ReadTimeout:
+            failure = _read_timeout_kind(deadline)
+        except requests.ConnectionError as exc:
+            failure = "refused" if _never_sent(exc) else "dropped"
+        except Exception as exc:
+            # Anything else from requests/urllib3 (a bad proxy setting, an invalid header...).
+            # Caught broadly because its text may hold the URL; logged redacted.
+            logger.warning(
+                "Green API %s: unexpected %s: %s",
+                method,
+                type(exc).__name__,
+                redaction.redact(str(exc)),
+            )
+            failure = "unexpected"
+        if response is None:
+            return _transport_error(failure, method, self.config, write=write)
+        try:
+            body, failure = self._read_body(response, deadline)
+            retry_after = response.headers.get("Retry-After")
+            status = response.status_code
+        finally:
+            response.close()
+        if body is None:
+            return _transport_error(failure, method, self.config, write=write)
+        return Reply(status=status, body=body, retry_after=retry_after)
+
+    def _read_body(self, response: requests.Response, deadline: float) -> tuple[bytes | None, str]:
+        """Read the whole body in small pieces, never past the deadline or the size limit."""
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, "deadline"
+            _shrink_socket_timeout(raw, min(self.config.read_timeout, remaining))
+            problem = ""
+            try:
+                chunk = raw.read1(_READ_CHUNK, decode_content=True)
+            except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+                problem = _read_timeout_kind(deadline)
+            except (urllib3.exceptions.HTTPError, OSError, http.client.HTTPException, ValueError):
+                problem = "dropped"
+            if problem:
+                return None, problem
+            if not chunk:
+                return b"".join(chunks), ""
+            size += len(chunk)
+            if size > self.config.max_body_bytes:
+                return None, "too_large"
+            chunks.append(chunk)
+
+
+def _read_timeout_kind(deadline: float) -> str:
+    # A read timeout that was cut short to fit the deadline is the deadline's doing.
+    return "deadline" if deadline - time.monotonic() <= 0.05 else "read_timeout"
+
+
+def _shrink_socket_timeout(raw: Any, seconds: float) -> None:
+    """Best effort: make the next socket read wait at most `seconds`."""
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        # A socket that is already gone is reported by the read that follows.
+        with contextlib.suppress(OSError):
+            sock.settimeout(max(seconds, 0.001))
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never made (refused, DNS), so the request was not sent."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
+
+
+def _timeout_error(method: str, seconds: float, *, write: bool) -> UpstreamTimeout:
+    return UpstreamTimeout(
+        f"Green API did not answer {method} within {seconds:g} s. Try again in a minute."
+        + (f" {_CHECK_FIRST}" if write else ""),
+        method=method,
+        outcome_unknown=write,
+    )
+
+
+def _transport_error(kind: str, method: str, config: ClientConfig, *, write: bool) -> GreenAPIError:
+    if kind == "connect_timeout":
+        return UpstreamTimeout(
+            f"Could not connect to Green API for {method} within {config.connect_timeout:g} s. "
+            "Try again in a minute.",
+            method=method,
+        )
+    if kind == "read_timeout":
+        return _timeout_error(method, config.read_timeout, write=write)
+    if kind == "deadline":
+        return _timeout_error(method, config.deadline, write=write)
+    if kind == "refused":
+        return Unavailable(
+            f"Could not connect to Green API for {method} (connection refused or host not "
+            "found). Check the API URL, then try again in a minute.",
+            method=method,
+        )
+    if kind == "too_large":
+        return BadResponse(
+            f"Green API's answer to {method} is larger than {config.max_body_bytes} bytes, so "
+            "it was not read." + (f" {_CHECK_FIRST}" if write else ""),
+            method=method,
+            outcome_unknown=write,
+        )
+    if kind == "unexpected":
+        return Unavailable(
+            f"The request to Green API for {method} failed unexpectedly (see the log). "
+            "Try again in a minute." + (f" {_CHECK_FIRST}" if write else ""),
+            method=method,
+            outcome_unknown=write,
+        )
+    return Unavailable(
+        f"The connection to Green API broke during {method}. Try again in a minute."
+        + (f" {_CHECK_FIRST}" if write else ""),
+        method=method,
+        outcome_unknown=write,
+    )
