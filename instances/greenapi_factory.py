@@ -1,0 +1,99 @@
+"""Green API clients built from Django settings, read at call time (tests can override them).
+
+Sessions: one `requests.Session` per thread, shared by every client that thread builds, so
+calls to the same host reuse pooled connections. A Session is not documented as thread-safe
+(its cookie jar and adapters are shared mutable state), so threads never share one; a
+thread-local is the simplest way to get reuse without locks.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+import requests
+from django.conf import settings
+
+from instances.greenapi import (
+    ClientConfig,
+    InstanceClient,
+    PartnerClient,
+    instance_api_url,
+    instance_media_url,
+    new_session,
+)
+
+_local = threading.local()
+
+
+class InstanceLike(Protocol):
+    id_instance: int
+    api_token: str
+    type_instance: str
+
+
+def _session() -> requests.Session:
+    session: requests.Session | None = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = new_session()
+    return session
+
+
+def client_config() -> ClientConfig:
+    """The timeouts, deadline and retries from GREEN_API_* settings."""
+    return ClientConfig(
+        connect_timeout=settings.GREEN_API_CONNECT_TIMEOUT,
+        read_timeout=settings.GREEN_API_READ_TIMEOUT,
+        deadline=settings.GREEN_API_DEADLINE,
+        get_retries=settings.GREEN_API_GET_RETRIES,
+        backoff=getattr(settings, "GREEN_API_BACKOFF", 0.5),
+        user_agent=getattr(settings, "GREEN_API_USER_AGENT", "PartnerPortal/0.1"),
+    )
+
+
+def partner_client() -> PartnerClient:
+    """A client for the partner API at GREEN_API_PARTNER_URL."""
+    return PartnerClient(
+        base_url=settings.GREEN_API_PARTNER_URL,
+        partner_token=settings.GREEN_API_PARTNER_TOKEN,
+        config=client_config(),
+        session=_session(),
+    )
+
+
+def _base_url(id_instance: int) -> str:
+    # The emulator serves the instance API beside the partner API.
+    if settings.GREEN_API_SANDBOX:
+        return settings.GREEN_API_PARTNER_URL.rstrip("/")
+    return instance_api_url(id_instance, settings.GREEN_API_INSTANCE_URL)
+
+
+def instance_client(instance: InstanceLike) -> InstanceClient:
+    """A client for one instance (anything with id_instance, api_token and type_instance)."""
+    return InstanceClient(
+        base_url=_base_url(instance.id_instance),
+        id_instance=instance.id_instance,
+        api_token=instance.api_token,
+        type_instance=instance.type_instance,
+        config=client_config(),
+        session=_session(),
+    )
+
+
+def _with_max_suffix(url: str, type_instance: str) -> str:
+    # The console shows MAX URLs with /v3 (https://3100.api.green-api.com/v3).
+    return f"{url}/v3" if type_instance == "v3" else url
+
+
+def instance_api_url_for(instance: InstanceLike) -> str:
+    """The instance's apiUrl as the Green API console would show it, for display."""
+    return _with_max_suffix(_base_url(instance.id_instance), instance.type_instance)
+
+
+def media_url_for(instance: InstanceLike) -> str:
+    """The instance's mediaUrl as the Green API console would show it, for display."""
+    if settings.GREEN_API_SANDBOX:
+        url = settings.GREEN_API_PARTNER_URL.rstrip("/")
+    else:
+        url = instance_media_url(instance.id_instance, settings.GREEN_API_INSTANCE_URL)
+    return _with_max_suffix(url, instance.type_instance)
