@@ -14,8 +14,10 @@ REDACTED = "[redacted]"
 _URL_TOKEN = re.compile(
     r"(?P<prefix>/(?:partner|waInstance\d+)/[A-Za-z]+/)(?P<token>[^/\s?#'\")]+)", re.IGNORECASE
 )
-# Token-shaped words outside URLs: partner tokens (gac.<hex>) and 50-hex instance tokens.
-_BARE_TOKEN = re.compile(r"\bgac\.[0-9a-fA-F]+\b|\b[0-9a-f]{50}\b")
+# Token-shaped words outside URLs: partner tokens (gac.<hex>) and instance tokens (50 hex).
+# No word boundaries: "token=abc…" or a token glued to other hex must not slip through, and
+# redacting some unrelated long hex string (a digest) is a fair price.
+_BARE_TOKEN = re.compile(r"gac\.[0-9A-Za-z_-]+|[0-9a-fA-F]{40,}")
 
 
 def redact(text: str) -> str:
@@ -35,7 +37,16 @@ class RedactTokensFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        # A traceback repeats exception texts, and requests' exceptions embed the URL. Render it
+        # now, redacted; formatters use a record's exc_text instead of formatting it again.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 # Loggers of the HTTP stack that print request lines or URLs.
