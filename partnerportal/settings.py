@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -85,7 +86,8 @@ SANDBOX_REBOOT_SECONDS = env.float("SANDBOX_REBOOT_SECONDS", default=5.0)
 
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, restricted to superusers who came through the portal's login.
+    "accounts.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -94,6 +96,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "accounts",
     "instances",
+    "django_otp",
+    "axes",
 ]
 if GREEN_API_SANDBOX:
     INSTALLED_APPS.append("sandbox")
@@ -105,8 +109,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, and the admins' 2FA requirement.
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "partnerportal.urls"
@@ -177,6 +186,47 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="partner-portal@localhost")
+
+# --- Accounts and sessions -------------------------------------------------------------------
+# LOGIN_FAILURE_LIMIT (5): failed logins per username and IP address before a lockout.
+# LOGIN_COOLOFF_MINUTES (15): how long a lockout lasts. A lockout always ends; none is permanent.
+# SESSION_IDLE_MINUTES (30): a session ends after this long without a request.
+# SESSION_MAX_HOURS (12): a session ends this long after login, however active.
+# REQUIRE_ADMIN_2FA (false): partner admins must set up TOTP before they can use the portal.
+# TOTP_ISSUER ("Partner Portal"): the account name authenticator apps show.
+def _positive_int(name: str, default: int) -> int:
+    value = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
+    return value
+
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out username and IP before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UsernameOrEmailBackend",
+]
+AXES_FAILURE_LIMIT = _positive_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive_int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One counter per account whether it is typed as a username or an e-mail, in any case.
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not extend it, so the page can say when to come back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The audit trail records logins; axes keeps only its failure counters.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Masked in the request data axes stores with a failure ("password" always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token", "csrfmiddlewaretoken"]
+
+SESSION_IDLE_MINUTES = _positive_int("SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = _positive_int("SESSION_MAX_HOURS", default=12)
+# The cookie and the stored session die with the absolute limit too.
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+REQUIRE_ADMIN_2FA = _bool("REQUIRE_ADMIN_2FA", default=False)
+OTP_TOTP_ISSUER = env.str("TOTP_ISSUER", default="Partner Portal")
 
 # --- Security --------------------------------------------------------------------------------
 HTTPS = _bool("DJANGO_HTTPS", default=not DEBUG)

@@ -3,6 +3,19 @@ import socket
 import pytest
 from django.conf import settings
 
+from tests.support.personas import (  # noqa: F401  (fixtures: the fixed personas)
+    admin,
+    anonymous,
+    instance_a,
+    instance_b,
+    instance_unassigned,
+    reseller_a,
+    reseller_a_user,
+    reseller_b,
+    reseller_b_user,
+    support,
+    world,
+)
 from tests.support.sandbox import SandboxControl
 
 _real_connect = socket.socket.connect

@@ -1,0 +1,46 @@
+"""Log in with a username or an e-mail address, and only while the account may be used."""
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from accounts.models import User
+from accounts.selectors import user_for_login
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if username is None or password is None:
+            return None
+        user = user_for_login(username)
+        if user is None:
+            # Hash anyway, so the answer takes as long for an unknown name as for a known one.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        """Inactive users, and users of an inactive reseller, cannot log in or stay logged in."""
+        return user_may_log_in(user)
+
+    def get_user(self, user_id: Any) -> User | None:
+        # Runs on every request: a deactivated user is anonymous from their next request on.
+        user = User.objects.select_related("reseller").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def user_may_log_in(user: User) -> bool:
+    if not user.is_active:
+        return False
+    if user.role == User.Role.RESELLER:
+        return user.reseller is not None and user.reseller.is_active
+    return True

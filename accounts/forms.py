@@ -1,0 +1,201 @@
+"""Forms for login, two-factor codes, people admin and audit filters. Validation only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db.models import Q
+
+from accounts import selectors
+from accounts.models import Reseller, User
+
+# Audit dates outside these years are typos, and date arithmetic at the edges would overflow.
+_EARLIEST, _LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Username or e-mail",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not (token.isascii() and token.isdigit() and len(token) == 6):
+            raise forms.ValidationError("Enter the 6-digit code your app shows.")
+        return token
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    email = forms.EmailField(label="E-mail", max_length=254)
+
+    def get_users(self, email: str) -> Any:
+        # Unlike Django's form, invited users who never set a password may reset it too.
+        users = User.objects.select_related("reseller").filter(email__iexact=email, is_active=True)
+        return (u for u in users if u.role != User.Role.RESELLER or u.reseller.is_active)
+
+
+class ResellerForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    contact_email = forms.EmailField(label="Contact e-mail", max_length=254, required=False)
+    instance_quota = forms.IntegerField(
+        min_value=0, max_value=100_000, initial=10, help_text="The most non-deleted instances."
+    )
+    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+
+    def __init__(self, *args: Any, reseller: Reseller | None = None, **kwargs: Any) -> None:
+        self.reseller = reseller
+        if reseller is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": reseller.name,
+                    "contact_email": reseller.contact_email,
+                    "instance_quota": reseller.instance_quota,
+                    "is_active": reseller.is_active,
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clashes = Reseller.objects.filter(name__iexact=name)
+        if self.reseller is not None:
+            clashes = clashes.exclude(pk=self.reseller.pk)
+        if clashes.exists():
+            raise forms.ValidationError("A reseller with this name already exists.")
+        return name
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @ . + - _ only.",
+    )
+    email = forms.EmailField(label="E-mail", max_length=254)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=User.Role.choices)
+    reseller = forms.ModelChoiceField(
+        queryset=Reseller.objects.none(),
+        required=False,
+        help_text="Required for reseller users; empty for admins and support agents.",
+    )
+    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        self.user = user
+        if user is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "username": user.username,
+                    "email": user.email,
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "role": user.role,
+                    "reseller": user.reseller_id,
+                    "is_active": user.is_active,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        # Only resellers the admin may pick: active ones, and the one the user already has.
+        self.fields["reseller"].queryset = selectors.reseller_choices_for_user_form(
+            current=user.reseller if user is not None else None
+        )
+        if user is None:
+            del self.fields["is_active"]  # new users start active
+
+    def _others(self) -> Any:
+        others = User.objects.all()
+        return others.exclude(pk=self.user.pk) if self.user is not None else others
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if self._others().filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
+            raise forms.ValidationError("This username is taken.")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        # Another account's username must not be this e-mail either: logins accept both.
+        if self._others().filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+            raise forms.ValidationError("Another user has this e-mail address.")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        role, reseller = cleaned.get("role"), cleaned.get("reseller")
+        if role == User.Role.RESELLER and reseller is None:
+            self.add_error("reseller", "A reseller user must belong to a reseller.")
+        elif role and role != User.Role.RESELLER and reseller is not None:
+            self.add_error(
+                "reseller", "Only reseller users belong to a reseller: leave this empty."
+            )
+        return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    reseller = forms.ModelChoiceField(queryset=Reseller.objects.none(), required=False)
+    action = forms.RegexField(
+        regex=r"^[a-z0-9_.-]*$",
+        max_length=64,
+        required=False,
+        error_messages={"invalid": "Use an action like login.failed, or its start: login."},
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput({"type": "date"})
+    )
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Choices come from the same scoping as the events: no other tenant's names.
+        self.fields["user"].queryset = selectors.users_visible_to(viewer).order_by("username")
+        self.fields["reseller"].queryset = selectors.resellers_visible_to(viewer)
+        if not viewer.is_staff_role:
+            del self.fields["reseller"]  # a reseller user only ever sees their own
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in ("date_from", "date_to"):
+            value = cleaned.get(name)
+            if value is not None and not _EARLIEST <= value <= _LATEST:
+                self.add_error(name, "Enter a date between 2000 and 2999.")
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> selectors.AuditFilters:
+        data = self.cleaned_data
+        return selectors.AuditFilters(
+            user=data.get("user"),
+            reseller=data.get("reseller"),
+            action=data.get("action") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )

@@ -1,0 +1,71 @@
+"""Session limits (idle and absolute) and the partner admins' two-factor requirement."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, resolve_url
+
+from accounts.sessions import session_end, session_expiry_reason
+from accounts.twofactor import two_factor_required
+
+ENDED_MESSAGES = {
+    "idle": "You were logged out after {minutes} minutes without activity. Please log in again.",
+    "absolute": "Sessions last at most {hours} hours. Please log in again.",
+}
+# Pages an admin may use before setting up the two-factor authentication they are required to.
+TWO_FACTOR_SETUP_PAGES = {"account", "totp_setup_start", "totp_setup_confirm", "logout"}
+
+
+class SessionLimitsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            reason = session_expiry_reason(request.session)
+            if reason is not None:
+                # Ends the session and goes on as an anonymous request: protected pages
+                # redirect to the login page as for anyone else.
+                session_end(request=request, action="session.expired", detail=reason)
+                messages.info(
+                    request,
+                    ENDED_MESSAGES[reason].format(
+                        minutes=settings.SESSION_IDLE_MINUTES, hours=settings.SESSION_MAX_HOURS
+                    ),
+                )
+        elif SESSION_KEY in request.session:
+            # The session names a user the backend now refuses (deactivated): forget it.
+            request.session.flush()
+        response = self.get_response(request)
+        return _htmx_login_redirect(request, response)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        if (
+            user.is_authenticated
+            and two_factor_required(user)
+            and not user.is_verified()
+            and request.resolver_match.url_name not in TWO_FACTOR_SETUP_PAGES
+        ):
+            messages.warning(request, "Set up two-factor authentication to use the portal.")
+            return redirect("account")
+        return None
+
+
+def _htmx_login_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An htmx request sent to the login page reloads the whole page there, not a fragment."""
+    if request.headers.get("HX-Request") != "true" or response.status_code != 302:
+        return response
+    location = response["Location"]
+    if not location.startswith(resolve_url(settings.LOGIN_URL)):
+        return response
+    reload = HttpResponse(status=200)
+    reload["HX-Redirect"] = location
+    return reload

@@ -1,0 +1,79 @@
+"""The user's own account page: password and two-factor authentication."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import twofactor
+from accounts.forms import TokenForm
+
+
+@login_required
+@require_http_methods(["GET"])
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/account.html", _account_context(request, TokenForm()))
+
+
+@require_POST
+@login_required
+def totp_setup_start(request: HttpRequest) -> HttpResponse:
+    if twofactor.device_for(request.user) is not None:
+        messages.info(request, "Two-factor authentication is already on.")
+        return redirect("account")
+    twofactor.totp_setup_start(request=request, user=request.user)
+    return redirect("totp_setup_confirm")
+
+
+@sensitive_post_parameters("token")
+@never_cache  # the page shows the secret while setting up: no cache may keep it
+@login_required
+@require_http_methods(["GET", "POST"])
+def totp_setup_confirm(request: HttpRequest) -> HttpResponse:
+    device = twofactor.pending_device_for(request.user)
+    if device is None:
+        return redirect("account")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirmed = twofactor.totp_setup_confirm(
+            request=request, user=request.user, device=device, token=form.cleaned_data["token"]
+        )
+        if confirmed:
+            messages.success(request, "Two-factor authentication is on.")
+            return redirect("account")
+        form.add_error("token", "That code is not right. Check the app's clock and try again.")
+    context = {
+        "form": form,
+        "qr": twofactor.qr_data_uri(device),
+        "manual_key": twofactor.manual_key(device),
+    }
+    return render(request, "accounts/totp_setup.html", context)
+
+
+@sensitive_post_parameters("token")
+@require_POST
+@login_required
+def totp_disable(request: HttpRequest) -> HttpResponse:
+    if twofactor.two_factor_required(request.user):
+        messages.error(request, "Partner admins must keep two-factor authentication on.")
+        return redirect("account")
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        token = form.cleaned_data["token"]
+        if twofactor.totp_disable(request=request, user=request.user, token=token):
+            messages.success(request, "Two-factor authentication is off.")
+            return redirect("account")
+        form.add_error("token", "That code is not right.")
+    return render(request, "accounts/account.html", _account_context(request, form))
+
+
+def _account_context(request: HttpRequest, disable_form: TokenForm) -> dict[str, object]:
+    return {
+        "device": twofactor.device_for(request.user),
+        "pending": twofactor.pending_device_for(request.user),
+        "required": twofactor.two_factor_required(request.user),
+        "disable_form": disable_form,
+    }

@@ -1,0 +1,31 @@
+"""The audit log page: scoped to the viewer, filtered, paged."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts import selectors
+from accounts.forms import AuditFilterForm
+from accounts.permissions import Action, action_required
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@action_required(Action.READ_AUDIT)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None, viewer=request.user)
+    if not form.is_bound:
+        events = selectors.audit_event_list(user=request.user, filters=selectors.AuditFilters())
+    elif form.is_valid():
+        events = selectors.audit_event_list(user=request.user, filters=form.filters())
+    else:
+        events = selectors.audit_events_visible_to(request.user).none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "accounts/_audit_table.html", context)
+    return render(request, "accounts/audit_log.html", context)

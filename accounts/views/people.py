@@ -1,0 +1,119 @@
+"""The admins' pages for resellers and users. Thin: parse, call one service, render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.forms import ResellerForm, UserForm
+from accounts.permissions import Action, action_required
+
+
+@require_GET
+@action_required(Action.MANAGE_PEOPLE)
+def reseller_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/reseller_list.html", {"resellers": selectors.reseller_list()})
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.MANAGE_PEOPLE)
+def reseller_create(request: HttpRequest) -> HttpResponse:
+    form = ResellerForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        reseller = services.reseller_create(
+            actor=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(request, f"Reseller {reseller.name} was created.")
+        return redirect("reseller_list")
+    return render(request, "accounts/reseller_form.html", {"form": form, "reseller": None})
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.MANAGE_PEOPLE)
+def reseller_edit(request: HttpRequest, reseller_id: int) -> HttpResponse:
+    reseller = selectors.reseller_get(reseller_id)
+    form = ResellerForm(request.POST if request.method == "POST" else None, reseller=reseller)
+    if form.is_valid():
+        services.reseller_update(
+            actor=request.user, request=request, reseller=reseller, **form.cleaned_data
+        )
+        messages.success(request, f"Reseller {form.cleaned_data['name']} was saved.")
+        return redirect("reseller_list")
+    return render(request, "accounts/reseller_form.html", {"form": form, "reseller": reseller})
+
+
+@require_POST
+@action_required(Action.MANAGE_PEOPLE)
+def reseller_deactivate(request: HttpRequest, reseller_id: int) -> HttpResponse:
+    reseller = selectors.reseller_get(reseller_id)
+    services.reseller_deactivate(actor=request.user, request=request, reseller=reseller)
+    messages.success(request, f"Reseller {reseller.name} was deactivated; its users are out.")
+    return redirect("reseller_list")
+
+
+@require_GET
+@action_required(Action.MANAGE_PEOPLE)
+def user_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/user_list.html", {"users": selectors.user_list()})
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.MANAGE_PEOPLE)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        user, sent = services.user_create(actor=request.user, request=request, **form.cleaned_data)
+        if sent:
+            messages.success(request, f"{user.username} was created and e-mailed a link.")
+        else:
+            messages.warning(
+                request,
+                f"{user.username} was created, but the e-mail could not be sent. "
+                "Send a password link from the user's page later.",
+            )
+        return redirect("user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "subject": None})
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.MANAGE_PEOPLE)
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    subject = selectors.user_get(user_id)
+    form = UserForm(request.POST if request.method == "POST" else None, user=subject)
+    if form.is_valid():
+        try:
+            services.user_update(
+                actor=request.user, request=request, user=subject, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['username']} was saved.")
+            return redirect("user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "subject": subject})
+
+
+@require_POST
+@action_required(Action.MANAGE_PEOPLE)
+def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    subject = selectors.user_get(user_id)
+    try:
+        services.user_deactivate(actor=request.user, request=request, user=subject)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{subject.username} was deactivated and logged out.")
+    return redirect("user_list")
+
+
+@require_POST
+@action_required(Action.MANAGE_PEOPLE)
+def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    subject = selectors.user_get(user_id)
+    if services.password_reset_send(actor=request.user, request=request, user=subject):
+        messages.success(request, f"A password link was e-mailed to {subject.username}.")
+    else:
+        messages.error(request, f"The e-mail to {subject.username} could not be sent.")
+    return redirect("user_list")

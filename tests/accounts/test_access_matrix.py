@@ -1,0 +1,189 @@
+"""Every URL of the portal x every persona x own / other tenant's / missing object.
+
+The table below is the contract. `test_every_url_has_a_row` walks the URLconf and fails for
+a URL without a row, so a new page cannot skip it.
+
+How to read or add a row:
+- `Row(name, method, kind, admin=..., support=..., reseller=..., anonymous=...)`.
+- `reseller` applies to both reseller personas (reseller A's user and reseller B's user).
+- `kind` says what the URL's one id parameter points at; its variants, in order, are
+  - "reseller": own, other, missing
+  - "user":     own, other, missing
+  - "instance": own, other, unassigned, missing
+  "Own" is the persona's reseller's object (reseller A's for staff), "other" the other
+  tenant's. A code given as a tuple has one entry per variant; a bare code holds for all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.support.personas import MISSING_ID, PERSONAS, World
+
+Code = int | tuple[int, ...]
+
+VARIANTS = {
+    None: ("-",),
+    "reseller": ("own", "other", "missing"),
+    "user": ("own", "other", "missing"),
+    "instance": ("own", "other", "unassigned", "missing"),
+}
+# Served by code that is not the portal's pages: the emulator authenticates with the partner
+# token, Django's admin is for superusers only (tests/accounts/test_admin_site.py).
+SKIPPED_PREFIXES = ("sandbox/", "admin/")
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str = "get"
+    kind: str | None = None
+    admin: Code = 200
+    support: Code = 200
+    reseller: Code = 200
+    anonymous: Code = 302
+    data: dict[str, str] = field(default_factory=dict)
+    kwargs: dict[str, str] = field(default_factory=dict)
+
+    def code(self, persona: str, variant: str) -> int:
+        value = getattr(self, "reseller" if persona.startswith("reseller_") else persona)
+        if isinstance(value, int):
+            return value
+        return value[VARIANTS[self.kind].index(variant)]
+
+
+ADMIN_ONLY = {"admin": 200, "support": 403, "reseller": 403}
+ADMIN_OBJECT = {"admin": (200, 200, 404), "support": 403, "reseller": 403}
+ADMIN_POST = {"admin": (302, 302, 404), "support": 403, "reseller": 403}
+PUBLIC = {"admin": 200, "support": 200, "reseller": 200, "anonymous": 200}
+EVERYONE_REDIRECTED = {"admin": 302, "support": 302, "reseller": 302, "anonymous": 302}
+LOGGED_IN_REDIRECTED = {"admin": 302, "support": 302, "reseller": 302}
+
+ROWS = [
+    Row("home", **EVERYONE_REDIRECTED),
+    # Accounts: login, own account, passwords.
+    Row("login", admin=302, support=302, reseller=302, anonymous=200),
+    Row("login_verify", **EVERYONE_REDIRECTED),  # no password step pending: back to login
+    Row("logout", "post", **EVERYONE_REDIRECTED),
+    Row("account"),
+    Row("password_change"),
+    Row("password_change_done"),
+    Row("totp_setup_start", "post", **LOGGED_IN_REDIRECTED),
+    Row("totp_setup_confirm", **LOGGED_IN_REDIRECTED),  # nothing being set up: to account
+    Row("totp_disable", "post"),  # no code posted: the form again, with an error
+    Row("password_reset", **PUBLIC),
+    Row("password_reset_done", **PUBLIC),
+    Row("password_reset_confirm", **PUBLIC, kwargs={"uidb64": "MQ", "token": "bad-token"}),
+    Row("password_reset_complete", **PUBLIC),
+    # People admin: partner admins only; the role check comes before any lookup.
+    Row("reseller_list", **ADMIN_ONLY),
+    Row("reseller_create", **ADMIN_ONLY),
+    Row("reseller_edit", kind="reseller", **ADMIN_OBJECT),
+    Row("reseller_deactivate", "post", kind="reseller", **ADMIN_POST),
+    Row("user_list", **ADMIN_ONLY),
+    Row("user_create", **ADMIN_ONLY),
+    Row("user_edit", kind="user", **ADMIN_OBJECT),
+    Row("user_deactivate", "post", kind="user", **ADMIN_POST),
+    Row("user_password_reset", "post", kind="user", **ADMIN_POST),
+    # Audit: everyone logged in; the rows are scoped by the selector (test_audit.py).
+    Row("audit_log"),
+    # Instances.
+    Row("instances:list"),
+]
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else f"<unnamed {route}>", route)
+
+
+def portal_urls() -> dict[str, str]:
+    """Every URL name of the portal (namespaced) and its route, less the skipped prefixes."""
+    return {
+        name: route
+        for name, route in _walk(get_resolver().url_patterns)
+        if not route.startswith(SKIPPED_PREFIXES)
+    }
+
+
+def test_every_url_has_a_row() -> None:
+    urls = portal_urls()
+    missing = sorted(set(urls) - {row.name for row in ROWS})
+    assert not missing, f"URLs without a row in the access matrix: {missing}"
+    stale = sorted({row.name for row in ROWS} - set(urls))
+    assert not stale, f"Rows for URLs that no longer exist: {stale}"
+
+
+def _object_id(world: World, kind: str, persona: str, variant: str) -> int:
+    if variant == "missing":
+        return MISSING_ID
+    if variant == "unassigned":
+        return world.instance_unassigned.pk
+    on_b = persona == "reseller_b_user"
+    own_tenant = (variant == "own") != on_b  # True: reseller A's object
+    objects = {
+        "reseller": (world.reseller_a, world.reseller_b),
+        "user": (world.reseller_a_user, world.reseller_b_user),
+        "instance": (world.instance_a, world.instance_b),
+    }[kind]
+    return objects[0 if own_tenant else 1].pk
+
+
+def _url(world: World, row: Row, persona: str, variant: str) -> str:
+    if row.kind is None:
+        return reverse(row.name, kwargs=row.kwargs or None)
+    route = portal_urls()[row.name]
+    # The URL's one converter, e.g. <int:reseller_id>, names the parameter.
+    parameter = route.split("<", 1)[1].split(">", 1)[0].split(":")[-1]
+    return reverse(row.name, kwargs={parameter: _object_id(world, row.kind, persona, variant)})
+
+
+CASES = [
+    pytest.param(row, persona, variant, id=f"{row.name}-{persona}-{variant}")
+    for row in ROWS
+    for persona in PERSONAS
+    for variant in VARIANTS[row.kind]
+]
+
+
+@pytest.mark.parametrize(("row", "persona", "variant"), CASES)
+def test_access(world: World, row: Row, persona: str, variant: str) -> None:
+    client = world.client(persona)
+    url = _url(world, row, persona, variant)
+    response = getattr(client, row.method)(url, row.data)
+    assert response.status_code == row.code(persona, variant), url
+    if variant == "other" and response.status_code == 404:
+        # Another tenant's object must be indistinguishable from one that does not exist.
+        missing = getattr(client, row.method)(_url(world, row, persona, "missing"), row.data)
+        assert (missing.status_code, missing.content) == (404, response.content)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.method == "post"], ids=lambda r: r.name)
+def test_post_only_urls_refuse_get(world: World, row: Row) -> None:
+    response = world.client("admin").get(_url(world, row, "admin", "own"))
+    assert response.status_code == 405
+
+
+def test_reverse_of_every_row_is_the_documented_route() -> None:
+    # Pins a few literal URLs of the contract.
+    assert reverse("login") == "/login/"
+    assert reverse("logout") == "/logout/"
+    assert reverse("audit_log") == "/audit/"
+    assert reverse("user_edit", kwargs={"user_id": 7}) == "/users/7/"
+    assert reverse("reseller_deactivate", kwargs={"reseller_id": 3}) == "/resellers/3/deactivate/"
+
+
+def test_anonymous_is_sent_to_the_login_page_with_next(world: World) -> None:
+    response = Client().get("/audit/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/audit/"
