@@ -18,3 +18,6 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 from partnerportal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests never run collectstatic; static files come from the finders.
+STATIC_ROOT = None

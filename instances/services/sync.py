@@ -1,0 +1,147 @@
+"""Mirror getInstances into Instance rows, in bulk and never twice at once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from instances.greenapi import GreenAPIError, PartnerInstance
+from instances.greenapi_factory import partner_client
+from instances.models import Instance, SyncState
+
+logger = logging.getLogger(__name__)
+
+# A sync that has not finished after this long is assumed dead and its lock is taken over.
+STALE_LOCK = timedelta(minutes=5)
+BATCH_SIZE = 500
+
+# Instance fields that come from getInstances, mapped from the client's result attributes.
+MIRRORED_FIELDS = (
+    "name",
+    "type_instance",
+    "type_account",
+    "partner_user_uiid",
+    "time_created",
+    "time_deleted",
+    "api_token",
+    "deleted",
+    "tariff",
+    "is_free",
+    "is_partner",
+    "expiration_date",
+    "is_expired",
+)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ran: bool  # False when another sync held the lock
+    created: int = 0
+    updated: int = 0
+    vanished: int = 0
+    error: str = ""
+
+
+def _claim_lock() -> bool:
+    """Take the sync lock with one conditional UPDATE, atomic on every database."""
+    SyncState.get()
+    now = timezone.now()
+    claimed = SyncState.objects.filter(
+        Q(running_since__isnull=True) | Q(running_since__lt=now - STALE_LOCK), pk=1
+    ).update(running_since=now, last_attempt_at=now)
+    return claimed == 1
+
+
+def _release_lock(*, error: str) -> None:
+    fields: dict[str, object] = {"running_since": None, "last_error": error[:500]}
+    if not error:
+        fields["last_success_at"] = timezone.now()
+    SyncState.objects.filter(pk=1).update(**fields)
+
+
+def instances_sync() -> SyncResult:
+    """Pull getInstances and upsert the mirror; a concurrent call returns ran=False."""
+    if not _claim_lock():
+        return SyncResult(ran=False)
+    try:
+        remote = partner_client().get_instances()
+    except GreenAPIError as exc:
+        logger.warning("Instance sync failed: %s", exc.message)
+        _release_lock(error=exc.message)
+        return SyncResult(ran=True, error=exc.message)
+    try:
+        result = _apply(remote)
+    except BaseException:
+        _release_lock(error="The sync stopped with an internal error.")
+        raise
+    _release_lock(error="")
+    return result
+
+
+def _apply(remote: list[PartnerInstance]) -> SyncResult:
+    now = timezone.now()
+    remote_by_id = {item.id_instance: item for item in remote}
+    with transaction.atomic():
+        local = Instance.objects.in_bulk(field_name="pk")
+        to_create: list[Instance] = []
+        to_update: list[Instance] = []
+        changed_fields: set[str] = set()
+        for id_instance, item in remote_by_id.items():
+            row = local.get(id_instance)
+            if row is None:
+                row = Instance(id_instance=id_instance)
+                _copy(item, row)
+                to_create.append(row)
+                continue
+            changed = _copy(item, row)
+            if changed:
+                to_update.append(row)
+                changed_fields.update(changed)
+        # Gone from the list (deleted more than 90 days ago, or never ours): keep as deleted.
+        vanished = [
+            row
+            for id_instance, row in local.items()
+            if id_instance not in remote_by_id and not row.deleted
+        ]
+        for row in vanished:
+            row.deleted = True
+            row.time_deleted = row.time_deleted or now
+        Instance.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        if to_update:
+            Instance.objects.bulk_update(to_update, sorted(changed_fields), batch_size=BATCH_SIZE)
+        if vanished:
+            Instance.objects.bulk_update(
+                vanished, ["deleted", "time_deleted"], batch_size=BATCH_SIZE
+            )
+    return SyncResult(
+        ran=True, created=len(to_create), updated=len(to_update), vanished=len(vanished)
+    )
+
+
+def _copy(item: PartnerInstance, row: Instance) -> list[str]:
+    """Copy the mirrored fields onto row; return the names that changed."""
+    changed = []
+    for field in MIRRORED_FIELDS:
+        value = getattr(item, field)
+        if getattr(row, field) != value:
+            setattr(row, field, value)
+            changed.append(field)
+    return changed
+
+
+def sync_is_due() -> bool:
+    """Whether a page should refresh the mirror now (stale, and not just failed)."""
+    state = SyncState.get()
+    now = timezone.now()
+    retry_after = timedelta(seconds=settings.INSTANCE_SYNC_RETRY_AFTER)
+    if state.last_error and state.last_attempt_at and now - state.last_attempt_at < retry_after:
+        return False
+    if state.last_success_at is None:
+        return True
+    return now - state.last_success_at >= timedelta(seconds=settings.INSTANCE_SYNC_MAX_AGE)
