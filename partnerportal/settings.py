@@ -80,9 +80,14 @@ INSTANCE_SYNC_MAX_AGE = env.int("INSTANCE_SYNC_MAX_AGE", default=60)
 # After a failed sync, pages wait this long before calling Green API again.
 INSTANCE_SYNC_RETRY_AFTER = env.int("INSTANCE_SYNC_RETRY_AFTER", default=30)
 
+# Password of the demo users that `make run` seeds; random and printed when unset.
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+
 # Emulator timings, in seconds (only read when the sandbox is on).
 SANDBOX_CREATE_SECONDS = env.float("SANDBOX_CREATE_SECONDS", default=5.0)
 SANDBOX_REBOOT_SECONDS = env.float("SANDBOX_REBOOT_SECONDS", default=5.0)
+# Per-instance, per-method rate limits like the real service (HTTP 429); off relaxes demos.
+SANDBOX_RATE_LIMITS = _bool("SANDBOX_RATE_LIMITS", default=True)
 
 # --- Django ----------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -92,6 +97,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "accounts",
