@@ -1,0 +1,131 @@
+"""Performance figures for `make bench`, printed as ratios so they mean the same on any machine.
+
+- getInstances parsing: time per instance at 1,000 and 10,000 (a ratio near 1 means linear).
+- Mirror sync: queries and seconds to apply 100 and 10,000 instances, and a no-change re-sync.
+- Instance list page: database queries at 10 and 2,000 instances (must be equal).
+
+Runs against a throwaway test database (SQLite by default, or DATABASE_URL's server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnerportal.settings_test")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from instances.greenapi.parsing import parse_instances  # noqa: E402
+from instances.models import Instance, SyncState  # noqa: E402
+from instances.services import sync  # noqa: E402
+
+
+def wire_instances(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "idInstance": 1101000000 + n,
+            "name": f"Instance {n}",
+            "typeInstance": "whatsapp",
+            "typeAccount": "",
+            "partnerUserUiid": "",
+            "timeCreated": "2026-06-03T18:39:44",
+            "timeDeleted": "0001-01-01T00:00:00",
+            "apiTokenInstance": f"{n:050x}",
+            "deleted": False,
+            "tariff": "PARTNER_23",
+            "isFree": False,
+            "isPartner": True,
+            "expirationDate": "2026-06-04T18:39:44",
+            "isExpired": False,
+        }
+        for n in range(count)
+    ]
+
+
+def seconds_per_item(count: int) -> float:
+    body = json.loads(json.dumps(wire_instances(count)))
+    started = time.perf_counter()
+    parse_instances(body)
+    return (time.perf_counter() - started) / count
+
+
+def bench_parsing() -> None:
+    small, large = seconds_per_item(1_000), seconds_per_item(10_000)
+    print(f"parse getInstances: {small * 1e6:.1f} us/instance at 1k, {large * 1e6:.1f} at 10k")
+    print(f"  ratio 10k/1k per instance: {large / small:.2f} (1.0 = linear)")
+
+
+def timed_apply(count: int) -> tuple[int, float]:
+    remote = parse_instances(wire_instances(count))
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        sync._apply(remote)
+        elapsed = time.perf_counter() - started
+    return len(queries.captured_queries), elapsed
+
+
+def bench_sync() -> None:
+    Instance.objects.all().delete()
+    q_small, t_small = timed_apply(100)
+    Instance.objects.all().delete()
+    q_large, t_large = timed_apply(10_000)
+    q_again, t_again = timed_apply(10_000)
+    print(f"sync 100 new: {q_small} queries, {t_small:.3f} s")
+    print(f"sync 10,000 new: {q_large} queries, {t_large:.3f} s")
+    print(f"  queries per instance at 10,000: {q_large / 10_000:.4f} (1.0 = one per instance)")
+    print(f"re-sync 10,000 unchanged: {q_again} queries, {t_again:.3f} s")
+
+
+def list_page_queries(count: int) -> int:
+    Instance.objects.all().delete()
+    Instance.objects.bulk_create(
+        Instance(id_instance=1101000000 + n, name=f"Shop {n}", api_token=f"{n:050x}")
+        for n in range(count)
+    )
+    client = Client()
+    client.force_login(User.objects.get(username="bench-admin"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/instances/")
+    assert response.status_code == 200, response.status_code
+    return len(queries.captured_queries)
+
+
+def bench_list_page() -> None:
+    User.objects.create_user("bench-admin", password="bench-password-1", role=User.Role.ADMIN)
+    # A fresh successful sync, so the page reads the mirror without calling Green API.
+    SyncState.objects.update_or_create(
+        pk=1, defaults={"last_success_at": timezone.now() + timedelta(hours=1)}
+    )
+    small, large = list_page_queries(10), list_page_queries(2_000)
+    print(
+        f"list page queries: {small} at 10 instances, {large} at 2,000 (ratio {large / small:.2f})"
+    )
+
+
+def main() -> None:
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        bench_parsing()
+        bench_sync()
+        bench_list_page()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
