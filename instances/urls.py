@@ -1,9 +1,9 @@
 from django.urls import path
 
-from instances import views
+from instances.views import listing
 
 app_name = "instances"
 
 urlpatterns = [
-    path("", views.instance_list, name="list"),
+    path("", listing.instance_list, name="list"),
 ]
