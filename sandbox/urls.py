@@ -1,1 +1,23 @@
-urlpatterns: list = []
+"""The emulator's URLs, mounted at /sandbox/ only when GREEN_API_SANDBOX is on."""
+
+from django.urls import path
+
+from sandbox import control, phone, views_instance, views_partner
+
+urlpatterns = [
+    # The wire API, shaped like api.green-api.com (API-FACTS §1).
+    path("partner/<str:method>/<str:token>", views_partner.partner_call),
+    path("waInstance<str:id_instance>/<str:method>/<str:token>", views_instance.instance_call),
+    path(
+        "v3/waInstance<str:id_instance>/<str:method>/<str:token>",
+        views_instance.instance_call,
+        {"v3": True},
+    ),
+    # The virtual phone and the control API (docs/sandbox.md).
+    path("phone/scan", phone.scan),
+    path("phone/pair", phone.pair),
+    path("control/instances/<str:id_instance>", control.instance_detail),
+    path("control/instances/<str:id_instance>/state", control.instance_state),
+    path("control/faults", control.faults),
+    path("control/calls", control.calls),
+]

@@ -1,0 +1,118 @@
+"""The emulator's control API for tests and demos: inspect and steer instances, inject
+faults, count calls. Bearer-protected with the partner token (see docs/sandbox.md)."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from sandbox import calls as call_counts
+from sandbox import faults as fault_store
+from sandbox import transitions
+from sandbox.auth import control_endpoint
+from sandbox.models import EmulatedInstance
+from sandbox.responses import control_error
+from sandbox.state import STATES, current_qr_payload, effective_state, wid
+from sandbox.transitions import Refused
+from sandbox.validation import Invalid, json_body, json_object, parse_id, parse_phone
+
+STATE_KEYS = {"state", "phoneNumber", "seconds", "isExpired"}
+
+
+def _instance_or_none(raw_id: str) -> EmulatedInstance | None:
+    id_instance = parse_id(raw_id)
+    if id_instance is None:
+        return None
+    return EmulatedInstance.objects.filter(pk=id_instance).first()
+
+
+def _describe(instance: EmulatedInstance) -> dict[str, Any]:
+    """The internal view of an instance; deliberately without its token."""
+    now = timezone.now()
+    return {
+        "idInstance": instance.id_instance,
+        "typeInstance": instance.type_instance,
+        "name": instance.name,
+        "stateInstance": effective_state(instance, now),
+        "phone": instance.phone,
+        "wid": wid(instance),
+        "deviceLinked": instance.device_linked,
+        "deleted": instance.deleted_at is not None,
+        "isExpired": instance.is_expired,
+        "currentQrPayload": current_qr_payload(instance, now),
+        "settings": instance.settings,
+    }
+
+
+@control_endpoint("GET")
+def instance_detail(request: HttpRequest, id_instance: str) -> HttpResponse:
+    instance = _instance_or_none(id_instance)
+    if instance is None:
+        return control_error(404, "unknown instance")
+    return JsonResponse(_describe(instance))
+
+
+@control_endpoint("POST")
+def instance_state(request: HttpRequest, id_instance: str) -> HttpResponse:
+    body = json_object(request)
+    unknown = set(body) - STATE_KEYS
+    if unknown:
+        raise Invalid(f"unknown keys: {', '.join(sorted(unknown))}")
+    state, is_expired = body.get("state"), body.get("isExpired")
+    if state is None and is_expired is None:
+        raise Invalid("give a state, isExpired, or both")
+    if state is not None and state not in STATES:
+        raise Invalid(f"state must be one of {', '.join(STATES)}")
+    if is_expired is not None and not isinstance(is_expired, bool):
+        raise Invalid("isExpired must be true or false")
+    phone = parse_phone(body["phoneNumber"]) if "phoneNumber" in body else None
+    seconds = _seconds(body.get("seconds"))
+    instance = _instance_or_none(id_instance)
+    if instance is None:
+        return control_error(404, "unknown instance")
+    if instance.deleted_at is not None:
+        return control_error(409, "the instance is deleted")
+    try:
+        instance = transitions.force_state(
+            instance.id_instance,
+            state=state,
+            phone=phone,
+            seconds=seconds,
+            is_expired=is_expired,
+            now=timezone.now(),
+        )
+    except Refused as refused:
+        return control_error(refused.status, str(refused))
+    return JsonResponse(_describe(instance))
+
+
+def _seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 86400:
+        raise Invalid("seconds must be a number of seconds up to 86400")
+    return float(value)
+
+
+@control_endpoint("GET", "POST", "DELETE")
+def faults(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        fault = fault_store.create(json_body(request))
+        return JsonResponse(fault_store.describe(fault), status=201)
+    if request.method == "DELETE":
+        return JsonResponse({"deleted": fault_store.clear()})
+    return JsonResponse({"faults": [fault_store.describe(f) for f in fault_store.active()]})
+
+
+@control_endpoint("GET", "DELETE")
+def calls(request: HttpRequest) -> HttpResponse:
+    if request.method == "DELETE":
+        call_counts.reset()
+        return JsonResponse({"calls": {}})
+    raw_id = request.GET.get("idInstance")
+    id_instance = None
+    if raw_id is not None:
+        id_instance = parse_id(raw_id)
+        if id_instance is None:
+            raise Invalid("idInstance must be a positive integer")
+    return JsonResponse({"calls": call_counts.counts(id_instance)})
