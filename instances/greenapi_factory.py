@@ -27,9 +27,16 @@ _local = threading.local()
 
 
 class InstanceLike(Protocol):
-    id_instance: int
-    api_token: str
-    type_instance: str
+    """An Instance row, a CreatedInstance, a PartnerInstance: anything with these three."""
+
+    @property
+    def id_instance(self) -> int: ...
+
+    @property
+    def api_token(self) -> str: ...
+
+    @property
+    def type_instance(self) -> str: ...
 
 
 def _session() -> requests.Session:
@@ -64,7 +71,7 @@ def partner_client() -> PartnerClient:
 def _base_url(id_instance: int) -> str:
     # The emulator serves the instance API beside the partner API.
     if settings.GREEN_API_SANDBOX:
-        return settings.GREEN_API_PARTNER_URL.rstrip("/")
+        return str(settings.GREEN_API_PARTNER_URL).rstrip("/")
     return instance_api_url(id_instance, settings.GREEN_API_INSTANCE_URL)
 
 
@@ -93,7 +100,7 @@ def instance_api_url_for(instance: InstanceLike) -> str:
 def media_url_for(instance: InstanceLike) -> str:
     """The instance's mediaUrl as the Green API console would show it, for display."""
     if settings.GREEN_API_SANDBOX:
-        url = settings.GREEN_API_PARTNER_URL.rstrip("/")
+        url = str(settings.GREEN_API_PARTNER_URL).rstrip("/")
     else:
         url = instance_media_url(instance.id_instance, settings.GREEN_API_INSTANCE_URL)
     return _with_max_suffix(url, instance.type_instance)

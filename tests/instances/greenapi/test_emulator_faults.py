@@ -165,7 +165,10 @@ def test_error200_code_500_is_unavailable(partner: PartnerClient, sandbox: Sandb
     ],
 )
 def test_error200_with_an_overridden_code_maps_to_that_error(
-    partner: PartnerClient, sandbox: SandboxControl, body: dict, expected: type[GreenAPIError]
+    partner: PartnerClient,
+    sandbox: SandboxControl,
+    body: dict[str, object],
+    expected: type[GreenAPIError],
 ) -> None:
     sandbox.add_fault("getInstances", "error200", body=body)
 

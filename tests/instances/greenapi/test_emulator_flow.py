@@ -78,7 +78,7 @@ def test_full_onboarding_flow_from_create_to_delete(
     assert client.reboot() is True
     assert client.logout() is True
 
-    assert partner.delete_instance_account(created.id_instance) is None
+    partner.delete_instance_account(created.id_instance)
     with pytest.raises(NotFound):
         partner.delete_instance_account(created.id_instance)
     with pytest.raises(InstanceDeleted):

@@ -62,7 +62,7 @@ def test_create_params_every_flag_has_a_wire_name() -> None:
         "deleted_message_webhook": "deletedMessageWebhook",
     }
 
-    wire = CreateInstanceParams(**dict.fromkeys(flags, True)).to_wire()
+    wire = CreateInstanceParams(**dict.fromkeys(flags, True)).to_wire()  # type: ignore[arg-type]
 
     assert wire == {name: "yes" for name in flags.values()}
 

@@ -144,7 +144,7 @@ def test_created_instance_with_a_wrong_shape_says_the_outcome_is_unknown() -> No
 
 
 def test_delete_confirmation_true_returns_none_and_false_is_an_error() -> None:
-    assert parse_deleted({"deleteInstanceAccount": True}, 1101000001) is None
+    parse_deleted({"deleteInstanceAccount": True}, 1101000001)
     with pytest.raises(BadResponse, match="did not confirm"):
         parse_deleted({"deleteInstanceAccount": False}, 1101000001)
 

@@ -73,7 +73,8 @@ def test_http_466_quota_body_is_quota_exceeded() -> None:
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def test_connection_refused_is_unavailable_and_a_post_is_known_not_sent() -> None:
@@ -162,6 +163,7 @@ def test_requests_carry_user_agent_and_json_content_type() -> None:
     request = responses.calls[0].request
     assert request.headers["User-Agent"] == "PartnerPortal/9.9 (tests)"
     assert request.headers["Content-Type"] == "application/json"
+    assert isinstance(request.body, bytes | str)
     assert json.loads(request.body) == {"stateWebhook": "yes"}
 
 
