@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from accounts import selectors
 from accounts.models import Reseller, User
+from accounts.validators import MAX_PASSWORD_LENGTH
 
 # Audit dates outside these years are typos, and date arithmetic at the edges would overflow.
 _EARLIEST, _LATEST = date(2000, 1, 1), date(2999, 12, 31)
@@ -25,7 +26,7 @@ class LoginForm(AuthenticationForm):
     )
     password = forms.CharField(
         label="Password",
-        max_length=4096,
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

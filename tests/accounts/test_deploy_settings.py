@@ -1,0 +1,84 @@
+"""Production settings pass Django's deploy checks; cookies are __Host- names under HTTPS."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "DATABASE_"))
+    }
+    return (
+        environment
+        | {
+            "DJANGO_SETTINGS_MODULE": "partnerportal.settings",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "portal.example.com",
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "GREEN_API_PARTNER_TOKEN": "gac." + secrets.token_hex(16),
+            "GREEN_API_SANDBOX": "false",
+            "DATABASE_URL": "sqlite:///:memory:",
+        }
+        | overrides
+    )
+
+
+def run(args: list[str], **overrides: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603  (our own interpreter and fixed arguments)
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=production_env(**overrides),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_check_passes_with_production_settings() -> None:
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+PRINT_COOKIES = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps([s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE,
+                  s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_AGE]))
+"""
+
+
+def test_cookies_are_host_prefixed_and_secure_under_https() -> None:
+    result = run(["-c", PRINT_COOKIES])
+    assert result.returncode == 0, result.stderr
+    session, csrf, session_secure, csrf_secure, httponly, age = json.loads(result.stdout)
+    assert (session, csrf) == ("__Host-sessionid", "__Host-csrftoken")
+    assert session_secure
+    assert csrf_secure
+    assert httponly
+    assert age == 12 * 3600
+
+
+def test_plain_http_development_keeps_ordinary_cookie_names() -> None:
+    result = run(["-c", PRINT_COOKIES], DJANGO_DEBUG="true", DJANGO_HTTPS="false")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[:2] == ["sessionid", "csrftoken"]
+
+
+def test_require_admin_2fa_parses_strictly() -> None:
+    result = run(["-c", "import django; django.setup()"], REQUIRE_ADMIN_2FA="yes please")
+    assert result.returncode != 0
+    assert "REQUIRE_ADMIN_2FA must be true or false" in result.stderr
