@@ -1,7 +1,32 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
-from accounts.models import Reseller, User
+from accounts.models import AuditEvent, Reseller, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = (*UserAdmin.fieldsets, ("Portal", {"fields": ("role", "reseller")}))
+    list_display = ("username", "email", "role", "reseller", "is_active", "is_superuser")
+    list_filter = ("role", "is_active", "is_superuser", "reseller")
+
+
 admin.site.register(Reseller)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by audit_record and never edited."""
+
+    list_display = ("created_at", "actor_username", "action", "result", "target_label", "reseller")
+    list_filter = ("action", "result")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

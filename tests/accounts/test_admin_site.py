@@ -11,6 +11,8 @@ def test_superuser_uses_the_admin(db: None) -> None:
     client.force_login(superuser)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/accounts/user/").status_code == 200
+    assert client.get("/admin/accounts/auditevent/").status_code == 200
+    assert client.get("/admin/accounts/auditevent/add/").status_code == 403  # read-only
 
 
 def test_partner_admins_who_are_not_superusers_are_refused(admin: User) -> None:

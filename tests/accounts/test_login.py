@@ -123,6 +123,14 @@ def test_lockout_after_the_failure_limit_with_a_page_that_says_when(admin: User)
     assert Counter(actions()) == {"login.failed": limit, "login.locked": 1, "login.blocked": 1}
 
 
+def test_the_lockout_page_gives_the_time_in_utc_whatever_the_time_zone(settings, admin: User):  # type: ignore[no-untyped-def]
+    settings.TIME_ZONE = "Asia/Tokyo"
+    with time_machine.travel(T0, tick=False):
+        fail(Client(), times=settings.AXES_FAILURE_LIMIT - 1)
+        response = login(Client(), "admin", "wrong")
+    assert b"09:15 UTC" in response.content
+
+
 def test_a_lockout_ends_after_the_cool_off_and_is_not_extended_by_attempts(admin: User) -> None:
     client = Client()
     with time_machine.travel(T0, tick=False) as clock:
