@@ -110,3 +110,44 @@ class SyncState(models.Model):
     def get(cls) -> SyncState:
         state, _ = cls.objects.get_or_create(pk=1)
         return state
+
+
+class CreateOrder(models.Model):
+    """One paid createInstance, claimed by the form's key before Green API is called.
+
+    The UNIQUE key makes a double submit, a browser retry or a second server process find the
+    first order instead of paying for a second instance.
+    """
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", "Creating"
+        PENDING = "pending", "Waiting for Green API"
+        DONE = "done", "Created"
+        FAILED = "failed", "Not created"
+
+    key = models.UUIDField(unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLAIMED)
+    name = models.CharField(max_length=255)
+    type_instance = models.CharField(max_length=16, blank=True)
+    reseller = models.ForeignKey(
+        "accounts.Reseller", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instance = models.OneToOneField(
+        Instance, null=True, blank=True, on_delete=models.SET_NULL, related_name="create_order"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Create order {self.key} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {self.Status.CLAIMED, self.Status.PENDING}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.utils import timezone
 from instances.greenapi import GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
+from instances.services.create import CLOCK_SKEW, orders_settle_open
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def instances_sync() -> SyncResult:
     """Pull getInstances and upsert the mirror; a concurrent call returns ran=False."""
     if not _claim_lock():
         return SyncResult(ran=False)
+    fetched_at = timezone.now()
     try:
         remote = partner_client().get_instances()
     except GreenAPIError as exc:
@@ -76,7 +78,8 @@ def instances_sync() -> SyncResult:
         _release_lock(error=exc.message)
         return SyncResult(ran=True, error=exc.message)
     try:
-        result = _apply(remote)
+        result = _apply(remote, fetched_at=fetched_at)
+        orders_settle_open(remote)
     except BaseException:
         _release_lock(error="The sync stopped with an internal error.")
         raise
@@ -84,8 +87,10 @@ def instances_sync() -> SyncResult:
     return result
 
 
-def _apply(remote: list[PartnerInstance]) -> SyncResult:
+def _apply(remote: list[PartnerInstance], *, fetched_at: datetime | None = None) -> SyncResult:
     now = timezone.now()
+    # A row created after the list was fetched is missing from it, not gone.
+    vanish_before = (fetched_at or now) - CLOCK_SKEW
     remote_by_id = {item.id_instance: item for item in remote}
     with transaction.atomic():
         local = Instance.objects.in_bulk(field_name="pk")
@@ -107,7 +112,9 @@ def _apply(remote: list[PartnerInstance]) -> SyncResult:
         vanished = [
             row
             for id_instance, row in local.items()
-            if id_instance not in remote_by_id and not row.deleted
+            if id_instance not in remote_by_id
+            and not row.deleted
+            and (row.time_created is None or row.time_created < vanish_before)
         ]
         for row in vanished:
             row.deleted = True

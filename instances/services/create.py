@@ -1,0 +1,264 @@
+"""Create an instance exactly once: claim the form's key, call createInstance once, settle.
+
+createInstance is billed daily, so a duplicate costs money. The order row with a UNIQUE key is
+committed *before* Green API is called; a repeat of the same submit finds it and never calls
+again. A call whose outcome is unknown (timeout after sending, 5xx, unreadable answer) is never
+re-sent: the order waits as "pending" until getInstances shows the instance or time runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, Reseller, User
+from accounts.permissions import can_create_instance_for, reseller_quota_available
+from instances.greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
+from instances.greenapi_factory import partner_client
+from instances.models import CreateOrder, Instance
+
+logger = logging.getLogger(__name__)
+
+# An order still "claimed" after this long lost its process mid-call: settle it like "pending".
+ABANDONED_CLAIM = timedelta(minutes=2)
+# A pending order that getInstances has not shown after this long was never created.
+SETTLE_GIVE_UP = timedelta(minutes=15)
+# Green API's times carry no zone (API-FACTS §2.2); allow for clocks that disagree.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class QuotaFull(Exception):
+    """The reseller has no room for another instance."""
+
+    def __init__(self, reseller: Reseller) -> None:
+        super().__init__(
+            f"{reseller.name} already has its quota of {reseller.instance_quota} instances "
+            "(including orders still being created). Delete one or ask for a higher quota."
+        )
+
+
+def instance_create(
+    *,
+    user: User,
+    key: uuid.UUID,
+    reseller: Reseller | None,
+    params: CreateInstanceParams,
+    request: HttpRequest | None = None,
+) -> CreateOrder:
+    """Create one instance for this form key; a repeated key returns the first order."""
+    if not can_create_instance_for(user, reseller):
+        raise PermissionDenied
+    existing = CreateOrder.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    order, claimed = _claim(user=user, key=key, reseller=reseller, params=params)
+    if not claimed:
+        return order  # another request claimed this key first and makes the one call
+    try:
+        created = partner_client().create_instance(params)
+    except GreenAPIError as exc:
+        failure = exc
+    else:
+        return _complete(
+            order,
+            id_instance=created.id_instance,
+            api_token=created.api_token,
+            type_instance=created.type_instance,
+            request=request,
+        )
+    if not failure.outcome_unknown:
+        _finish(order, CreateOrder.Status.FAILED, failure.message)
+        audit_record(
+            action="instance.create",
+            request=request,
+            actor=user,
+            reseller=reseller,
+            result=AuditEvent.Result.FAILED,
+            detail=failure.message,
+        )
+        return order
+    logger.warning("createInstance outcome unknown for order %s: %s", order.pk, failure.message)
+    _finish(order, CreateOrder.Status.PENDING, failure.message, settled=False)
+    return order_settle(order, request=request)
+
+
+def _claim(
+    *, user: User, key: uuid.UUID, reseller: Reseller | None, params: CreateInstanceParams
+) -> tuple[CreateOrder, bool]:
+    """Commit the order row (after the quota check) before anything is sent to Green API.
+
+    Returns the order and whether this call claimed it; only the claimer calls Green API.
+    """
+    with transaction.atomic():
+        if reseller is not None:
+            # The row lock serialises creates for one reseller, so the quota cannot be raced.
+            # NO KEY UPDATE still lets other transactions insert rows that refer to the
+            # reseller (their foreign-key checks would otherwise wait on us: a deadlock).
+            locked = Reseller.objects.select_for_update(no_key=True).get(pk=reseller.pk)
+            # Whoever held the lock before us may have claimed this very key.
+            existing = CreateOrder.objects.filter(key=key).first()
+            if existing is not None:
+                return existing, False
+            open_orders = CreateOrder.objects.filter(
+                reseller=locked, status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING]
+            ).count()
+            if not reseller_quota_available(locked, pending=open_orders):
+                raise QuotaFull(locked)
+        try:
+            with transaction.atomic():
+                order = CreateOrder.objects.create(
+                    key=key,
+                    name=params.name or "",
+                    type_instance=params.type_instance or "",
+                    reseller=reseller,
+                    requested_by=user,
+                )
+            return order, True
+        except IntegrityError:
+            pass
+    return CreateOrder.objects.get(key=key), False
+
+
+def _finish(order: CreateOrder, status: str, message: str, *, settled: bool = True) -> None:
+    order.status = status
+    order.message = message[:500]
+    order.settled_at = timezone.now() if settled else None
+    order.save(update_fields=["status", "message", "settled_at"])
+
+
+def _complete(
+    order: CreateOrder,
+    *,
+    id_instance: int,
+    api_token: str,
+    type_instance: str,
+    request: HttpRequest | None,
+    remote: PartnerInstance | None = None,
+) -> CreateOrder:
+    """Record the created instance in the mirror with its owner, and close the order."""
+    now = timezone.now()
+    with transaction.atomic():
+        fields: dict[str, Any] = {
+            "api_token": api_token,
+            "type_instance": type_instance,
+            "reseller": order.reseller,
+            "created_by": order.requested_by,
+        }
+        if remote is not None:
+            fields |= {"name": remote.name, "time_created": remote.time_created}
+        instance, _ = Instance.objects.update_or_create(
+            id_instance=id_instance,
+            defaults=fields,
+            create_defaults={
+                **fields,
+                "name": fields.get("name", order.name),
+                "time_created": fields.get("time_created", now),
+                "state": Instance.State.CREATING,
+                "state_changed_at": now,
+            },
+        )
+        order.instance = instance
+        order.status = CreateOrder.Status.DONE
+        order.settled_at = now
+        order.message = ""
+        order.save(update_fields=["instance", "status", "settled_at", "message"])
+    audit_record(
+        action="instance.create",
+        request=request,
+        actor=order.requested_by,
+        target=instance,
+        detail="settled from getInstances" if remote is not None else "",
+    )
+    return order
+
+
+def order_settle(
+    order: CreateOrder,
+    *,
+    remote: list[PartnerInstance] | None = None,
+    request: HttpRequest | None = None,
+) -> CreateOrder:
+    """Settle an order whose createInstance outcome is unknown, without calling it again."""
+    if not _needs_settling(order, timezone.now()):
+        return order
+    if remote is None:
+        try:
+            remote = partner_client().get_instances()
+        except GreenAPIError as exc:
+            logger.info("Order %s stays pending: %s", order.pk, exc.message)
+            return order
+    match = _match(order, remote)
+    if match is not None:
+        return _complete(
+            order,
+            id_instance=match.id_instance,
+            api_token=match.api_token,
+            type_instance=match.type_instance,
+            request=request,
+            remote=match,
+        )
+    if timezone.now() - order.created_at > SETTLE_GIVE_UP:
+        _finish(
+            order,
+            CreateOrder.Status.FAILED,
+            "Green API never listed this instance, so it was not created and is not billed.",
+        )
+        audit_record(
+            action="instance.create",
+            request=request,
+            actor=order.requested_by,
+            reseller=order.reseller,
+            result=AuditEvent.Result.FAILED,
+            detail="not listed by Green API after the create timed out",
+        )
+    return order
+
+
+def orders_settle_open(remote: list[PartnerInstance]) -> int:
+    """Settle every open order against one getInstances answer; returns how many closed."""
+    now = timezone.now()
+    closed = 0
+    for order in CreateOrder.objects.filter(
+        status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING]
+    ).select_related("reseller", "requested_by"):
+        if _needs_settling(order, now):
+            closed += not order_settle(order, remote=remote).is_open
+    return closed
+
+
+def _needs_settling(order: CreateOrder, now: Any) -> bool:
+    if order.status == CreateOrder.Status.PENDING:
+        return True
+    return order.status == CreateOrder.Status.CLAIMED and now - order.created_at > ABANDONED_CLAIM
+
+
+def _match(order: CreateOrder, remote: list[PartnerInstance]) -> PartnerInstance | None:
+    """The instance this order created: same name, made after the order, claimed by no one."""
+    earliest = order.created_at - CLOCK_SKEW
+    candidates = [
+        item
+        for item in remote
+        if item.name == order.name
+        and not item.deleted
+        and (not order.type_instance or item.type_instance == order.type_instance)
+        and (item.time_created is None or item.time_created >= earliest)
+    ]
+    if not candidates:
+        return None
+    taken = set(
+        Instance.objects.filter(pk__in=[item.id_instance for item in candidates])
+        .exclude(created_by=None)
+        .values_list("pk", flat=True)
+    )
+    free = [item for item in candidates if item.id_instance not in taken]
+    # Oldest first: if several match, the first one created after the order is ours.
+    free.sort(key=lambda item: (item.time_created is None, item.time_created, item.id_instance))
+    return free[0] if free else None

@@ -1,0 +1,52 @@
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.permissions import Action, action_required
+from instances import selectors
+from instances.forms import InstanceCreateForm
+from instances.models import CreateOrder
+from instances.services.create import QuotaFull, instance_create, order_settle
+
+
+def _after_order(order: CreateOrder) -> str:
+    if order.status == CreateOrder.Status.DONE and order.instance_id:
+        return reverse("instances:detail", args=[order.instance_id])
+    return reverse("instances:order", args=[order.pk])
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.CREATE_INSTANCE)
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = InstanceCreateForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                order = instance_create(
+                    user=request.user,
+                    key=form.cleaned_data["key"],
+                    reseller=form.chosen_reseller(),
+                    params=form.to_params(),
+                    request=request,
+                )
+            except QuotaFull as full:
+                form.add_error(None, str(full))
+            else:
+                return redirect(_after_order(order))
+    else:
+        form = InstanceCreateForm(user=request.user, initial={"key": uuid.uuid4()})
+    return render(request, "instances/create.html", {"form": form})
+
+
+@require_GET
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = selectors.order_for_user_or_404(user=request.user, pk=pk)
+    order = order_settle(order, request=request)
+    if order.status == CreateOrder.Status.DONE and order.instance_id:
+        return redirect(_after_order(order))
+    return render(request, "instances/order.html", {"order": order})
