@@ -6,20 +6,20 @@ only announced through Django's `user_login_failed` and django-axes' `user_locke
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import models
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from accounts.backends import user_may_log_in
 from accounts.models import AuditEvent, Reseller, User
+from accounts.selectors import user_for_login
 from instances.greenapi.redaction import redact
-
-logger = logging.getLogger(__name__)
 
 # The sender that marks a wrong two-factor code (see accounts/twofactor.py).
 TWO_FACTOR_SENDER = "accounts.twofactor"
@@ -95,9 +95,6 @@ def _record_failed_login(
         getattr(request, "axes_failures_since_start", None) is None
     ):
         return
-    from accounts.backends import user_may_log_in
-    from accounts.selectors import user_for_login
-
     user = user_for_login(str(credentials.get("username") or ""))
     if sender == TWO_FACTOR_SENDER:
         detail = "wrong two-factor code"
@@ -122,8 +119,6 @@ def _record_failed_login(
 def _record_lockout(
     sender: Any, request: HttpRequest, username: str | None = None, **kwargs: Any
 ) -> None:
-    from django.conf import settings
-
     user = User.objects.select_related("reseller").filter(username=username or "").first()
     fresh = getattr(request, "axes_failures_since_start", None) is not None
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
