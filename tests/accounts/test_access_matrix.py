@@ -10,12 +10,14 @@ How to read or add a row:
   - "reseller": own, other, missing
   - "user":     own, other, missing
   - "instance": own, other, unassigned, missing
+  - "order":    own, other, missing (a settled create order of that reseller)
   "Own" is the persona's reseller's object (reseller A's for staff), "other" the other
   tenant's. A code given as a tuple has one entry per variant; a bare code holds for all.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from instances.models import CreateOrder
 from tests.support.personas import MISSING_ID, PERSONAS, World
 
 Code = int | tuple[int, ...]
@@ -32,6 +35,7 @@ VARIANTS = {
     "reseller": ("own", "other", "missing"),
     "user": ("own", "other", "missing"),
     "instance": ("own", "other", "unassigned", "missing"),
+    "order": ("own", "other", "missing"),
 }
 # Served by code that is not the portal's pages: the emulator authenticates with the partner
 # token, Django's admin is for superusers only (tests/accounts/test_admin_site.py).
@@ -94,6 +98,21 @@ ROWS = [
     Row("audit_log"),
     # Instances.
     Row("instances:list"),
+    Row("instances:create"),
+    Row(
+        "instances:detail",
+        kind="instance",
+        admin=(200, 200, 200, 404),
+        support=(200, 200, 200, 404),
+        reseller=(200, 404, 404, 404),
+    ),
+    Row(
+        "instances:order",
+        kind="order",
+        admin=(200, 200, 404),
+        support=(200, 200, 404),
+        reseller=(200, 404, 404),
+    ),
 ]
 
 
@@ -131,6 +150,13 @@ def _object_id(world: World, kind: str, persona: str, variant: str) -> int:
         return world.instance_unassigned.pk
     on_b = persona == "reseller_b_user"
     own_tenant = (variant == "own") != on_b  # True: reseller A's object
+    if kind == "order":
+        # A failed order is settled: its page needs no call to Green API.
+        reseller = world.reseller_a if own_tenant else world.reseller_b
+        order = CreateOrder.objects.create(
+            key=uuid.uuid4(), status=CreateOrder.Status.FAILED, name="x", reseller=reseller
+        )
+        return order.pk
     objects = {
         "reseller": (world.reseller_a, world.reseller_b),
         "user": (world.reseller_a_user, world.reseller_b_user),
