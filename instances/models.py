@@ -151,3 +151,25 @@ class CreateOrder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in {self.Status.CLAIMED, self.Status.PENDING}
+
+
+class StateChange(models.Model):
+    """One change of an instance's state, for its timeline."""
+
+    class Source(models.TextChoices):
+        CHECK = "check", "Checked with Green API"
+        WEBHOOK = "webhook", "Green API notification"
+        ACTION = "action", "Portal action"
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="state_changes")
+    state = models.CharField(max_length=32, blank=True, choices=Instance.State.choices)
+    previous_state = models.CharField(max_length=32, blank=True, choices=Instance.State.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["instance", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instance_id}: {self.previous_state} -> {self.state}"
