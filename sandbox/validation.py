@@ -50,14 +50,14 @@ class Invalid(ValueError):
     """Input the emulator refuses; the message says why (never echoing secrets)."""
 
 
-_MISSING = object()
+EMPTY = object()  # what json_body returns for an empty body
 
 
 def json_body(request: HttpRequest) -> Any:
-    """The decoded JSON body, or `_MISSING` for an empty one."""
+    """The decoded JSON body, or `EMPTY` for an empty one."""
     raw = request.body
     if not raw.strip():
-        return _MISSING
+        return EMPTY
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -67,7 +67,7 @@ def json_body(request: HttpRequest) -> Any:
 def json_object(request: HttpRequest, *, allow_empty: bool = False) -> dict[str, Any]:
     """The body as a JSON object; an empty body is `{}` only when `allow_empty`."""
     body = json_body(request)
-    if body is _MISSING:
+    if body is EMPTY:
         if allow_empty:
             return {}
         raise Invalid("the body is empty")
