@@ -194,6 +194,7 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="partner-portal@localhost")
 
+
 # --- Accounts and sessions -------------------------------------------------------------------
 # LOGIN_FAILURE_LIMIT (5): failed logins per username and IP address before a lockout.
 # LOGIN_COOLOFF_MINUTES (15): how long a lockout lasts. A lockout always ends; none is permanent.

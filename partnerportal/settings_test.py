@@ -21,3 +21,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests never run collectstatic; static files come from the finders.
 STATIC_ROOT = None
+
+# Retries of GETs against a dead address (no emulator in the test) should not slow the suite.
+GREEN_API_BACKOFF = 0.05

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.http import HttpResponse, StreamingHttpResponse
 
+from sandbox import busy
 from sandbox.methods import ALL_METHODS
 from sandbox.models import Fault
 from sandbox.responses import EXPIRED_TEXT, dumps, text, too_many_requests
@@ -163,12 +164,13 @@ def serve(method: str, id_instance: int | None, answer: Callable[[], HttpRespons
     if fault is None:
         return answer()
     if fault.kind == "hang":
-        if fault.after:
-            response = answer()
+        with busy.held():
+            if fault.after:
+                response = answer()
+                time.sleep(fault.seconds)
+                return response
             time.sleep(fault.seconds)
-            return response
-        time.sleep(fault.seconds)
-        return answer()
+            return answer()
     if fault.kind == "drip":  # a slow transfer of the real answer: the work always happens
         return _drip(fault, answer())
     real = answer() if fault.after else None  # committed before the broken answer goes out
@@ -246,7 +248,8 @@ def _drip(fault: Fault, real: HttpResponse) -> StreamingHttpResponse:
 def _trickle(content: bytes, chunks: int, seconds: float) -> Iterator[bytes]:
     size = math.ceil(len(content) / chunks) if content else 1
     pause = seconds / chunks
-    for start in range(0, max(len(content), 1), size):
-        if start:  # the first chunk (and so the headers) leaves at once, the rest trickle
-            time.sleep(pause)
-        yield content[start : start + size]
+    with busy.held():
+        for start in range(0, max(len(content), 1), size):
+            if start:  # the first chunk (and so the headers) leaves at once, the rest trickle
+                time.sleep(pause)
+            yield content[start : start + size]

@@ -3,6 +3,7 @@ import socket
 import pytest
 from django.conf import settings
 
+from sandbox import busy
 from tests.support.personas import (  # noqa: F401  (fixtures: the fixed personas)
     admin,
     anonymous,
@@ -24,7 +25,11 @@ _real_connect = socket.socket.connect
 def _loopback_only_connect(sock: socket.socket, address, *args, **kwargs):  # type: ignore[no-untyped-def]
     # The suite must never reach the internet: Green API is the emulator on loopback.
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and host not in {"127.0.0.1", "::1", "localhost"} and not host.startswith("/"):
+    if (
+        isinstance(host, str)
+        and host not in {"127.0.0.1", "::1", "localhost"}
+        and not host.startswith("/")
+    ):
         raise RuntimeError(f"Network access to {host!r} is blocked in tests")
     return _real_connect(sock, address, *args, **kwargs)
 
@@ -50,6 +55,9 @@ def sandbox(sandbox_url: str, partner_token: str) -> SandboxControl:
     control = SandboxControl(sandbox_url, partner_token)
     yield control
     control.clear_faults()
+    # Hung and dripping emulator requests outlive the client that gave up on them; let them
+    # finish while this test's database still exists.
+    assert busy.wait_idle(timeout=30), "an emulator request is still hanging after 30 s"
 
 
 @pytest.fixture

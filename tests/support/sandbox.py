@@ -18,7 +18,9 @@ class SandboxControl:
         )
 
     def add_fault(self, method: str, kind: str, **options: Any) -> dict[str, Any]:
-        response = self._request("POST", "/control/faults", json={"method": method, "kind": kind, **options})
+        response = self._request(
+            "POST", "/control/faults", json={"method": method, "kind": kind, **options}
+        )
         response.raise_for_status()
         return response.json()
 
@@ -35,7 +37,9 @@ class SandboxControl:
         self._request("DELETE", "/control/calls").raise_for_status()
 
     def set_state(self, id_instance: int, state: str) -> requests.Response:
-        return self._request("POST", f"/control/instances/{id_instance}/state", json={"state": state})
+        return self._request(
+            "POST", f"/control/instances/{id_instance}/state", json={"state": state}
+        )
 
     def instance(self, id_instance: int) -> dict[str, Any]:
         response = self._request("GET", f"/control/instances/{id_instance}")
@@ -43,7 +47,9 @@ class SandboxControl:
         return response.json()
 
     def scan(self, payload: str, phone_number: int = 79001234567) -> requests.Response:
-        return self._request("POST", "/phone/scan", json={"payload": payload, "phoneNumber": phone_number})
+        return self._request(
+            "POST", "/phone/scan", json={"payload": payload, "phoneNumber": phone_number}
+        )
 
     def pair(self, id_instance: int, code: str) -> requests.Response:
         return self._request("POST", "/phone/pair", json={"idInstance": id_instance, "code": code})
