@@ -104,12 +104,14 @@ INSTALLED_APPS = [
     "instances",
     "django_otp",
     "axes",
+    "csp",
 ]
 if GREEN_API_SANDBOX:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,6 +190,11 @@ STORAGES = {
     },
 }
 
+# The onboarding pages share Green API's answers through this cache, so that however many
+# browsers poll one instance the server stays under its rate limits (instances/services/
+# shared_calls.py). The default is per process: with several processes (gunicorn workers)
+# CACHE_URL must point at a shared cache, e.g. redis://127.0.0.1:6379/1 or dbcache://cache_table
+# (after `manage.py createcachetable`).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
@@ -260,6 +267,25 @@ if HTTPS:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Content Security Policy (django-csp): only our own scripts and styles, no inline code, no
+# eval. data: images are the server-rendered QR codes (2FA setup, a customer link's QR).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- Onboarding ------------------------------------------------------------------------------
+# Requests per minute to a customer link's pages, per client IP address and per link.
+ONBOARDING_LINK_RATE_LIMIT = _positive_int("ONBOARDING_LINK_RATE_LIMIT", default=120)
 
 # --- Logging ---------------------------------------------------------------------------------
 # Green API tokens travel in URL paths, so every logger that may print a URL gets the
