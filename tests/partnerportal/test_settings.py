@@ -76,3 +76,45 @@ def test_debug_mode_needs_no_secrets() -> None:
         FIELD_ENCRYPTION_KEYS="",
     )
     assert result.returncode == 0, result.stderr
+
+
+SANDBOX_PROBE = """
+import django
+django.setup()
+from django.conf import settings
+from django.urls import Resolver404, resolve
+try:
+    mounted = resolve("/sandbox/partner/getInstances/gac.0123").func.__module__
+except Resolver404:
+    mounted = "not-mounted"
+print("sandbox" in settings.INSTALLED_APPS, mounted)
+"""
+
+
+def run_probe(**overrides: str) -> str:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_"))
+    }
+    environment |= PRODUCTION | {"DJANGO_DEBUG": "true"} | overrides
+    environment["DJANGO_SETTINGS_MODULE"] = "partnerportal.settings"
+    result = subprocess.run(  # noqa: S603  (our own interpreter and a fixed script)
+        [sys.executable, "-c", SANDBOX_PROBE],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_emulator_is_not_mounted_when_the_sandbox_is_off() -> None:
+    assert run_probe(GREEN_API_SANDBOX="false") == "False not-mounted"
+
+
+def test_emulator_is_mounted_when_the_sandbox_is_on() -> None:
+    assert run_probe(GREEN_API_SANDBOX="true") == "True sandbox.views_partner"
