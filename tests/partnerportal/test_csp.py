@@ -66,7 +66,7 @@ def test_policy_header_is_strict_on_the_login_page(db: None) -> None:
 def test_policy_header_on_a_logged_in_page(admin: User) -> None:
     client = Client()
     client.force_login(admin)
-    response = client.get("/instances/")
+    response = client.get("/account/")
     assert response.status_code == 200
     assert "unsafe" not in response["Content-Security-Policy"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
