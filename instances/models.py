@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -173,3 +174,47 @@ class StateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance_id}: {self.previous_state} -> {self.state}"
+
+
+class OnboardingLink(models.Model):
+    """A customer link: lets someone without an account link a phone to one instance.
+
+    Only the SHA-256 of the link's random token is stored; the link itself is shown once, when
+    it is issued. Its status follows from the timestamps (see `status_at`).
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        USED = "used", "Used"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    instance = models.ForeignKey(
+        Instance, on_delete=models.CASCADE, related_name="onboarding_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["instance", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Customer link {self.pk} for instance {self.instance_id}"
+
+    def status_at(self, now: datetime) -> str:
+        """Revoked beats used beats expired: the strongest reason the link no longer works."""
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.used_at is not None:
+            return self.Status.USED
+        if now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
