@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instances.views import create, detail, listing
+from instances.views import actions, create, delete, detail, listing, settings, token
 
 app_name = "instances"
 
@@ -9,4 +9,10 @@ urlpatterns = [
     path("new/", create.create, name="create"),
     path("orders/<int:pk>/", create.order_detail, name="order"),
     path("<int:id_instance>/", detail.instance_detail, name="detail"),
+    path("<int:id_instance>/state/refresh/", detail.state_refresh, name="state_refresh"),
+    path("<int:id_instance>/settings/", settings.instance_settings, name="settings"),
+    path("<int:id_instance>/reboot/", actions.reboot, name="reboot"),
+    path("<int:id_instance>/logout/", actions.logout, name="logout"),
+    path("<int:id_instance>/token/", token.token_reveal, name="token"),
+    path("<int:id_instance>/delete/", delete.instance_delete_view, name="delete"),
 ]

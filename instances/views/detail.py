@@ -1,13 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import get_instance_for_user_or_404
+from accounts.permissions import Action, can, get_instance_for_user_or_404
+from accounts.selectors import resellers_visible_to
+from instances.detail_forms import TokenRevealForm
+from instances.greenapi_factory import instance_api_url_for, media_url_for
+from instances.models import Instance
+from instances.services.actions import instance_state_check
+from instances.services.errors import STILL_CREATING, ActionFailed
+from instances.timeline import instance_timeline
+from instances.views.common import is_htmx
 
 
 @require_GET
 @login_required
 def instance_detail(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = get_instance_for_user_or_404(request.user, id_instance)
-    return render(request, "instances/detail.html", {"instance": instance})
+    context = {
+        **_state_context(instance),
+        "timeline": instance_timeline(user=request.user, instance=instance),
+        "api_url": instance_api_url_for(instance),
+        "media_url": media_url_for(instance),
+        "may": _permissions(request, instance),
+        "token_form": TokenRevealForm(),
+        **_assign_context(request, instance),
+    }
+    return render(request, "instances/detail.html", context)
+
+
+@require_POST
+@login_required
+def state_refresh(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = get_instance_for_user_or_404(request.user, id_instance)
+    error = ""
+    try:
+        instance_state_check(instance=instance)
+    except ActionFailed as failed:
+        error = failed.message
+    if is_htmx(request):
+        return render(request, "instances/_state.html", _state_context(instance, error=error))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"State checked: {instance.get_state_display()}.")
+    return redirect("instances:detail", id_instance=instance.pk)
+
+
+def _state_context(instance: Instance, *, error: str = "") -> dict[str, Any]:
+    return {
+        "instance": instance,
+        "state_error": error,
+        "still_creating": STILL_CREATING if instance.state == Instance.State.CREATING else "",
+    }
+
+
+def _permissions(request: HttpRequest, instance: Instance) -> dict[str, bool]:
+    """Which actions to offer: none on a deleted instance, which is read-only."""
+    live = not instance.deleted
+
+    def may(action: Action) -> bool:
+        return live and can(request.user, action, instance)
+
+    return {
+        "reboot_logout": may(Action.REBOOT_LOGOUT),
+        "settings": may(Action.EDIT_SETTINGS),
+        "delete": may(Action.DELETE_INSTANCE),
+        "token": may(Action.REVEAL_TOKEN),
+        "assign": may(Action.ASSIGN_RESELLER),
+    }
+
+
+def _assign_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
+    # The assign endpoint belongs to the list page; the form shows once it exists.
+    if instance.deleted or not can(request.user, Action.ASSIGN_RESELLER, instance):
+        return {}
+    try:
+        url = reverse("instances:assign")
+    except NoReverseMatch:
+        return {}
+    resellers = resellers_visible_to(request.user).filter(is_active=True).order_by("name")
+    return {"assign_url": url, "resellers": resellers}

@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from instances.models import CreateOrder
-from tests.support.personas import MISSING_ID, PERSONAS, World
+from tests.support.personas import MISSING_ID, PASSWORD, PERSONAS, World
 
 Code = int | tuple[int, ...]
 
@@ -67,6 +67,22 @@ ADMIN_POST = {"admin": (302, 302, 404), "support": 403, "reseller": 403}
 PUBLIC = {"admin": 200, "support": 200, "reseller": 200, "anonymous": 200}
 EVERYONE_REDIRECTED = {"admin": 302, "support": 302, "reseller": 302, "anonymous": 302}
 LOGGED_IN_REDIRECTED = {"admin": 302, "support": 302, "reseller": 302}
+# Instance variants: own, other, unassigned, missing.
+INSTANCE_ANYONE = {
+    "admin": (200, 200, 200, 404),
+    "support": (200, 200, 200, 404),
+    "reseller": (200, 404, 404, 404),
+}
+INSTANCE_POST_ANYONE = {
+    "admin": (302, 302, 302, 404),
+    "support": (302, 302, 302, 404),
+    "reseller": (302, 404, 404, 404),
+}
+INSTANCE_NO_SUPPORT = {
+    "admin": (200, 200, 200, 404),
+    "support": 403,
+    "reseller": (200, 404, 404, 404),
+}
 
 ROWS = [
     Row("home", **EVERYONE_REDIRECTED),
@@ -105,6 +121,21 @@ ROWS = [
         admin=(200, 200, 200, 404),
         support=(200, 200, 200, 404),
         reseller=(200, 404, 404, 404),
+    ),
+    # The instance page's actions. Support agents may reboot and log out but not change
+    # settings, delete or see the token; their role check comes before the lookup. With no
+    # emulator running, settings answer "Green API is not answering" and refresh redirects.
+    Row("instances:state_refresh", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    Row("instances:reboot", kind="instance", **INSTANCE_ANYONE),
+    Row("instances:logout", kind="instance", **INSTANCE_ANYONE),
+    Row("instances:settings", kind="instance", **INSTANCE_NO_SUPPORT),
+    Row("instances:delete", kind="instance", **INSTANCE_NO_SUPPORT),
+    Row(
+        "instances:token",
+        "post",
+        kind="instance",
+        **INSTANCE_NO_SUPPORT,
+        data={"password": PASSWORD},
     ),
     Row(
         "instances:order",

@@ -1,0 +1,161 @@
+"""Forms of the instance page's actions: settings, delete confirmation, token reveal."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+
+from instances.forms import FLAG_LABELS
+from instances.greenapi import InstanceSettings
+from instances.greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
+from instances.models import Instance
+
+TOKEN_MAX_LENGTH = 200
+
+
+class InstanceSettingsForm(forms.Form):
+    """The writable settings. Only what the user changed is sent, because every setSettings
+    restarts the instance. The fields carry their initial values as hidden inputs, so
+    `changed_data` means "changed on this form", not "differs from Green API now"; a change
+    someone else made in between is not overwritten.
+
+    The webhook token is a secret: it is never put back into the page. The user types a new
+    one or ticks "remove"; leaving both alone keeps the current one.
+    """
+
+    webhook_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        show_hidden_initial=True,
+        label="Webhook URL",
+        help_text="Where Green API sends notifications. Empty: no webhook.",
+    )
+    webhook_url_token = forms.CharField(
+        required=False,
+        max_length=TOKEN_MAX_LENGTH,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label="New webhook authorization token",
+        help_text="Sent to your webhook as 'Authorization: Bearer <token>'. "
+        "Leave empty to keep the current one.",
+    )
+    clear_webhook_url_token = forms.BooleanField(
+        required=False, label="Remove the current webhook token"
+    )
+    delay_send_messages_milliseconds = forms.IntegerField(
+        required=False,
+        min_value=DELAY_MIN_MS,
+        max_value=DELAY_MAX_MS,
+        show_hidden_initial=True,
+        label="Delay between sent messages (ms)",
+        help_text=f"{DELAY_MIN_MS} to {DELAY_MAX_MS}.",
+    )
+    # Display only: whether a token was set when the form was rendered.
+    had_token = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for attr, (label, _default) in FLAG_LABELS.items():
+            self.fields[attr] = forms.BooleanField(
+                required=False, label=label, show_hidden_initial=True
+            )
+
+    @classmethod
+    def initial_from(cls, current: InstanceSettings) -> dict[str, Any]:
+        """The form's initial values from getSettings' answer (never the token itself)."""
+        initial: dict[str, Any] = {
+            "webhook_url": current.webhook_url,
+            "delay_send_messages_milliseconds": current.delay_send_messages_milliseconds,
+            "had_token": bool(current.webhook_url_token),
+        }
+        initial |= {attr: getattr(current, attr) == "yes" for attr in FLAG_WIRE_NAMES}
+        return initial
+
+    @property
+    def token_is_set(self) -> bool:
+        """Whether a webhook token was set when the form was first rendered (display only)."""
+        return bool(self.fields["had_token"].to_python(self["had_token"].value()))
+
+    @property
+    def flag_fields(self) -> list[forms.BoundField]:
+        return [self[attr] for attr in FLAG_LABELS]
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data["webhook_url"]
+        if url and urlsplit(url).scheme not in {"http", "https"}:
+            raise forms.ValidationError("The webhook URL must start with https:// or http://.")
+        return url
+
+    def clean_webhook_url_token(self) -> str:
+        token = self.cleaned_data["webhook_url_token"]
+        # It travels in an HTTP header: visible ASCII only.
+        if token and not all("!" <= ch <= "~" for ch in token):
+            raise forms.ValidationError(
+                "The token can contain only letters, digits and punctuation, without spaces."
+            )
+        return token
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("webhook_url_token") and data.get("clear_webhook_url_token"):
+            raise forms.ValidationError(
+                "Either type a new webhook token or remove the current one, not both."
+            )
+        if not self.errors and not self.changes():
+            raise forms.ValidationError("Nothing was changed, so there is nothing to save.")
+        return data
+
+    def changes(self) -> dict[str, str | int]:
+        """The changed settings by wire name, for setSettings."""
+        data = self.cleaned_data
+        changed = set(self.changed_data)
+        body: dict[str, str | int] = {}
+        if "webhook_url" in changed:
+            body["webhookUrl"] = data["webhook_url"] or ""
+        delay = data.get("delay_send_messages_milliseconds")
+        if "delay_send_messages_milliseconds" in changed and delay is not None:
+            body["delaySendMessagesMilliseconds"] = delay
+        for attr, wire in FLAG_WIRE_NAMES.items():
+            if attr in changed:
+                body[wire] = "yes" if data[attr] else "no"
+        if data.get("webhook_url_token"):
+            body["webhookUrlToken"] = data["webhook_url_token"]
+        elif data.get("clear_webhook_url_token"):
+            body["webhookUrlToken"] = ""
+        return body
+
+
+class DeleteConfirmForm(forms.Form):
+    confirm_id = forms.CharField(
+        max_length=40,
+        label="Type the instance id to confirm",
+        error_messages={"required": "Type the instance id to confirm."},
+    )
+
+    def __init__(self, *args: Any, instance: Instance, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+
+    def clean_confirm_id(self) -> str:
+        typed = self.cleaned_data["confirm_id"]
+        if typed != str(self.instance.pk):
+            raise forms.ValidationError(
+                f"That is not this instance's id. Type {self.instance.pk} exactly as shown."
+            )
+        return typed
+
+
+class TokenRevealForm(forms.Form):
+    password = forms.CharField(
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password",
+        error_messages={
+            "required": "Type your password to see the token.",
+            "max_length": "That is not your password (it is too long).",
+        },
+    )

@@ -1,0 +1,206 @@
+"""Delete an instance without leaving a customer's phone linked (API-FACTS §2.3).
+
+Deleting does not unlink the phone, so a linked instance is logged out first, and a failed
+logout stops the delete. deleteInstanceAccount is sent once: when its answer is lost, the
+partner list says whether it happened. The mirror row is kept, marked deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
+from instances.greenapi import (
+    GreenAPIError,
+    InstanceClient,
+    InstanceDeleted,
+    InstanceNotAuthorized,
+    NotFound,
+)
+from instances.greenapi_factory import instance_client, partner_client
+from instances.models import Instance, StateChange
+from instances.services.errors import ActionFailed, explain
+from instances.services.state import state_record
+
+logger = logging.getLogger(__name__)
+
+DOING = "delete the instance"
+# States in which no phone can be linked; in every other one, log out before deleting.
+UNLINKED_STATES = frozenset({Instance.State.NOT_AUTHORIZED, Instance.State.CREATING})
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    logged_out: bool  # a phone was logged out first
+    already_gone: bool  # Green API had deleted it before we asked
+    message: str
+
+
+class _Gone(Exception):
+    """Green API no longer knows the instance: nothing to log out, nothing left to delete."""
+
+
+def instance_delete(
+    *, instance: Instance, user: User, request: HttpRequest | None = None
+) -> DeleteResult:
+    """Log out a linked phone, delete the instance at Green API, mark the mirror deleted."""
+    if instance.deleted:
+        result = DeleteResult(False, True, f"{instance} was already deleted.")
+        _audit(instance, user, request, detail="already deleted; nothing sent to Green API")
+        return result
+    client = instance_client(instance)
+    logged_out = False
+    try:
+        if _may_be_linked(client, instance, user, request):
+            _log_out(client, instance, user, request)
+            logged_out = True
+    except _Gone:
+        pass  # deleteInstanceAccount will confirm it with a "not found"
+    already_gone, deleted_at = _delete_upstream(instance, user, request, logged_out=logged_out)
+    _mark_deleted(instance, deleted_at)
+    if already_gone:
+        message = f"{instance} was already deleted at Green API; the portal now shows it deleted."
+    elif logged_out:
+        message = f"{instance} was deleted. Its phone was logged out first."
+    else:
+        message = f"{instance} was deleted."
+    _audit(
+        instance,
+        user,
+        request,
+        detail=("logged out, then " if logged_out else "")
+        + ("already deleted at Green API" if already_gone else "deleted"),
+    )
+    return DeleteResult(logged_out, already_gone, message)
+
+
+def _may_be_linked(
+    client: InstanceClient, instance: Instance, user: User, request: HttpRequest | None
+) -> bool:
+    """Ask Green API for the live state: the mirror may be minutes old."""
+    try:
+        raw = client.get_state_instance()
+    except (InstanceDeleted, NotFound):
+        raise _Gone from None
+    except GreenAPIError as exc:
+        logger.info("Delete of %s: getStateInstance failed: %s", instance.pk, exc.message)
+        _fail(
+            instance,
+            user,
+            request,
+            explain(exc, instance=instance, doing="check whether a phone is linked")
+            + " The instance was not deleted.",
+        )
+    state = Instance.State.CREATING if raw is None else raw
+    return state not in UNLINKED_STATES
+
+
+def _log_out(
+    client: InstanceClient, instance: Instance, user: User, request: HttpRequest | None
+) -> None:
+    keep = (
+        " The instance was not deleted: deleting it now would leave the customer's phone "
+        "linked. Try again once the logout works."
+    )
+    try:
+        confirmed = client.logout()
+    except InstanceNotAuthorized:
+        confirmed = True  # nothing was linked after all
+    except (InstanceDeleted, NotFound):
+        raise _Gone from None
+    except GreenAPIError as exc:
+        logger.info("Delete of %s: logout failed: %s", instance.pk, exc.message)
+        _fail(
+            instance,
+            user,
+            request,
+            explain(exc, instance=instance, doing="log out the phone") + keep,
+        )
+    if not confirmed:
+        _fail(instance, user, request, "Green API did not confirm logging out the phone." + keep)
+    state_record(
+        instance=instance, state=Instance.State.NOT_AUTHORIZED, source=StateChange.Source.ACTION
+    )
+
+
+def _delete_upstream(
+    instance: Instance, user: User, request: HttpRequest | None, *, logged_out: bool
+) -> tuple[bool, datetime | None]:
+    """Send deleteInstanceAccount once; (already gone, Green API's deletion time if known)."""
+    partner = partner_client()
+    so_far = "The phone was logged out, but the instance" if logged_out else "The instance"
+    try:
+        partner.delete_instance_account(instance.pk)
+    except NotFound:
+        return True, None
+    except GreenAPIError as exc:
+        error = exc
+    else:
+        return False, None
+    logger.info("Delete of %s: deleteInstanceAccount failed: %s", instance.pk, error.message)
+    if not error.outcome_unknown:
+        _fail(
+            instance,
+            user,
+            request,
+            explain(error, instance=instance, doing=DOING) + f" {so_far} was not deleted.",
+        )
+    # The request may have been carried out: read the list instead of sending it again.
+    try:
+        listed = {item.id_instance: item for item in partner.get_instances()}
+    except GreenAPIError as exc:
+        logger.info("Delete of %s: getInstances failed too: %s", instance.pk, exc.message)
+        _fail(
+            instance,
+            user,
+            request,
+            "Green API's answer to the delete was lost, and its instance list could not be read "
+            "to check whether it happened. Wait a minute and open the instance list: if it shows "
+            "this instance as deleted, it is; otherwise delete it again.",
+        )
+    remote = listed.get(instance.pk)
+    if remote is None or remote.deleted:
+        return False, remote.time_deleted if remote is not None else None
+    _fail(
+        instance,
+        user,
+        request,
+        f"Green API's answer to the delete was lost, and its instance list still shows the "
+        f"instance as active. {so_far} was not deleted: try again in a minute.",
+    )
+
+
+def _mark_deleted(instance: Instance, deleted_at: datetime | None) -> None:
+    instance.deleted = True
+    instance.time_deleted = deleted_at or timezone.now()
+    Instance.objects.filter(pk=instance.pk).update(deleted=True, time_deleted=instance.time_deleted)
+
+
+def _fail(instance: Instance, user: User, request: HttpRequest | None, message: str) -> NoReturn:
+    _audit(instance, user, request, detail=message, result=AuditEvent.Result.FAILED)
+    raise ActionFailed(message)
+
+
+def _audit(
+    instance: Instance,
+    user: User,
+    request: HttpRequest | None,
+    *,
+    detail: str,
+    result: str = AuditEvent.Result.OK,
+) -> None:
+    audit_record(
+        action="instance.delete",
+        request=request,
+        actor=user,
+        target=instance,
+        result=result,
+        detail=detail,
+    )

@@ -1,0 +1,74 @@
+"""Show an instance's API token to someone who has just typed their password again."""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
+from instances.models import Instance
+from instances.services.errors import ActionFailed, refuse_if_deleted
+
+ACTION: Final = "instance.token_reveal"
+WRONG_PASSWORD: Final = "wrong password"  # noqa: S105  (an audit detail, not a secret)
+LOCKED: Final = "refused: too many wrong passwords"
+
+
+class RevealRefused(ActionFailed):
+    """The password was wrong, or wrong too often lately (`locked`)."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
+
+
+def instance_token_reveal(
+    *, instance: Instance, user: User, password: str, request: HttpRequest | None = None
+) -> str:
+    """The instance's apiTokenInstance if `password` is the user's own; every try is audited.
+
+    Wrong passwords are counted from the audit trail itself, so the limit holds across server
+    processes: after LOGIN_FAILURE_LIMIT of them within LOGIN_COOLOFF_MINUTES, reveals are
+    refused until the oldest one ages out. The login lockout is not touched.
+    """
+    refuse_if_deleted(instance, doing="show the API token")
+    if not instance.api_token:
+        raise ActionFailed(
+            "No API token is stored for this instance yet. It arrives with the next sync of the "
+            "instance list: try again in a few minutes."
+        )
+    cooloff = settings.AXES_COOLOFF_TIME
+    failures = AuditEvent.objects.filter(
+        actor=user,
+        action=ACTION,
+        detail=WRONG_PASSWORD,
+        created_at__gte=timezone.now() - cooloff,
+    ).count()
+    if failures >= settings.AXES_FAILURE_LIMIT:
+        _denied(instance, user, request, LOCKED)
+        minutes = math.ceil(cooloff.total_seconds() / 60)
+        raise RevealRefused(
+            f"The password was wrong too many times. Try again in up to {minutes} minutes.",
+            locked=True,
+        )
+    if not user.check_password(password):
+        _denied(instance, user, request, WRONG_PASSWORD)
+        raise RevealRefused("That is not your password. Type the password you log in with.")
+    audit_record(action=ACTION, request=request, actor=user, target=instance)
+    return instance.api_token
+
+
+def _denied(instance: Instance, user: User, request: HttpRequest | None, detail: str) -> None:
+    audit_record(
+        action=ACTION,
+        request=request,
+        actor=user,
+        target=instance,
+        result=AuditEvent.Result.DENIED,
+        detail=detail,
+    )

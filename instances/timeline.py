@@ -1,0 +1,72 @@
+"""Selector for an instance's timeline: state changes and audit events, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from accounts.selectors import audit_events_visible_to
+from instances.models import Instance, StateChange
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+TIMELINE_LENGTH = 50
+
+ACTION_LABELS = {
+    "instance.create": "Created",
+    "instance.reboot": "Reboot",
+    "instance.logout": "Logout",
+    "instance.settings": "Settings saved",
+    "instance.delete": "Delete",
+    "instance.token_reveal": "API token shown",
+    "instance.assign": "Reseller changed",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    title: str
+    detail: str = ""
+    who: str = ""
+    result: str = "ok"  # an AuditEvent result; state changes are always "ok"
+
+
+def instance_timeline(
+    *, user: User, instance: Instance, limit: int = TIMELINE_LENGTH
+) -> list[TimelineEntry]:
+    """The last `limit` state changes and audit events of the instance, in two queries.
+
+    Audit events are scoped like the audit log: a reseller user sees only their reseller's,
+    so an instance moved between resellers does not show one tenant's people to the other.
+    """
+    changes = StateChange.objects.filter(instance=instance).order_by("-at", "-id")[:limit]
+    events = (
+        audit_events_visible_to(user)
+        .filter(target_type=Instance._meta.model_name, target_id=str(instance.pk))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    entries = [_from_change(change) for change in changes]
+    entries += [
+        TimelineEntry(
+            at=event.created_at,
+            title=ACTION_LABELS.get(event.action, event.action),
+            detail=event.detail,
+            who=event.actor_username,
+            result=event.result,
+        )
+        for event in events
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]
+
+
+def _from_change(change: StateChange) -> TimelineEntry:
+    before = change.get_previous_state_display()
+    return TimelineEntry(
+        at=change.at,
+        title=f"State: {before} → {change.get_state_display()}",
+        detail=change.get_source_display(),
+    )

@@ -1,0 +1,79 @@
+"""Reboot and logout: a confirmation page (GET) and the action itself (POST)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import Action, action_required
+from instances.services.actions import instance_logout, instance_reboot
+from instances.services.errors import ActionFailed
+from instances.views.common import deleted_notice, instance_for
+
+
+@dataclass(frozen=True)
+class _Confirm:
+    title: str
+    explanation: str
+    button: str
+    doing: str
+    done: str
+    service: Callable[..., None]
+
+
+REBOOT = _Confirm(
+    title="Reboot",
+    explanation=(
+        "The instance restarts. It shows 'starting' for up to 5 minutes and sends nothing "
+        "meanwhile; the linked phone stays linked."
+    ),
+    button="Reboot the instance",
+    doing="reboot the instance",
+    done="Reboot requested. The instance shows 'starting' for up to 5 minutes.",
+    service=instance_reboot,
+)
+LOGOUT = _Confirm(
+    title="Log out",
+    explanation=(
+        "The linked phone is unlinked from the instance. To use it again, someone must scan a "
+        "new QR code or type a pairing code on the phone."
+    ),
+    button="Log the phone out",
+    doing="log the instance out",
+    done="The phone was logged out. The instance is no longer linked.",
+    service=instance_logout,
+)
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.REBOOT_LOGOUT)
+def reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
+    return _confirmed(request, id_instance, REBOOT)
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.REBOOT_LOGOUT)
+def logout(request: HttpRequest, id_instance: int) -> HttpResponse:
+    return _confirmed(request, id_instance, LOGOUT)
+
+
+def _confirmed(request: HttpRequest, id_instance: int, spec: _Confirm) -> HttpResponse:
+    instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
+    if instance.deleted:
+        return deleted_notice(request, instance, doing=spec.doing)
+    error = ""
+    if request.method == "POST":
+        try:
+            spec.service(instance=instance, user=request.user, request=request)
+        except ActionFailed as failed:
+            error = failed.message
+        else:
+            messages.success(request, spec.done)
+            return redirect("instances:detail", id_instance=instance.pk)
+    context = {"instance": instance, "spec": spec, "error": error}
+    return render(request, "instances/confirm_action.html", context)

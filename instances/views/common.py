@@ -1,0 +1,27 @@
+"""Helpers shared by the instance page's action views."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.permissions import Action, get_instance_for_user_or_404, require
+from instances.models import Instance
+from instances.services.errors import deleted_message
+
+
+def instance_for(request: HttpRequest, id_instance: int, action: Action) -> Instance:
+    """The instance, if the user may see it (else 404) and do `action` on it (else 403)."""
+    instance = get_instance_for_user_or_404(request.user, id_instance)
+    require(request.user, action, instance)
+    return instance
+
+
+def deleted_notice(request: HttpRequest, instance: Instance, *, doing: str) -> HttpResponse:
+    """The answer of an action URL of a deleted instance: a plain sentence, HTTP 409."""
+    context = {"instance": instance, "message": deleted_message(instance, doing=doing)}
+    return render(request, "instances/deleted_notice.html", context, status=409)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"

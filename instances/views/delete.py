@@ -1,0 +1,35 @@
+"""Delete an instance: a page that asks for its id typed out (GET), then the delete (POST)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import Action, action_required
+from instances.detail_forms import DeleteConfirmForm
+from instances.services.delete import instance_delete
+from instances.services.errors import ActionFailed
+from instances.views.common import deleted_notice, instance_for
+
+
+@require_http_methods(["GET", "POST"])
+@action_required(Action.DELETE_INSTANCE)
+def instance_delete_view(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = instance_for(request, id_instance, Action.DELETE_INSTANCE)
+    if instance.deleted:
+        return deleted_notice(request, instance, doing="delete the instance again")
+    if request.method == "POST":
+        form = DeleteConfirmForm(request.POST, instance=instance)
+        if form.is_valid():
+            try:
+                result = instance_delete(instance=instance, user=request.user, request=request)
+            except ActionFailed as failed:
+                form.add_error(None, failed.message)
+            else:
+                messages.success(request, result.message)
+                return redirect("instances:detail", id_instance=instance.pk)
+    else:
+        form = DeleteConfirmForm(instance=instance)
+    return render(request, "instances/delete.html", {"instance": instance, "form": form})
