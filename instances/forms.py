@@ -59,6 +59,7 @@ class InstanceCreateForm(forms.Form):
         required=False,
         max_length=500,
         assume_scheme="https",
+        label="Webhook URL",
         help_text="Where Green API sends notifications. Leave empty to set it later.",
     )
     webhook_url_token = forms.CharField(
