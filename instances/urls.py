@@ -1,12 +1,13 @@
 from django.urls import path
 
-from instances.views import actions, create, delete, detail, listing, settings, token
+from instances.views import actions, assign, create, delete, detail, listing, settings, token
 
 app_name = "instances"
 
 urlpatterns = [
     path("", listing.instance_list, name="list"),
     path("new/", create.create, name="create"),
+    path("assign/", assign.instance_assign, name="assign"),
     path("orders/<int:pk>/", create.order_detail, name="order"),
     path("<int:id_instance>/", detail.instance_detail, name="detail"),
     path("<int:id_instance>/state/refresh/", detail.state_refresh, name="state_refresh"),

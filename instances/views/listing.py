@@ -1,15 +1,56 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 
+from accounts.permissions import Action, can
 from instances import selectors
+from instances.listing_forms import InstanceAssignForm, InstanceFilterForm
 from instances.models import SyncState
 from instances.services.sync import instances_sync, sync_is_due
 
+FILTER_FORM_ID = "instance-filters"
 
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    # htmx restoring history asks with HX-Request too, but needs the whole page.
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+@require_safe
 @login_required
 def instance_list(request: HttpRequest) -> HttpResponse:
     if sync_is_due():
         instances_sync()
-    page = selectors.instance_page(user=request.user, page_number=request.GET.get("page"))
-    return render(request, "instances/list.html", {"page": page, "sync": SyncState.get()})
+    form = InstanceFilterForm(request.GET, user=request.user)
+    listing = selectors.instance_list(user=request.user, filters=form.filters())
+    list_url = reverse("instances:list")
+    context = {
+        "form": form,
+        "listing": listing,
+        "page": listing.page,
+        "sync": SyncState.get(),
+        "list_url": list_url,
+        "current_url": f"{list_url}?{listing.query}" if listing.query else list_url,
+        "can_create": can(request.user, Action.CREATE_INSTANCE),
+        "assign_form": (
+            InstanceAssignForm() if can(request.user, Action.ASSIGN_RESELLER) else None
+        ),
+    }
+    if _wants_fragment(request):
+        # A count or pager link changes filters the form outside the swap does not show.
+        from_form = request.headers.get("HX-Trigger") == FILTER_FORM_ID
+        context["refresh_filters"] = not from_form or bool(form.errors)
+        response = render(request, "instances/_results.html", context)
+        # The canonical query (no empty or invalid parameters) is the one worth sharing.
+        response["HX-Push-Url"] = context["current_url"]
+    else:
+        response = render(request, "instances/list.html", context)
+    # The fragment and the page share a URL: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -115,6 +115,8 @@ ROWS = [
     # Instances.
     Row("instances:list"),
     Row("instances:create"),
+    # Nothing posted: the admin is sent back with a message; other roles may not assign.
+    Row("instances:assign", "post", admin=302, support=403, reseller=403),
     Row(
         "instances:detail",
         kind="instance",

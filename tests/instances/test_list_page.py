@@ -1,7 +1,12 @@
-"""The first instance list: read from the emulator through the client, scoped to the user."""
+"""The instance list page: sync and freshness, htmx fragments, links, and who sees what."""
+
+import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Reseller, User
 from instances.greenapi import CreateInstanceParams
@@ -68,3 +73,168 @@ def test_anonymous_visitor_is_sent_to_login() -> None:
     response = Client().get("/instances/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+# htmx, links and the page without JavaScript
+
+
+@pytest.fixture
+def fresh_mirror(db) -> None:  # type: ignore[no-untyped-def]
+    SyncState.objects.create(pk=1, last_success_at=timezone.now())
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_full_page_has_a_plain_get_form_that_htmx_enhances(world) -> None:  # type: ignore[no-untyped-def]
+    html = world.client("admin").get("/instances/?q=shop").content.decode()
+
+    assert html.startswith("<!doctype html>")
+    form = re.search(r'<form id="instance-filters"[^>]*>', html)
+    assert form is not None
+    tag = form.group(0)
+    # Without JavaScript this is an ordinary GET form with a button.
+    assert 'method="get"' in tag
+    assert 'action="/instances/"' in tag
+    assert '<button type="submit" class="btn">Apply</button>' in html
+    # With htmx: the results swap in place and the address bar keeps the query.
+    assert 'hx-get="/instances/"' in tag
+    assert 'hx-target="#instance-results"' in tag
+    assert 'hx-push-url="true"' in tag
+    assert "input changed delay:" in tag
+    assert '<div id="instance-results"' in html
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_htmx_request_gets_the_results_fragment_only(world) -> None:  # type: ignore[no-untyped-def]
+    client = world.client("admin")
+
+    full = client.get("/instances/?q=1101")
+    fragment = client.get("/instances/?q=1101", headers=HTMX)
+
+    body = fragment.content.decode()
+    assert "<html" not in body
+    assert "<table" in body
+    assert 'class="state-counts"' in body
+    assert "Synced with Green API" in body
+    assert str(world.instance_a.pk) in body
+    assert "<html" in full.content.decode()
+    # One URL, two answers: caches must key on the header.
+    assert "HX-Request" in fragment["Vary"]
+    assert "HX-Request" in full["Vary"]
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_htmx_answer_pushes_the_canonical_query(world) -> None:  # type: ignore[no-untyped-def]
+    url = "/instances/?q=shop&state=&messenger=&show=active&expired=&sort=-created"
+
+    response = world.client("admin").get(url, headers=HTMX)
+
+    assert response["HX-Push-Url"] == "/instances/?q=shop"
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_a_shared_link_opens_with_the_same_filters(world) -> None:  # type: ignore[no-untyped-def]
+    url = f"/instances/?q=1101&state=unknown&reseller={world.reseller_a.pk}&sort=name"
+
+    html = world.client("support").get(url).content.decode()
+
+    assert 'value="1101"' in html
+    assert '<option value="unknown" selected>' in html
+    assert f'<option value="{world.reseller_a.pk}" selected>' in html
+    assert '<option value="name" selected>' in html
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_history_restore_gets_the_whole_page(world) -> None:  # type: ignore[no-untyped-def]
+    headers = {**HTMX, "HX-History-Restore-Request": "true"}
+
+    response = world.client("admin").get("/instances/?q=shop", headers=headers)
+
+    assert "<html" in response.content.decode()
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_links_refresh_the_filter_form_but_typing_does_not(world) -> None:  # type: ignore[no-untyped-def]
+    client = world.client("admin")
+
+    from_link = client.get("/instances/?state=unknown", headers=HTMX).content.decode()
+    from_form = client.get(
+        "/instances/?q=11", headers={**HTMX, "HX-Trigger": "instance-filters"}
+    ).content.decode()
+
+    # A count link changed the state: the form outside the swap is replaced out of band.
+    assert 'hx-swap-oob="true"' in from_link
+    assert '<option value="unknown" selected>' in from_link
+    # While someone types, their search box is left alone.
+    assert "hx-swap-oob" not in from_form
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_page_has_no_inline_script_or_style(world) -> None:  # type: ignore[no-untyped-def]
+    html = world.client("admin").get("/instances/").content.decode()
+
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts
+    assert all(" src=" in tag and " defer" in tag for tag in scripts)
+    assert "/static/vendor/htmx.min.js" in html
+    assert "<style" not in html
+    assert " style=" not in html
+    assert not re.search(r"\son[a-z]+=", html)
+    assert '"includeIndicatorStyles": false' in html
+
+
+def test_vendored_htmx_is_version_2() -> None:
+    path = finders.find("vendor/htmx.min.js")
+    assert path is not None
+    source = Path(path).read_text()
+    assert 'version:"2.' in source
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_rows_link_to_the_instance_page(world) -> None:  # type: ignore[no-untyped-def]
+    html = world.client("reseller_a_user").get("/instances/").content.decode()
+
+    assert f'href="/instances/{world.instance_a.pk}/"' in html
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+@pytest.mark.parametrize("persona", ["admin", "support", "reseller_a_user"])
+def test_new_instance_button_for_those_who_may_create(world, persona) -> None:  # type: ignore[no-untyped-def]
+    html = world.client(persona).get("/instances/").content.decode()
+
+    assert 'href="/instances/new/"' in html
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_only_admins_get_checkboxes_and_the_assign_form(world) -> None:  # type: ignore[no-untyped-def]
+    inactive = Reseller.objects.create(name="Closed reseller", is_active=False)
+    Instance.objects.create(id_instance=1101000077, reseller=inactive)
+
+    admin_html = world.client("admin").get("/instances/?show=all").content.decode()
+
+    assert 'action="/instances/assign/"' in admin_html
+    assert f'name="ids" value="{world.instance_a.pk}" form="assign-form"' in admin_html
+    assert 'name="next" value="/instances/?show=all"' in admin_html
+    assign_form = admin_html[admin_html.index('id="assign-form"') :]
+    assign_form = assign_form[: assign_form.index("</form>")]
+    assert "Reseller A" in assign_form
+    assert "Unassigned (no reseller)" in assign_form
+    assert "Closed reseller" not in assign_form  # only active resellers take instances
+    for persona in ("support", "reseller_a_user"):
+        html = world.client(persona).get("/instances/").content.decode()
+        assert "/instances/assign/" not in html
+        assert 'name="ids"' not in html
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_list_refuses_post(world) -> None:  # type: ignore[no-untyped-def]
+    assert world.client("admin").post("/instances/").status_code == 405
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_empty_result_says_so(world) -> None:  # type: ignore[no-untyped-def]
+    html = world.client("admin").get("/instances/?q=nothing-like-this").content.decode()
+
+    assert "No instances match these filters." in html

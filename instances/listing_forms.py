@@ -1,0 +1,163 @@
+"""Forms of the instance list: the filters in the query string, and assigning to a reseller.
+
+Apart from instances/forms.py so each page's forms stay small. No side effects here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.models import Reseller, User
+from accounts.selectors import resellers_visible_to
+from instances.models import Instance
+from instances.selectors import (
+    DEFAULT_SORT,
+    SHOW_CHOICES,
+    SORT_COLUMNS,
+    InstanceFilters,
+    state_from_key,
+    state_key,
+)
+
+IGNORED = "Not a choice here, so it was ignored."
+SEARCH_MAX = 100
+# A page shows 50 instances; a larger list did not come from the page.
+ASSIGN_MAX = 500
+UNASSIGNED = "unassigned"
+
+
+SORT_CHOICES = [
+    (DEFAULT_SORT, "Newest first"),
+    ("created", "Oldest first"),
+    ("name", "Name, A to Z"),
+    ("-name", "Name, Z to A"),
+    ("state", "State, A to Z"),
+    ("-state", "State, Z to A"),
+    ("-changed", "State changed, latest first"),
+    ("changed", "State changed, oldest first"),
+]
+assert {key.lstrip("-") for key, _ in SORT_CHOICES} == set(SORT_COLUMNS)
+
+
+def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, required=False, choices=choices, error_messages={"invalid_choice": IGNORED}
+    )
+
+
+class InstanceFilterForm(forms.Form):
+    """The list page's query string. A bad value is reported and ignored, never an error page."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=SEARCH_MAX,
+        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters; ignored."},
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Id, name or phone", "autocomplete": "off"}
+        ),
+    )
+    state = _choice(
+        "State",
+        [("", "Any state")] + [(state_key(v), str(label)) for v, label in Instance.State.choices],
+    )
+    messenger = _choice("Messenger", [("", "Any messenger"), *Instance.Type.choices])
+    reseller = _choice("Reseller", [])
+    show = _choice("Show", list(SHOW_CHOICES))
+    expired = _choice("Expiry", [("", "Expired or not"), ("yes", "Expired"), ("no", "Not expired")])
+    sort = _choice("Sort", SORT_CHOICES)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        reseller_field = self.fields["reseller"]
+        assert isinstance(reseller_field, forms.ChoiceField)
+        if user.is_staff_role:
+            # One query, also used to validate: a ModelChoiceField would query twice.
+            resellers = resellers_visible_to(user).order_by("name")
+            reseller_field.choices = [
+                ("", "Any reseller"),
+                (UNASSIGNED, "Unassigned"),
+                *(
+                    (str(r.pk), r.name if r.is_active else f"{r.name} (inactive)")
+                    for r in resellers
+                ),
+            ]
+        else:
+            # A reseller user sees only their own instances: no reseller to choose.
+            del self.fields["reseller"]
+
+    def filters(self) -> InstanceFilters:
+        """The valid part of the query; invalid fields fall back to their defaults."""
+        self.is_valid()
+        data = self.cleaned_data
+        reseller = data.get("reseller") or ""
+        expired = data.get("expired") or ""
+        return InstanceFilters(
+            q=data.get("q") or "",
+            state=state_from_key(data["state"]) if data.get("state") else None,
+            messenger=data.get("messenger") or "",
+            reseller_id=int(reseller) if reseller.isdigit() else None,
+            unassigned=reseller == UNASSIGNED,
+            show=data.get("show") or "active",
+            expired={"yes": True, "no": False}.get(expired),
+            sort=data.get("sort") or DEFAULT_SORT,
+            page=data.get("page") or 1,
+        )
+
+
+class InstanceIdsField(forms.Field):
+    """A repeated `ids` parameter: instance ids, each 1 to 18 digits, duplicates dropped."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one instance.",
+        "invalid": "The selection held something that is not an instance id.",
+        "too_many": f"Select at most {ASSIGN_MAX} instances at once.",
+    }
+
+    def to_python(self, value: Any) -> list[int]:
+        values = [value] if isinstance(value, str) else list(value or [])
+        ids: dict[int, None] = {}
+        for raw in values:
+            text = str(raw).strip()
+            if not text:
+                continue  # an empty field is no selection, not a bad one
+            # 18 digits always fit the database's 64-bit integer.
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids[int(text)] = None
+        if len(ids) > ASSIGN_MAX:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+        return list(ids)
+
+
+class InstanceAssignForm(forms.Form):
+    """POST /instances/assign/: `ids` (repeated), `reseller` (a pk, or empty for none), `next`."""
+
+    ids = InstanceIdsField()
+    reseller = forms.ModelChoiceField(
+        queryset=Reseller.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label="Unassigned (no reseller)",
+        error_messages={"invalid_choice": "Choose one of the active resellers."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # An absent field is not the same as an empty one: only an explicit "" unassigns.
+        if "reseller" not in self.data:
+            self.add_error("reseller", "Choose a reseller, or Unassigned.")
+        return cleaned
+
+    def reseller_options(self) -> list[tuple[str, str]]:
+        """(value, label) of the select, "" first for unassigned; one query, no COUNT."""
+        field = self.fields["reseller"]
+        assert isinstance(field, forms.ModelChoiceField)
+        return [("", str(field.empty_label))] + [(str(r.pk), r.name) for r in field.queryset]
+
+    def error_text(self) -> str:
+        return " ".join(message for errors in self.errors.values() for message in errors)

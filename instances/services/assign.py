@@ -1,0 +1,65 @@
+"""Give instances to a reseller (or take them back): partner admins only, one audit event each."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts.audit import audit_record
+from accounts.models import Reseller, User
+from accounts.permissions import Action, require
+from instances.models import Instance
+
+
+class AssignRefused(Exception):
+    """The request cannot be carried out as asked; nothing was changed. str() is for people."""
+
+
+def instances_assign(
+    *,
+    user: User,
+    ids: list[int],
+    reseller: Reseller | None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Set the reseller (None: unassigned) of the instances `ids`; return how many changed.
+
+    All or nothing: if any id is not an instance `user` can see, nothing changes.
+    """
+    require(user, Action.ASSIGN_RESELLER)
+    if not ids:
+        raise AssignRefused("Select at least one instance.")
+    if reseller is not None and not reseller.is_active:
+        raise AssignRefused(f"{reseller.name} is inactive: instances cannot be assigned to it.")
+    wanted = set(ids)
+    new_id = reseller.pk if reseller is not None else None
+    with transaction.atomic():
+        rows = list(
+            Instance.objects.visible_to(user)
+            .select_for_update(of=("self",))
+            .select_related("reseller")
+            .filter(pk__in=wanted)
+            .order_by("pk")
+        )
+        missing = len(wanted) - len(rows)
+        if missing:
+            raise AssignRefused(
+                f"{missing} of the selected instances could not be found; nothing was assigned."
+            )
+        changed = [row for row in rows if row.reseller_id != new_id]
+        if not changed:
+            return 0
+        Instance.objects.filter(pk__in=[row.pk for row in changed]).update(reseller=reseller)
+        new_name = reseller.name if reseller is not None else "Unassigned"
+        for row in changed:
+            old_name = row.reseller.name if row.reseller is not None else "Unassigned"
+            audit_record(
+                action="instance.assign",
+                request=request,
+                actor=user,
+                target=row,
+                detail=f"{old_name} → {new_name}",
+                # The event belongs to the instance's new owner; on unassign, to the one it left.
+                reseller=reseller or row.reseller,
+            )
+    return len(changed)
