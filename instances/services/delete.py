@@ -99,6 +99,9 @@ def _may_be_linked(
             + " The instance was not deleted.",
         )
     state = Instance.State.CREATING if raw is None else raw
+    # What we just learned goes on the timeline, so the logout that follows reads right.
+    known = state if state in Instance.State.values else Instance.State.UNKNOWN
+    state_record(instance=instance, state=known, source=StateChange.Source.CHECK)
     return state not in UNLINKED_STATES
 
 
@@ -173,7 +176,8 @@ def _delete_upstream(
         user,
         request,
         f"Green API's answer to the delete was lost, and its instance list still shows the "
-        f"instance as active. {so_far} was not deleted: try again in a minute.",
+        f"instance as active. {so_far} has not been deleted yet: wait a minute and try again "
+        "(if Green API finishes the delete meanwhile, trying again only confirms it).",
     )
 
 

@@ -1,0 +1,1 @@
+from tests.instances.live import live, short_timeouts  # noqa: F401  (fixtures)

@@ -1,0 +1,102 @@
+"""Fixtures for the instance page's tests: an emulator instance mirrored for reseller A."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Reseller, User
+from instances.greenapi import CreateInstanceParams
+from instances.greenapi_factory import partner_client
+from instances.models import Instance
+from tests.support.sandbox import SandboxControl
+
+# The failures every action must survive (docs/sandbox.md, "Faults").
+FAULT_KINDS = ("http500", "http429", "hang", "malformed", "error200")
+
+
+def make_live_instance(reseller: Reseller | None, name: str = "Bakery bot") -> Instance:
+    """Create an instance in the emulator and its mirror row, as a sync would."""
+    created = partner_client().create_instance(CreateInstanceParams(name=name))
+    return Instance.objects.create(
+        id_instance=created.id_instance,
+        api_token=created.api_token,
+        type_instance=created.type_instance,
+        name=name,
+        reseller=reseller,
+        time_created=timezone.now() - timedelta(hours=1),
+        state=Instance.State.NOT_AUTHORIZED,
+    )
+
+
+@pytest.fixture
+def live(greenapi_settings: Any, sandbox: SandboxControl, reseller_a: Reseller) -> Instance:
+    """Reseller A's instance in the emulator, not linked. Rate limits are off: tests call fast."""
+    greenapi_settings.SANDBOX_RATE_LIMITS = False
+    return make_live_instance(reseller_a)
+
+
+@pytest.fixture
+def short_timeouts(settings: Any) -> Any:
+    """Give up on a hung emulator within a second."""
+    settings.GREEN_API_READ_TIMEOUT = 0.5
+    settings.GREEN_API_DEADLINE = 1.0
+    return settings
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_text(response: Any) -> str:
+    """The response's HTML with entities decoded, for matching sentences."""
+    return html.unescape(response.content.decode())
+
+
+def add_fault(sandbox: SandboxControl, method: str, kind: str, instance: Instance) -> None:
+    """A fault on every call of `method` to this instance; hangs are short but beat the deadline."""
+    options: dict[str, Any] = {"idInstance": instance.pk}
+    if kind == "hang":
+        options["seconds"] = 1.5
+    sandbox.add_fault(method, kind, **options)
+
+
+# What the page says for each fault kind, in words the user can act on.
+FAULT_SENTENCES = {
+    "http500": "Green API is not answering; try again in a minute.",
+    "http429": "Green API is limiting requests to this instance.",
+    "hang": "Green API did not answer in time; try again in a minute.",
+    "malformed": "answer could not be read",
+    "error200": "Green API is not answering; try again in a minute.",
+}
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        name = attr.get("name")
+        if tag != "input" or not name or attr.get("type") == "submit":
+            return
+        if attr.get("type") == "checkbox" and "checked" not in attr:
+            return
+        self.values[name] = attr.get("value") or ("on" if attr.get("type") == "checkbox" else "")
+
+
+def form_values(response: Any) -> dict[str, str]:
+    """What a browser would submit from the page's form as rendered (inputs only)."""
+    parser = _Inputs()
+    parser.feed(response.content.decode())
+    parser.values.pop("csrfmiddlewaretoken", None)
+    return parser.values
