@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from instances.fields import EncryptedTextField
 
@@ -208,6 +209,10 @@ class OnboardingLink(models.Model):
 
     def __str__(self) -> str:
         return f"Customer link {self.pk} for instance {self.instance_id}"
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
 
     def status_at(self, now: datetime) -> str:
         """Revoked beats used beats expired: the strongest reason the link no longer works."""

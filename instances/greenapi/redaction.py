@@ -18,11 +18,15 @@ _URL_TOKEN = re.compile(
 # No word boundaries: "token=abc…" or a token glued to other hex must not slip through, and
 # redacting some unrelated long hex string (a digest) is a fair price.
 _BARE_TOKEN = re.compile(r"gac\.[0-9A-Za-z_-]+|[0-9a-fA-F]{40,}")
+# The portal's customer links (/l/<token>/...): the token in the path opens an instance's
+# onboarding to anyone, so request logs must not print it either.
+_LINK_TOKEN = re.compile(r"(?P<prefix>/l/)[A-Za-z0-9_-]+")
 
 
 def redact(text: str) -> str:
     """Replace every Green API token in `text` with a marker."""
     text = _URL_TOKEN.sub(lambda m: m.group("prefix") + REDACTED, text)
+    text = _LINK_TOKEN.sub(lambda m: m.group("prefix") + REDACTED, text)
     return _BARE_TOKEN.sub(REDACTED, text)
 
 

@@ -1,0 +1,127 @@
+"""What a person does on the onboarding page: ask for a pairing code, log out and retry, reboot."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
+from instances.greenapi import (
+    GreenAPIError,
+    InstanceExpired,
+    InstanceNotReady,
+    RateLimited,
+    Unavailable,
+)
+from instances.greenapi_factory import instance_client
+from instances.models import Instance
+from instances.services.actions import instance_logout, instance_reboot
+from instances.services.onboarding import onboarding_forget
+
+if TYPE_CHECKING:
+    from instances.models import OnboardingLink
+
+logger = logging.getLogger(__name__)
+
+# A pairing code is valid for about 2.5 minutes (API-FACTS §3.5).
+CODE_VALIDITY = timedelta(seconds=150)
+
+
+class PairingFailed(Exception):
+    """No pairing code this time; `message` says why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PairingCode:
+    code: str  # 8 characters, shown as ABCD-EFGH
+    expires_at: datetime
+
+    @property
+    def display(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}" if len(self.code) == 8 else self.code
+
+
+def _masked(phone_number: int) -> str:
+    return "…" + str(phone_number)[-4:]
+
+
+def onboarding_pairing_code(
+    *,
+    instance: Instance,
+    phone_number: int,
+    request: HttpRequest | None = None,
+    link: OnboardingLink | None = None,
+) -> PairingCode:
+    """Ask Green API for a code to type on the phone (WhatsApp only); raise PairingFailed."""
+    if instance.type_instance != Instance.Type.WHATSAPP:
+        raise PairingFailed(
+            "Linking with a phone number works only for WhatsApp. Scan the QR code instead."
+        )
+    if instance.deleted:
+        raise PairingFailed("This instance was deleted.")
+    detail = f"for {_masked(phone_number)}" + (" through a customer link" if link else "")
+    try:
+        answer = instance_client(instance).get_authorization_code(phone_number)
+    except GreenAPIError as error:
+        logger.info("getAuthorizationCode of %s failed: %s", instance.pk, error.message)
+        message = _explain(error)
+    else:
+        if answer.status and answer.code:
+            audit_record(
+                action="onboarding.pairing_code", request=request, target=instance, detail=detail
+            )
+            return PairingCode(code=answer.code, expires_at=timezone.now() + CODE_VALIDITY)
+        message = (
+            "Green API could not make a code just now. Check that the instance is not linked "
+            "already, wait a few seconds and ask again."
+        )
+    audit_record(
+        action="onboarding.pairing_code",
+        request=request,
+        target=instance,
+        result=AuditEvent.Result.FAILED,
+        detail=f"{detail}: {message}",
+    )
+    raise PairingFailed(message)
+
+
+def _explain(error: GreenAPIError) -> str:
+    if isinstance(error, RateLimited):
+        return "Green API is busy right now. Wait a few seconds and ask again."
+    if isinstance(error, InstanceNotReady | InstanceExpired):
+        return "The instance is not ready yet. Wait until the QR code shows, then ask again."
+    if isinstance(error, Unavailable):
+        return "Green API is not answering at the moment. Wait a little and ask again."
+    if error.status == 400:
+        return "Green API refused this phone number. Check it and ask again."
+    return error.message
+
+
+def onboarding_logout(
+    *, instance: Instance, user: User, request: HttpRequest | None = None
+) -> None:
+    """Log the instance out (stale login data) so a fresh QR code appears; raises ActionFailed."""
+    try:
+        instance_logout(instance=instance, user=user, request=request)
+    finally:
+        onboarding_forget(instance=instance)
+
+
+def onboarding_reboot(
+    *, instance: Instance, user: User, request: HttpRequest | None = None
+) -> None:
+    """Reboot an instance that has been starting too long; raises ActionFailed."""
+    try:
+        instance_reboot(instance=instance, user=user, request=request)
+    finally:
+        onboarding_forget(instance=instance)
