@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from instances.views import actions, assign, create, delete, detail, listing, settings, token
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:id_instance>/logout/", actions.logout, name="logout"),
     path("<int:id_instance>/token/", token.token_reveal, name="token"),
     path("<int:id_instance>/delete/", delete.instance_delete_view, name="delete"),
+    # The onboarding page and customer links: instances/urls_onboarding.py.
+    path("", include("instances.urls_onboarding")),
 ]

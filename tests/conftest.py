@@ -2,6 +2,7 @@ import socket
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from sandbox import busy
 from tests.support.personas import (  # noqa: F401  (fixtures: the fixed personas)
@@ -37,6 +38,12 @@ def _loopback_only_connect(sock: socket.socket, address, *args, **kwargs):  # ty
 @pytest.fixture(autouse=True, scope="session")
 def _block_network() -> None:
     socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Shared Green API answers and rate-limit counters must not leak from one test to the next.
+    cache.clear()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from instances.services.create import QuotaFull, instance_create, order_settle
 
 def _after_order(order: CreateOrder) -> str:
     if order.status == CreateOrder.Status.DONE and order.instance_id:
-        return reverse("instances:detail", args=[order.instance_id])
+        # A new instance's next step is linking a phone: the onboarding page.
+        return reverse("instances:connect", args=[order.instance_id])
     return reverse("instances:order", args=[order.pk])
 
 

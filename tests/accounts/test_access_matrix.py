@@ -11,6 +11,8 @@ How to read or add a row:
   - "user":     own, other, missing
   - "instance": own, other, unassigned, missing
   - "order":    own, other, missing (a settled create order of that reseller)
+  - "link":     active, expired, revoked, unknown (a customer link of reseller A's instance,
+                addressed by its token: the same for every persona, logged in or not)
   "Own" is the persona's reseller's object (reseller A's for staff), "other" the other
   tenant's. A code given as a tuple has one entry per variant; a bare code holds for all.
 """
@@ -24,8 +26,10 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from instances.models import CreateOrder
+from instances.models import CreateOrder, OnboardingLink
+from instances.services.links import onboarding_link_issue
 from tests.support.personas import MISSING_ID, PASSWORD, PERSONAS, World
 
 Code = int | tuple[int, ...]
@@ -36,6 +40,7 @@ VARIANTS = {
     "user": ("own", "other", "missing"),
     "instance": ("own", "other", "unassigned", "missing"),
     "order": ("own", "other", "missing"),
+    "link": ("active", "expired", "revoked", "unknown"),
 }
 # Served by code that is not the portal's pages: the emulator authenticates with the partner
 # token, Django's admin is for superusers only (tests/accounts/test_admin_site.py).
@@ -78,6 +83,10 @@ INSTANCE_POST_ANYONE = {
     "support": (302, 302, 302, 404),
     "reseller": (302, 404, 404, 404),
 }
+# Customer links need no login: every persona gets the same answer, by the link's status.
+# With no emulator running there is no QR code, so the image answers 204.
+LINK_PAGE = {p: (200, 410, 410, 404) for p in ("admin", "support", "reseller", "anonymous")}
+LINK_IMAGE = {p: 204 for p in ("admin", "support", "reseller", "anonymous")}
 INSTANCE_NO_SUPPORT = {
     "admin": (200, 200, 200, 404),
     "support": 403,
@@ -139,6 +148,39 @@ ROWS = [
         **INSTANCE_NO_SUPPORT,
         data={"password": PASSWORD},
     ),
+    # Onboarding: everyone who sees the instance may link a phone. Without an htmx header the
+    # status and links fragments redirect to the page; with nothing posted, issuing and
+    # revoking redirect with a message and the code form shows its error. Green API is not
+    # running here, so logout and reboot fail politely (a message, a redirect) and there is no
+    # QR image (204). Only partner admins see the hosted QR page.
+    Row("instances:connect", kind="instance", **INSTANCE_ANYONE),
+    Row("instances:connect_status", kind="instance", **INSTANCE_POST_ANYONE),
+    Row(
+        "instances:connect_qr",
+        kind="instance",
+        admin=(204, 204, 204, 404),
+        support=(204, 204, 204, 404),
+        reseller=(204, 404, 404, 404),
+    ),
+    Row("instances:connect_code", "post", kind="instance", **INSTANCE_ANYONE),
+    Row("instances:connect_logout", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    Row("instances:connect_reboot", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    Row(
+        "instances:hosted_qr",
+        "post",
+        kind="instance",
+        admin=(200, 200, 200, 404),
+        support=(403, 403, 403, 404),
+        reseller=(403, 404, 404, 404),
+        data={"password": PASSWORD},
+    ),
+    Row("instances:links", kind="instance", **INSTANCE_POST_ANYONE),
+    Row("instances:link_issue", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    Row("instances:link_revoke", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    Row("public:link", kind="link", **LINK_PAGE),
+    Row("public:link_status", kind="link", **LINK_PAGE),
+    Row("public:link_qr", kind="link", **LINK_IMAGE),
+    Row("public:link_code", "post", kind="link", **LINK_PAGE),
     Row(
         "instances:order",
         kind="order",
@@ -198,7 +240,19 @@ def _object_id(world: World, kind: str, persona: str, variant: str) -> int:
     return objects[0 if own_tenant else 1].pk
 
 
+def _link_token(world: World, variant: str) -> str:
+    if variant == "unknown":
+        return "x" * 43
+    issued = onboarding_link_issue(instance=world.instance_a, user=world.admin)
+    token = issued.url.rsplit("/", 2)[-2]
+    changes = {"expired": {"expires_at": timezone.now()}, "revoked": {"revoked_at": timezone.now()}}
+    OnboardingLink.objects.filter(pk=issued.link.pk).update(**changes.get(variant, {}))
+    return token
+
+
 def _url(world: World, row: Row, persona: str, variant: str) -> str:
+    if row.kind == "link":
+        return reverse(row.name, kwargs={"token": _link_token(world, variant)})
     if row.kind is None:
         return reverse(row.name, kwargs=row.kwargs or None)
     route = portal_urls()[row.name]

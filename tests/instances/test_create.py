@@ -50,7 +50,7 @@ def test_reseller_creates_one_instance_and_lands_on_its_page(
 
     instance = Instance.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/instances/{instance.id_instance}/"
+    assert response["Location"] == f"/instances/{instance.id_instance}/connect/"
     assert instance.reseller == reseller_a_user.reseller
     assert instance.created_by == reseller_a_user
     assert instance.name == "Bakery bot"
@@ -128,7 +128,7 @@ def test_lost_answer_settles_to_the_one_instance_without_a_second_call(
 
     order = CreateOrder.objects.get()
     assert order.status == CreateOrder.Status.DONE
-    assert response["Location"] == f"/instances/{order.instance_id}/"
+    assert response["Location"] == f"/instances/{order.instance_id}/connect/"
     assert sandbox.calls()["createInstance"] == 1
     assert remote_names().count("Bakery bot") == 1
     assert Instance.objects.get().created_by == admin

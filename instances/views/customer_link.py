@@ -1,0 +1,165 @@
+"""The public pages a customer link opens: one instance's onboarding, no login.
+
+Everything is addressed through the link's token (`/l/<token>/status`, `/l/<token>/qr.png`), so
+the pages never name the instance or its partner. The token is the capability: these responses
+are not indexed, not cached and send no Referer, and logs print the path redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from instances.models import OnboardingLink
+from instances.onboarding_forms import PairingForm
+from instances.ratelimit import rate_limit_wait
+from instances.services.links import (
+    onboarding_link_for_token,
+    onboarding_link_open,
+    onboarding_link_use,
+    token_hash,
+)
+from instances.services.onboarding import Onboarding, Step, onboarding_check, onboarding_qr_png
+from instances.services.onboarding_actions import PairingFailed, onboarding_pairing_code
+from instances.views.onboarding import (
+    PAIRING_FRAGMENT,
+    STATUS_FRAGMENT,
+    is_htmx,
+    onboarding_context,
+    qr_response,
+)
+
+CLOSED_MESSAGES = {
+    OnboardingLink.Status.USED: "This phone is already linked. You can close this page.",
+    OnboardingLink.Status.EXPIRED: "This link has expired — ask your provider for a new one.",
+    OnboardingLink.Status.REVOKED: "This link was revoked — ask your provider for a new one.",
+}
+GONE = "This link no longer works — ask your provider for a new one."
+INVALID = "This link is not valid. Check that it was copied whole, or ask your provider."
+
+View = Callable[..., HttpResponse]
+
+
+def public_page(view: View) -> View:
+    """Rate limit a customer-link view and mark its answers private, uncached and unindexed."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        ip = get_client_ip_address(request) or "unknown"
+        wait = rate_limit_wait(
+            keys=[f"link-ip:{ip}", f"link:{token_hash(token)[:32]}"],
+            limit=settings.ONBOARDING_LINK_RATE_LIMIT,
+        )
+        if wait:
+            response = render(request, "public/rate_limited.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+        else:
+            response = view(request, token, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+def _urls(token: str) -> dict[str, str]:
+    return {
+        "page": reverse("public:link", args=[token]),
+        "status": reverse("public:link_status", args=[token]),
+        "qr": reverse("public:link_qr", args=[token]),
+        "code": reverse("public:link_code", args=[token]),
+    }
+
+
+def _working_link(
+    request: HttpRequest, token: str, *, opening: bool = False
+) -> OnboardingLink | HttpResponse:
+    """The link if it still works; otherwise the page that says why not."""
+    link = onboarding_link_for_token(token)
+    if link is not None and opening:
+        onboarding_link_open(link=link, request=request)
+    if link is None:
+        message, status = INVALID, 404
+    else:
+        state = link.status_at(timezone.now())
+        if state == OnboardingLink.Status.ACTIVE and not link.instance.deleted:
+            return link
+        message = CLOSED_MESSAGES.get(state, GONE)
+        status = 200 if state == OnboardingLink.Status.USED else 410
+    if is_htmx(request):
+        return render(request, "public/_link_closed.html", {"message": message})
+    return render(request, "public/link_closed.html", {"message": message}, status=status)
+
+
+def _check(request: HttpRequest, link: OnboardingLink) -> Onboarding:
+    status = onboarding_check(instance=link.instance, request=request, link=link)
+    if status.step == Step.LINKED:
+        onboarding_link_use(link=link, request=request)
+    return status
+
+
+@require_GET
+@public_page
+def link_page(request: HttpRequest, token: str) -> HttpResponse:
+    working = _working_link(request, token, opening=True)
+    if isinstance(working, HttpResponse):
+        return working
+    status = _check(request, working)
+    context = onboarding_context(status=status, urls=_urls(token), public=True)
+    return render(request, "public/link.html", context)
+
+
+@require_GET
+@public_page
+def link_status(request: HttpRequest, token: str) -> HttpResponse:
+    working = _working_link(request, token)
+    if isinstance(working, HttpResponse):
+        return working
+    status = _check(request, working)
+    context = onboarding_context(status=status, urls=_urls(token), public=True)
+    return render(request, STATUS_FRAGMENT, context)
+
+
+@require_GET
+@public_page
+def link_qr(request: HttpRequest, token: str) -> HttpResponse:
+    working = _working_link(request, token)
+    if isinstance(working, HttpResponse):
+        return qr_response(None)
+    return qr_response(onboarding_qr_png(instance=working.instance, request=request, link=working))
+
+
+@require_POST
+@public_page
+def link_code(request: HttpRequest, token: str) -> HttpResponse:
+    working = _working_link(request, token)
+    if isinstance(working, HttpResponse):
+        return working
+    form = PairingForm(request.POST)
+    code, error = None, ""
+    if form.is_valid():
+        try:
+            code = onboarding_pairing_code(
+                instance=working.instance,
+                phone_number=form.cleaned_data["phone_number"],
+                request=request,
+                link=working,
+            )
+        except PairingFailed as failed:
+            error = failed.message
+    status = _check(request, working)
+    context = onboarding_context(
+        status=status, urls=_urls(token), public=True, form=form, code=code, pairing_error=error
+    )
+    template = PAIRING_FRAGMENT if is_htmx(request) else "public/link.html"
+    return render(request, template, context)

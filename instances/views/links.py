@@ -1,0 +1,99 @@
+"""Customer links of an instance: issue, revoke, list; and Green API's hosted QR page for admins."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from accounts.permissions import Action
+from instances.onboarding_forms import LinkIssueForm
+from instances.services.errors import ActionFailed
+from instances.services.links import (
+    onboarding_link_issue,
+    onboarding_link_of,
+    onboarding_link_revoke,
+    onboarding_links_of,
+)
+from instances.services.token import instance_token_reveal
+from instances.views.onboarding import _instance, is_htmx, no_store
+
+LINKS_FRAGMENT = "instances/_onboarding_links.html"
+HOSTED_QR = "https://qr.green-api.com/waInstance{id}/{token}"
+
+
+def _back(id_instance: int) -> HttpResponse:
+    return redirect("instances:connect", id_instance=id_instance)
+
+
+@require_GET
+@login_required
+def link_list(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    if not is_htmx(request):
+        return _back(instance.pk)
+    context = {
+        "instance": instance,
+        "links": onboarding_links_of(instance=instance),
+        "now": timezone.now(),
+        "link_form": LinkIssueForm(),
+    }
+    return render(request, LINKS_FRAGMENT, context)
+
+
+@require_POST
+@login_required
+def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    form = LinkIssueForm(request.POST)
+    if instance.deleted:
+        messages.error(request, "This instance was deleted: no phone can be linked to it.")
+        return _back(instance.pk)
+    if not form.is_valid():
+        for error in form.errors.get("hours", []):
+            messages.error(request, error)
+        return _back(instance.pk)
+    issued = onboarding_link_issue(
+        instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
+    )
+    context = {"instance": instance, "issued": issued, "qr": issued.qr_data_uri()}
+    # The only page that ever holds the link's address: keep it out of every cache.
+    return no_store(render(request, "instances/onboarding_link_issued.html", context))
+
+
+@require_POST
+@login_required
+def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    link = onboarding_link_of(instance=instance, link_id=request.POST.get("link", ""))
+    if link is None:
+        messages.error(request, "That link does not exist (any more).")
+    elif onboarding_link_revoke(link=link, user=request.user, request=request):
+        messages.success(request, "The link was revoked. It no longer opens anything.")
+    else:
+        messages.info(request, "That link was already revoked.")
+    return _back(instance.pk)
+
+
+@require_POST
+@login_required
+def hosted_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance, Action.REVEAL_TOKEN)
+    user: User = request.user  # type: ignore[assignment]
+    if user.role != User.Role.ADMIN:
+        raise PermissionDenied
+    try:
+        # The hosted page's address holds the API token, so showing it is a token reveal.
+        token = instance_token_reveal(
+            instance=instance, user=user, password=request.POST.get("password", ""), request=request
+        )
+    except ActionFailed as failed:
+        messages.error(request, failed.message)
+        return _back(instance.pk)
+    context = {"instance": instance, "url": HOSTED_QR.format(id=instance.pk, token=token)}
+    return no_store(render(request, "instances/onboarding_hosted_qr.html", context))

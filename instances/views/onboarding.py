@@ -1,0 +1,186 @@
+"""The onboarding page: link a phone by QR code or pairing code, polled through our own URLs.
+
+The browser polls the status fragment and fetches the QR image from these views; the server
+calls Green API. No instance token ever reaches the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from accounts.permissions import Action, can, get_instance_for_user_or_404, require
+from instances.models import Instance
+from instances.onboarding_forms import LinkIssueForm, PairingForm
+from instances.services.errors import ActionFailed
+from instances.services.links import onboarding_links_of
+from instances.services.onboarding import Onboarding, onboarding_check, onboarding_qr_png
+from instances.services.onboarding_actions import (
+    PairingCode,
+    PairingFailed,
+    onboarding_logout,
+    onboarding_pairing_code,
+    onboarding_reboot,
+)
+
+STATUS_FRAGMENT = "instances/_onboarding_status.html"
+PAIRING_FRAGMENT = "instances/_onboarding_pairing.html"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _instance(request: HttpRequest, id_instance: int, action: Action = Action.ONBOARD) -> Instance:
+    instance = get_instance_for_user_or_404(request.user, id_instance)
+    require(request.user, action, instance)
+    return instance
+
+
+def _urls(instance: Instance) -> dict[str, str]:
+    args = [instance.pk]
+    return {
+        "page": reverse("instances:connect", args=args),
+        "status": reverse("instances:connect_status", args=args),
+        "qr": reverse("instances:connect_qr", args=args),
+        "code": reverse("instances:connect_code", args=args),
+        "logout": reverse("instances:connect_logout", args=args),
+        "reboot": reverse("instances:connect_reboot", args=args),
+    }
+
+
+def onboarding_context(
+    *,
+    status: Onboarding,
+    urls: dict[str, str],
+    public: bool,
+    form: PairingForm | None = None,
+    code: PairingCode | None = None,
+    pairing_error: str = "",
+) -> dict[str, Any]:
+    """What the onboarding fragments need, on the staff page and on a customer link alike."""
+    seconds = 0
+    if code is not None:
+        seconds = max(0, int((code.expires_at - timezone.now()).total_seconds()))
+    return {
+        "status": status,
+        "urls": urls,
+        "public": public,
+        "form": form or PairingForm(),
+        "code": code,
+        "code_seconds": seconds,
+        "pairing_error": pairing_error,
+    }
+
+
+def _staff_context(request: HttpRequest, instance: Instance, **pairing: Any) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    status = onboarding_check(instance=instance, request=request)
+    return {
+        **onboarding_context(status=status, urls=_urls(instance), public=False, **pairing),
+        "instance": instance,
+        "can_reboot": can(user, Action.REBOOT_LOGOUT, instance),
+        "can_hosted_qr": user.role == User.Role.ADMIN and not instance.deleted,
+        "links": onboarding_links_of(instance=instance),
+        "now": timezone.now(),
+        "link_form": LinkIssueForm(),
+    }
+
+
+@require_GET
+@login_required
+def connect(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    return render(request, "instances/onboarding.html", _staff_context(request, instance))
+
+
+@require_GET
+@login_required
+def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    if not is_htmx(request):
+        return redirect("instances:connect", id_instance=instance.pk)
+    status = onboarding_check(instance=instance, request=request)
+    context = {
+        **onboarding_context(status=status, urls=_urls(instance), public=False),
+        "instance": instance,
+        "can_reboot": can(request.user, Action.REBOOT_LOGOUT, instance),
+    }
+    return no_store(render(request, STATUS_FRAGMENT, context))
+
+
+@require_GET
+@login_required
+def connect_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    return qr_response(onboarding_qr_png(instance=instance, request=request))
+
+
+def qr_response(png: bytes | None) -> HttpResponse:
+    """The QR image, or 204 when there is none to show right now; never cached."""
+    response = HttpResponse(status=204) if png is None else HttpResponse(png, "image/png")
+    return no_store(response)
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    # A QR code or a pairing code links a phone: no browser or proxy may keep one.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance)
+    form = PairingForm(request.POST)
+    code, error = None, ""
+    if form.is_valid():
+        try:
+            code = onboarding_pairing_code(
+                instance=instance,
+                phone_number=form.cleaned_data["phone_number"],
+                request=request,
+            )
+        except PairingFailed as failed:
+            error = failed.message
+    pairing = {"form": form, "code": code, "pairing_error": error}
+    if is_htmx(request):
+        status = onboarding_check(instance=instance, request=request)
+        context = onboarding_context(status=status, urls=_urls(instance), public=False, **pairing)
+        return no_store(render(request, PAIRING_FRAGMENT, context))
+    context = _staff_context(request, instance, **pairing)
+    return no_store(render(request, "instances/onboarding.html", context))
+
+
+@require_POST
+@login_required
+def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance, Action.REBOOT_LOGOUT)
+    try:
+        onboarding_logout(instance=instance, user=request.user, request=request)
+    except ActionFailed as failed:
+        messages.error(request, failed.message)
+    else:
+        messages.success(request, "Logged out. A new QR code appears in a moment.")
+    return redirect("instances:connect", id_instance=instance.pk)
+
+
+@require_POST
+@login_required
+def connect_reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
+    instance = _instance(request, id_instance, Action.REBOOT_LOGOUT)
+    try:
+        onboarding_reboot(instance=instance, user=request.user, request=request)
+    except ActionFailed as failed:
+        messages.error(request, failed.message)
+    else:
+        messages.success(request, "Reboot requested. The instance restarts within 5 minutes.")
+    return redirect("instances:connect", id_instance=instance.pk)
