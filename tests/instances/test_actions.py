@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from accounts.models import AuditEvent, User
@@ -29,9 +31,9 @@ def test_get_shows_a_confirmation_and_changes_nothing(
 
 
 def test_reboot_leaves_the_instance_starting(
-    reseller_a_user: User, live: Instance, sandbox: SandboxControl, settings: object
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl, settings: Any
 ) -> None:
-    settings.SANDBOX_REBOOT_SECONDS = 60  # type: ignore[attr-defined]
+    settings.SANDBOX_REBOOT_SECONDS = 60
     sandbox.set_state(live.pk, "authorized")
     client = logged_in(reseller_a_user)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -10,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.audit import audit_record
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, Reseller, User
 from instances.models import Instance, StateChange
 from instances.timeline import instance_timeline
 from tests.instances.live import logged_in, page_text
-from tests.support.personas import MISSING_ID
+from tests.support.personas import MISSING_ID, World
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -56,10 +57,10 @@ def test_page_shows_the_instance_facts(reseller_a_user: User, instance_a: Instan
 
 
 def test_api_and_media_urls_follow_the_instance_id(
-    admin: User, instance_a: Instance, settings: object
+    admin: User, instance_a: Instance, settings: Any
 ) -> None:
-    settings.GREEN_API_SANDBOX = False  # type: ignore[attr-defined]
-    settings.GREEN_API_INSTANCE_URL = ""  # type: ignore[attr-defined]
+    settings.GREEN_API_SANDBOX = False
+    settings.GREEN_API_INSTANCE_URL = ""
 
     text = page_text(logged_in(admin).get(url(instance_a)))
 
@@ -84,11 +85,11 @@ def test_new_instance_says_it_is_being_created(admin: User, instance_a: Instance
     ],
 )
 def test_actions_are_offered_only_to_those_who_may(
-    world: object, persona: str, offered: set[str], hidden: set[str]
+    world: World, persona: str, offered: set[str], hidden: set[str]
 ) -> None:
-    instance = world.instance_a  # type: ignore[attr-defined]
+    instance = world.instance_a
 
-    text = page_text(world.client(persona).get(url(instance)))  # type: ignore[attr-defined]
+    text = page_text(world.client(persona).get(url(instance)))
 
     for action in offered:
         assert f"/instances/{instance.pk}/{action}/" in text
@@ -97,15 +98,15 @@ def test_actions_are_offered_only_to_those_who_may(
     assert f"/instances/{instance.pk}/state/refresh/" in text
 
 
-def test_assign_form_is_for_admins_only(world: object) -> None:
+def test_assign_form_is_for_admins_only(world: World) -> None:
     try:
         assign_url = reverse("instances:assign")
     except NoReverseMatch:
         pytest.skip("the assign endpoint is not there yet")
-    instance = world.instance_a  # type: ignore[attr-defined]
+    instance = world.instance_a
 
-    admin_page = page_text(world.client("admin").get(url(instance)))  # type: ignore[attr-defined]
-    support_page = page_text(world.client("support").get(url(instance)))  # type: ignore[attr-defined]
+    admin_page = page_text(world.client("admin").get(url(instance)))
+    support_page = page_text(world.client("support").get(url(instance)))
 
     assert f'action="{assign_url}"' in admin_page
     assert f'name="ids" value="{instance.pk}"' in admin_page
@@ -115,7 +116,7 @@ def test_assign_form_is_for_admins_only(world: object) -> None:
 
 
 def test_assign_form_moves_the_instance_and_comes_back(
-    admin: User, instance_a: Instance, reseller_b: object
+    admin: User, instance_a: Instance, reseller_b: Reseller
 ) -> None:
     try:
         assign_url = reverse("instances:assign")
@@ -125,7 +126,7 @@ def test_assign_form_moves_the_instance_and_comes_back(
 
     response = client.post(
         assign_url,
-        {"ids": str(instance_a.pk), "reseller": str(reseller_b.pk), "next": url(instance_a)},  # type: ignore[attr-defined]
+        {"ids": str(instance_a.pk), "reseller": str(reseller_b.pk), "next": url(instance_a)},
     )
 
     assert response["Location"] == url(instance_a)
