@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 from instances.greenapi import (
+    BadResponse,
     GreenAPIError,
     InstanceExpired,
     InstanceNotReady,
@@ -102,6 +103,8 @@ def _explain(error: GreenAPIError) -> str:
         return "The instance is not ready yet. Wait until the QR code shows, then ask again."
     if isinstance(error, Unavailable):
         return "Green API is not answering at the moment. Wait a little and ask again."
+    if isinstance(error, BadResponse):
+        return "Green API's answer could not be read. Wait a few seconds and ask again."
     if error.status == 400:
         return "Green API refused this phone number. Check it and ask again."
     return error.message

@@ -27,6 +27,8 @@ T = TypeVar("T")
 
 # Answers stay in the cache this long after they go stale, to serve pollers during a call.
 KEEP_SECONDS = 300
+# After a call that raised, no new call for this long.
+COOLDOWN_SECONDS = 2
 # How often a request that found no answer at all looks again while another one calls.
 WAIT_STEP = 0.05
 
@@ -63,13 +65,18 @@ def shared_call(
             # Another request may have finished its call between our read and the lock.
             current: Entry[T] | None = cache.get(key)
             if current is not None and time.time() < current.good_until:
+                cache.delete(lock)
                 return current.value
             value, hold = fetch(current.value if current is not None else None)
-            # The hold counts from when the answer arrived, so calls are at least `hold` apart.
-            cache.set(key, Entry(value, time.time() + hold), timeout=KEEP_SECONDS)
-            return value
-        finally:
-            cache.delete(lock)
+        except BaseException:
+            # The call may have reached Green API before the failure: keep the lock a moment,
+            # so the next request does not call again at once and go over the rate limit.
+            cache.set(lock, 1, timeout=COOLDOWN_SECONDS)
+            raise
+        # The hold counts from when the answer arrived, so calls are at least `hold` apart.
+        cache.set(key, Entry(value, time.time() + hold), timeout=KEEP_SECONDS)
+        cache.delete(lock)
+        return value
     if entry is not None:
         return entry.value  # a second-old answer is better than waiting for the call
     deadline = time.monotonic() + wait
