@@ -86,6 +86,7 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 # Emulator timings, in seconds (only read when the sandbox is on).
 SANDBOX_CREATE_SECONDS = env.float("SANDBOX_CREATE_SECONDS", default=5.0)
 SANDBOX_REBOOT_SECONDS = env.float("SANDBOX_REBOOT_SECONDS", default=5.0)
+SANDBOX_QR_ROTATION_SECONDS = env.float("SANDBOX_QR_ROTATION_SECONDS", default=20.0)
 # Per-instance, per-method rate limits like the real service (HTTP 429); off relaxes demos.
 SANDBOX_RATE_LIMITS = _bool("SANDBOX_RATE_LIMITS", default=True)
 

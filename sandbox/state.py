@@ -18,7 +18,7 @@ from sandbox.models import EmulatedInstance
 STATES = ("notAuthorized", "authorized", "blocked", "yellowCard", "starting")
 # States in which a phone is linked to the instance.
 LINKED_STATES = ("authorized", "yellowCard")
-QR_ROTATION = timedelta(seconds=20)
+QR_ROTATION = timedelta(seconds=20)  # upstream's; SANDBOX_QR_ROTATION_SECONDS overrides it
 # A phone may still scan the previous code for a moment after it rotated.
 QR_GRACE = timedelta(seconds=3)
 AUTH_CODE_TTL = timedelta(seconds=150)
@@ -58,13 +58,18 @@ def format_time(moment: datetime) -> str:
 # --- QR ------------------------------------------------------------------------------------
 
 
+def qr_rotation() -> timedelta:
+    """How often the code rotates: 20 s like upstream, shorter in tests that watch it rotate."""
+    return timedelta(seconds=float(getattr(settings, "SANDBOX_QR_ROTATION_SECONDS", 20)))
+
+
 def _qr_origin(instance: EmulatedInstance) -> datetime:
     return max(ready_at(instance), instance.qr_epoch)
 
 
 def rotation_index(instance: EmulatedInstance, now: datetime) -> int:
     elapsed = now - _qr_origin(instance)
-    return max(0, int(elapsed / QR_ROTATION))
+    return max(0, int(elapsed / qr_rotation()))
 
 
 def _mac(instance: EmulatedInstance, index: int) -> str:
@@ -104,7 +109,7 @@ def payload_age(instance: EmulatedInstance, scanned: ScannedPayload, now: dateti
     current = rotation_index(instance, now)
     if scanned.index == current:
         return "fresh"
-    rotated_at = _qr_origin(instance) + QR_ROTATION * current
+    rotated_at = _qr_origin(instance) + qr_rotation() * current
     if scanned.index == current - 1 and now < rotated_at + QR_GRACE:
         return "fresh"
     return "stale" if scanned.index < current else "unknown"
