@@ -76,13 +76,16 @@ class InstanceClient:
             f"type_instance={self.type_instance!r})"
         )
 
-    def _call(self, verb: str, method: str, payload: object = None) -> object:
+    def _call(
+        self, verb: str, method: str, payload: object = None, *, retry: bool = True
+    ) -> object:
         return self._transport.call(
             verb,
             f"{self._path}/{method}/{self._token}",
             method=method,
             target=f"instance {self.id_instance}",
             payload=payload,
+            retry=retry,
         )
 
     def get_state_instance(self) -> str | None:
@@ -121,12 +124,18 @@ class InstanceClient:
         return parse_authorization_code(value)
 
     def logout(self) -> bool:
-        """Unlink the phone. True when Green API confirms (`{"isLogout": true}`)."""
-        return parse_confirmation(self._call("GET", "logout"), method="logout", key="isLogout")
+        """Unlink the phone. True when Green API confirms (`{"isLogout": true}`).
+
+        A GET that acts, so it is sent once like the POSTs."""
+        reply = self._call("GET", "logout", retry=False)
+        return parse_confirmation(reply, method="logout", key="isLogout")
 
     def reboot(self) -> bool:
-        """Restart the instance. True when Green API confirms (`{"isReboot": true}`)."""
-        return parse_confirmation(self._call("GET", "reboot"), method="reboot", key="isReboot")
+        """Restart the instance. True when Green API confirms (`{"isReboot": true}`).
+
+        A GET that acts, so it is sent once like the POSTs."""
+        reply = self._call("GET", "reboot", retry=False)
+        return parse_confirmation(reply, method="reboot", key="isReboot")
 
     def get_settings(self) -> InstanceSettings:
         """The instance's settings (webhook URL and token, delays, yes/no flags)."""

@@ -72,15 +72,25 @@ class Transport:
     def __repr__(self) -> str:
         return f"Transport(config={self.config!r})"
 
-    def call(self, verb: str, url: str, *, method: str, target: str, payload: Any = None) -> Any:
+    def call(
+        self,
+        verb: str,
+        url: str,
+        *,
+        method: str,
+        target: str,
+        payload: Any = None,
+        retry: bool = True,
+    ) -> Any:
         """Make the call and return the decoded JSON value, or raise a GreenAPIError.
 
         `url` holds a token: it is passed to requests and nowhere else (no log, no error).
         `target` names what is called for logs ("partner", "instance 1101000001").
+        `retry=False` sends a GET once: Green API's reboot and logout are GETs that act.
         """
         config = self.config
         deadline = time.monotonic() + config.deadline
-        attempts = 1 + (config.get_retries if verb == "GET" else 0)
+        attempts = 1 + (config.get_retries if verb == "GET" and retry else 0)
         for attempt in range(attempts):
             logger.debug(
                 "Green API %s %s (%s), attempt %s of %s",
