@@ -16,6 +16,7 @@ from django.conf import settings
 
 from instances.greenapi import (
     ClientConfig,
+    GreenAPIError,
     InstanceClient,
     PartnerClient,
     instance_api_url,
@@ -44,6 +45,14 @@ def _session() -> requests.Session:
     if session is None:
         session = _local.session = new_session()
     return session
+
+
+def close_session() -> None:
+    """Close this thread's pooled connections (tests do so before their server stops)."""
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+        del _local.session
 
 
 def client_config() -> ClientConfig:
@@ -75,8 +84,22 @@ def _base_url(id_instance: int) -> str:
     return instance_api_url(id_instance, settings.GREEN_API_INSTANCE_URL)
 
 
+class TokenMissing(GreenAPIError):
+    """The mirror holds no API token for this instance, so Green API cannot be asked."""
+
+
 def instance_client(instance: InstanceLike) -> InstanceClient:
-    """A client for one instance (anything with id_instance, api_token and type_instance)."""
+    """A client for one instance (anything with id_instance, api_token and type_instance).
+
+    Raises TokenMissing (a GreenAPIError, so every service already reports it) when the mirror
+    has no token: Green API may stop listing tokens in getInstances (issue #815).
+    """
+    if not instance.api_token:
+        raise TokenMissing(
+            "The portal has no API token for this instance, so it cannot ask Green API about "
+            "it. Partner staff can check the instance in the Green API console.",
+            method="",
+        )
     return InstanceClient(
         base_url=_base_url(instance.id_instance),
         id_instance=instance.id_instance,

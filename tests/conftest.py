@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from instances import greenapi_factory
 from sandbox import busy
 from tests.support.personas import (  # noqa: F401  (fixtures: the fixed personas)
     admin,
@@ -71,4 +72,6 @@ def sandbox(sandbox_url: str, partner_token: str) -> SandboxControl:
 def greenapi_settings(settings, sandbox_url: str):  # type: ignore[no-untyped-def]
     """Point the portal's Green API client at the live emulator."""
     settings.GREEN_API_PARTNER_URL = sandbox_url
-    return settings
+    yield settings
+    # A pooled keep-alive connection would hold a live-server thread open past the test.
+    greenapi_factory.close_session()

@@ -24,7 +24,7 @@ from instances.greenapi import (
     InstanceNotAuthorized,
     NotFound,
 )
-from instances.greenapi_factory import instance_client, partner_client
+from instances.greenapi_factory import TokenMissing, instance_client, partner_client
 from instances.models import Instance, StateChange
 from instances.services.errors import ActionFailed, explain
 from instances.services.state import state_record
@@ -55,7 +55,10 @@ def instance_delete(
         result = DeleteResult(False, True, f"{instance} was already deleted.")
         _audit(instance, user, request, detail="already deleted; nothing sent to Green API")
         return result
-    client = instance_client(instance)
+    try:
+        client = instance_client(instance)
+    except TokenMissing as exc:
+        _fail(instance, user, request, exc.message + " The instance was not deleted.")
     logged_out = False
     try:
         if _may_be_linked(client, instance, user, request):

@@ -40,6 +40,13 @@ MIRRORED_FIELDS = (
 )
 
 
+_MAX_LENGTHS = {
+    field.name: field.max_length
+    for field in Instance._meta.get_fields()
+    if getattr(field, "max_length", None) and field.name in MIRRORED_FIELDS
+}
+
+
 @dataclass(frozen=True)
 class SyncResult:
     ran: bool  # False when another sync held the lock
@@ -136,6 +143,10 @@ def _copy(item: PartnerInstance, row: Instance) -> list[str]:
     changed = []
     for field in MIRRORED_FIELDS:
         value = getattr(item, field)
+        if field == "api_token" and not value:
+            continue  # Green API may stop listing tokens (issue #815): keep the one we have
+        if isinstance(value, str) and field in _MAX_LENGTHS:
+            value = value[: _MAX_LENGTHS[field]]  # upstream text must not break a column
         if getattr(row, field) != value:
             setattr(row, field, value)
             changed.append(field)

@@ -1,5 +1,6 @@
 """The mirror follows getInstances: in bulk, never twice at once, and calm when upstream fails."""
 
+import dataclasses
 import math
 from datetime import timedelta
 
@@ -162,3 +163,27 @@ def test_sync_writes_in_batches_not_per_instance() -> None:
     per_batch = min(sync.BATCH_SIZE, connection.ops.bulk_batch_size(fields, rows) or 2000)
     assert large - small <= math.ceil(len(rows) / per_batch)
     assert large < len(rows) / 20
+
+
+@pytest.mark.django_db
+def test_a_listing_without_tokens_keeps_the_stored_token() -> None:
+    [item] = fake_remote(1)
+    sync._apply([item])
+    stored = Instance.objects.get(pk=item.id_instance).api_token
+
+    sync._apply([dataclasses.replace(item, api_token="", name="Renamed")])
+
+    row = Instance.objects.get(pk=item.id_instance)
+    assert row.api_token == stored
+    assert row.name == "Renamed"
+
+
+@pytest.mark.django_db
+def test_overlong_upstream_text_is_cut_to_fit_the_column() -> None:
+    [item] = fake_remote(1)
+
+    sync._apply([dataclasses.replace(item, name="n" * 300, tariff="T" * 100)])
+
+    row = Instance.objects.get(pk=item.id_instance)
+    assert row.name == "n" * 255
+    assert row.tariff == "T" * 64
