@@ -206,10 +206,14 @@ def order_settle(
             remote=match,
         )
     if timezone.now() - order.created_at > SETTLE_GIVE_UP:
+        listed = any(item.name == order.name and not item.deleted for item in remote)
         _finish(
             order,
             CreateOrder.Status.FAILED,
-            "Green API never listed this instance, so it was not created and is not billed.",
+            "Green API lists an instance with this name, but it cannot be told apart from "
+            "another order's; partner staff can assign it from the instance list."
+            if listed
+            else "Green API never listed this instance, so it was not created and is not billed.",
         )
         audit_record(
             action="instance.create",
@@ -259,6 +263,16 @@ def _match(order: CreateOrder, remote: list[PartnerInstance]) -> PartnerInstance
         .values_list("pk", flat=True)
     )
     free = [item for item in candidates if item.id_instance not in taken]
-    # Oldest first: if several match, the first one created after the order is ours.
-    free.sort(key=lambda item: (item.time_created is None, item.time_created, item.id_instance))
-    return free[0] if free else None
+    rivals = (
+        CreateOrder.objects.filter(
+            name=order.name,
+            type_instance=order.type_instance,
+            status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING],
+        )
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    # Only an unambiguous match is safe: guessing could hand one reseller another's instance.
+    if len(free) != 1 or rivals:
+        return None
+    return free[0]

@@ -316,3 +316,21 @@ def test_form_renders_a_fresh_key_and_never_echoes_the_webhook_token(admin: User
 
     invalid = client.post("/instances/new/", form_data(name="")).content.decode()
     assert "hook-secret-123" not in invalid
+
+
+def test_two_pending_orders_with_one_name_are_never_guessed(
+    admin: User, reseller_a: Reseller, reseller_b: Reseller, sandbox: SandboxControl
+) -> None:
+    # Both creates happen upstream but their answers are lost: which instance is whose?
+    sandbox.add_fault("createInstance", "http500", after=True, times=2)
+    sandbox.add_fault("getInstances", "http500", times=6)
+    client = logged_in(admin)
+    client.post("/instances/new/", form_data(name="Same name", reseller=str(reseller_a.pk)))
+    client.post("/instances/new/", form_data(name="Same name", reseller=str(reseller_b.pk)))
+    assert set(CreateOrder.objects.values_list("status", flat=True)) == {"pending"}
+
+    instances_sync()
+
+    assert set(CreateOrder.objects.values_list("status", flat=True)) == {"pending"}
+    assert not Instance.objects.filter(reseller__isnull=False).exists()
+    assert sandbox.calls()["createInstance"] == 2
