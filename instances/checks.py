@@ -1,10 +1,14 @@
 """System checks for the Green API settings, so a wrong value fails `manage.py check` early."""
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+
+from instances.greenapi.partner import check_token
 
 
 def _is_http_url(value: str) -> bool:
@@ -25,11 +29,13 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
             )
         )
     token = settings.GREEN_API_PARTNER_TOKEN
-    # The token becomes a URL path segment: anything that would change the path is a typo.
-    if not token or any(ch.isspace() or ch in "/?#%" for ch in token):
+    # The token becomes a URL path segment: the client refuses anything else, so check the same.
+    try:
+        check_token(token, "partner token")
+    except ValueError:
         problems.append(
             Error(
-                "GREEN_API_PARTNER_TOKEN is empty or contains spaces or URL characters.",
+                "GREEN_API_PARTNER_TOKEN is empty or has characters that cannot go in a URL.",
                 hint="Paste the partner token from the Green API console profile, unchanged.",
                 id="greenapi.E002",
             )
@@ -49,7 +55,7 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
         "GREEN_API_DEADLINE": settings.GREEN_API_DEADLINE,
     }
     for name, value in timeouts.items():
-        if value <= 0:
+        if not math.isfinite(value) or value <= 0:
             problems.append(
                 Error(f"{name} must be a positive number of seconds.", id="greenapi.E004")
             )
@@ -63,6 +69,16 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
         )
     if settings.GREEN_API_GET_RETRIES < 0:
         problems.append(Error("GREEN_API_GET_RETRIES cannot be negative.", id="greenapi.E006"))
+    try:
+        MultiFernet([Fernet(key) for key in settings.FIELD_ENCRYPTION_KEYS])
+    except (ValueError, TypeError):
+        problems.append(
+            Error(
+                "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key.",
+                hint="Each key is 32 url-safe base64-encoded bytes, from Fernet.generate_key().",
+                id="greenapi.E007",
+            )
+        )
     if settings.GREEN_API_SANDBOX and "/sandbox" not in urlsplit(partner_url).path:
         problems.append(
             Warning(

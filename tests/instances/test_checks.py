@@ -20,7 +20,7 @@ def test_partner_url_must_be_http(settings, url: str) -> None:  # type: ignore[n
     assert "greenapi.E001" in ids(settings)
 
 
-@pytest.mark.parametrize("token", ["", "gac.abc def", "gac.abc/def", "gac.a?b"])
+@pytest.mark.parametrize("token", ["", "gac.abc def", "gac.abc/def", "gac.a?b", "gac.a+b", "gac.é"])
 def test_partner_token_must_fit_in_a_url_path(settings, token: str) -> None:  # type: ignore[no-untyped-def]
     settings.GREEN_API_PARTNER_TOKEN = token
     assert "greenapi.E002" in ids(settings)
@@ -48,3 +48,15 @@ def test_emulator_url_without_sandbox_mode_warns(settings) -> None:  # type: ign
     settings.GREEN_API_SANDBOX = False
     settings.GREEN_API_PARTNER_URL = "http://127.0.0.1:8000/sandbox"
     assert "greenapi.W002" in ids(settings)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0])
+def test_timeouts_must_be_finite_and_positive(settings, value: float) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_READ_TIMEOUT = value
+    assert "greenapi.E004" in ids(settings)
+
+
+@pytest.mark.parametrize("keys", [["not-a-key"], ["", "x" * 44]])
+def test_encryption_keys_must_be_fernet_keys(settings, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
+    settings.FIELD_ENCRYPTION_KEYS = keys
+    assert "greenapi.E007" in ids(settings)
