@@ -237,6 +237,15 @@ AXES_VERBOSE = False
 # Masked in the request data axes stores with a failure ("password" always is).
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token", "csrfmiddlewaretoken"]
 
+# Behind N reverse proxies the client's address is the Nth-from-last X-Forwarded-For entry;
+# with 0 (no proxy) it is REMOTE_ADDR. Lockouts and the audit trail's IPs both use it.
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_PROXY_COUNT cannot be negative.")
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
 SESSION_IDLE_MINUTES = _positive_int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = _positive_int("SESSION_MAX_HOURS", default=12)
 # The cookie and the stored session die with the absolute limit too.
@@ -301,7 +310,12 @@ LOGGING = {
     },
     "loggers": {
         "django.request": {"filters": ["redact"]},
-        "django.server": {"filters": ["redact"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["redact"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
