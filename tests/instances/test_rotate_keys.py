@@ -1,0 +1,33 @@
+"""After rotating keys, old keys can be removed and every secret still decrypts."""
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+
+from accounts.models import TOTPDevice, User
+from instances import crypto
+from instances.models import Instance
+
+TOKEN = "ab" * 25
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fernet_cache():  # type: ignore[no-untyped-def]
+    crypto._fernet.cache_clear()
+    yield
+    crypto._fernet.cache_clear()
+
+
+@pytest.mark.django_db
+def test_rotation_lets_the_old_key_go(settings, admin: User) -> None:  # type: ignore[no-untyped-def]
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    Instance.objects.create(id_instance=1101000009, api_token=TOKEN)
+    TOTPDevice.objects.create(user=admin, name="phone", key="cd" * 20)
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+
+    call_command("rotate_encryption_keys")
+
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    assert Instance.objects.get(pk=1101000009).api_token == TOKEN
+    assert TOTPDevice.objects.get(user=admin).key == "cd" * 20
