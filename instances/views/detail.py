@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, can, get_instance_for_user_or_404
@@ -82,9 +82,5 @@ def _assign_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
     # The assign endpoint belongs to the list page; the form shows once it exists.
     if instance.deleted or not can(request.user, Action.ASSIGN_RESELLER, instance):
         return {}
-    try:
-        url = reverse("instances:assign")
-    except NoReverseMatch:
-        return {}
     resellers = resellers_visible_to(request.user).filter(is_active=True).order_by("name")
-    return {"assign_url": url, "resellers": resellers}
+    return {"assign_url": reverse("instances:assign"), "resellers": resellers}
