@@ -135,6 +135,14 @@ class DeleteConfirmForm(forms.Form):
         error_messages={"required": "Type the instance id to confirm."},
     )
 
+    skip_unreachable_logout = forms.BooleanField(
+        required=False,
+        label=(
+            "If the phone cannot be logged out (for example the instance has expired), delete "
+            "anyway: I will ask the customer to remove it under WhatsApp → Linked devices."
+        ),
+    )
+
     def __init__(self, *args: Any, instance: Instance, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance

@@ -47,25 +47,50 @@ class _Gone(Exception):
     """Green API no longer knows the instance: nothing to log out, nothing left to delete."""
 
 
+class _CannotUnlink(Exception):
+    """Whether a phone is linked could not be checked, or its logout failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+KEEP = (
+    " The instance was not deleted: deleting it now could leave the customer's phone linked. "
+    "Try again once Green API answers, or tick the box to delete it anyway."
+)
+LEFT_LINKED = (
+    " Its phone could not be logged out: ask the customer to remove it in WhatsApp under "
+    "Settings → Linked devices."
+)
+
+
 def instance_delete(
-    *, instance: Instance, user: User, request: HttpRequest | None = None
+    *,
+    instance: Instance,
+    user: User,
+    request: HttpRequest | None = None,
+    skip_unreachable_logout: bool = False,
 ) -> DeleteResult:
-    """Log out a linked phone, delete the instance at Green API, mark the mirror deleted."""
+    """Log out a linked phone, delete the instance at Green API, mark the mirror deleted.
+
+    When the phone cannot be checked or logged out (an expired instance answers nothing, a
+    token may be missing), the delete stops, unless the user chose `skip_unreachable_logout`
+    knowing that the customer must then unlink the phone themselves.
+    """
     if instance.deleted:
         result = DeleteResult(False, True, f"{instance} was already deleted.")
         _audit(instance, user, request, detail="already deleted; nothing sent to Green API")
         return result
+    logged_out = left_linked = False
     try:
-        client = instance_client(instance)
-    except TokenMissing as exc:
-        _fail(instance, user, request, exc.message + " The instance was not deleted.")
-    logged_out = False
-    try:
-        if _may_be_linked(client, instance, user, request):
-            _log_out(client, instance, user, request)
-            logged_out = True
+        logged_out = _unlink(instance)
     except _Gone:
         pass  # deleteInstanceAccount will confirm it with a "not found"
+    except _CannotUnlink as problem:
+        if not skip_unreachable_logout:
+            _fail(instance, user, request, problem.message + KEEP)
+        left_linked = True
     already_gone, deleted_at = _delete_upstream(instance, user, request, logged_out=logged_out)
     _mark_deleted(instance, deleted_at)
     if already_gone:
@@ -74,19 +99,32 @@ def instance_delete(
         message = f"{instance} was deleted. Its phone was logged out first."
     else:
         message = f"{instance} was deleted."
+    if left_linked:
+        message += LEFT_LINKED
     _audit(
         instance,
         user,
         request,
         detail=("logged out, then " if logged_out else "")
+        + ("not logged out (unreachable), " if left_linked else "")
         + ("already deleted at Green API" if already_gone else "deleted"),
     )
     return DeleteResult(logged_out, already_gone, message)
 
 
-def _may_be_linked(
-    client: InstanceClient, instance: Instance, user: User, request: HttpRequest | None
-) -> bool:
+def _unlink(instance: Instance) -> bool:
+    """Log out the phone if one may be linked; True when a logout was done."""
+    try:
+        client = instance_client(instance)
+    except TokenMissing as exc:
+        raise _CannotUnlink(exc.message) from None
+    if not _may_be_linked(client, instance):
+        return False
+    _log_out(client, instance)
+    return True
+
+
+def _may_be_linked(client: InstanceClient, instance: Instance) -> bool:
     """Ask Green API for the live state: the mirror may be minutes old."""
     try:
         raw = client.get_state_instance()
@@ -94,13 +132,9 @@ def _may_be_linked(
         raise _Gone from None
     except GreenAPIError as exc:
         logger.info("Delete of %s: getStateInstance failed: %s", instance.pk, exc.message)
-        _fail(
-            instance,
-            user,
-            request,
+        raise _CannotUnlink(
             explain(exc, instance=instance, doing="check whether a phone is linked")
-            + " The instance was not deleted.",
-        )
+        ) from None
     state = Instance.State.CREATING if raw is None else raw
     # What we just learned goes on the timeline, so the logout that follows reads right.
     known = state if state in Instance.State.values else Instance.State.UNKNOWN
@@ -108,13 +142,7 @@ def _may_be_linked(
     return state not in UNLINKED_STATES
 
 
-def _log_out(
-    client: InstanceClient, instance: Instance, user: User, request: HttpRequest | None
-) -> None:
-    keep = (
-        " The instance was not deleted: deleting it now would leave the customer's phone "
-        "linked. Try again once the logout works."
-    )
+def _log_out(client: InstanceClient, instance: Instance) -> None:
     try:
         confirmed = client.logout()
     except InstanceNotAuthorized:
@@ -123,14 +151,9 @@ def _log_out(
         raise _Gone from None
     except GreenAPIError as exc:
         logger.info("Delete of %s: logout failed: %s", instance.pk, exc.message)
-        _fail(
-            instance,
-            user,
-            request,
-            explain(exc, instance=instance, doing="log out the phone") + keep,
-        )
+        raise _CannotUnlink(explain(exc, instance=instance, doing="log out the phone")) from None
     if not confirmed:
-        _fail(instance, user, request, "Green API did not confirm logging out the phone." + keep)
+        raise _CannotUnlink("Green API did not confirm logging out the phone.")
     state_record(
         instance=instance, state=Instance.State.NOT_AUTHORIZED, source=StateChange.Source.ACTION
     )

@@ -24,7 +24,12 @@ def instance_delete_view(request: HttpRequest, id_instance: int) -> HttpResponse
         form = DeleteConfirmForm(request.POST, instance=instance)
         if form.is_valid():
             try:
-                result = instance_delete(instance=instance, user=request.user, request=request)
+                result = instance_delete(
+                    instance=instance,
+                    user=request.user,
+                    request=request,
+                    skip_unreachable_logout=form.cleaned_data["skip_unreachable_logout"],
+                )
             except ActionFailed as failed:
                 form.add_error(None, failed.message)
             else:

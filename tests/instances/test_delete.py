@@ -161,7 +161,7 @@ def test_logout_failure_stops_the_delete(
     assert response.status_code == 200
     assert FAULT_SENTENCES[kind] in text
     assert "The instance was not deleted" in text
-    assert "would leave the customer's phone linked" in text
+    assert "could leave the customer's phone linked" in text
     assert sandbox.calls(live.pk).get("deleteInstanceAccount", 0) == 0
     assert sandbox.instance(live.pk)["deleted"] is False
     live.refresh_from_db()
@@ -324,3 +324,42 @@ def test_deleted_instance_page_is_read_only(
         response = client.get(f"/instances/{live.pk}/{action}/")
         assert response.status_code == 409
         assert "this instance was deleted" in page_text(response)
+
+
+def expire(sandbox: SandboxControl, instance: Instance) -> None:
+    response = sandbox.set_expired(instance.pk)
+    assert response.status_code == 200, response.text
+
+
+def test_expired_linked_instance_is_not_deleted_without_consent(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    sandbox.set_state(live.pk, "authorized")
+    expire(sandbox, live)
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    text = page_text(response)
+    assert "The instance was not deleted" in text
+    assert "tick the box to delete it anyway" in text
+    assert sandbox.calls(live.pk).get("deleteInstanceAccount", 0) == 0
+
+
+def test_expired_instance_is_deleted_when_the_user_accepts_unlinking_by_hand(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    sandbox.set_state(live.pk, "authorized")
+    expire(sandbox, live)
+
+    response = logged_in(reseller_a_user).post(
+        delete_url(live), confirm(live) | {"skip_unreachable_logout": "on"}, follow=True
+    )
+
+    assert "Settings → Linked devices" in page_text(response)
+    assert Instance.objects.get(pk=live.pk).deleted is True
+    assert sandbox.instance(live.pk)["deleted"] is True
+    # Honest about the cost: the phone is still linked, and the message said so.
+    assert sandbox.instance(live.pk)["deviceLinked"] is True
+    event = AuditEvent.objects.get(action="instance.delete")
+    assert "not logged out (unreachable)" in event.detail
+    assert event.result == AuditEvent.Result.OK

@@ -41,6 +41,11 @@ class SandboxControl:
             "POST", f"/control/instances/{id_instance}/state", json={"state": state}
         )
 
+    def set_expired(self, id_instance: int, expired: bool = True) -> requests.Response:
+        return self._request(
+            "POST", f"/control/instances/{id_instance}/state", json={"isExpired": expired}
+        )
+
     def instance(self, id_instance: int) -> dict[str, Any]:
         response = self._request("GET", f"/control/instances/{id_instance}")
         response.raise_for_status()
