@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from accounts.audit import audit_record
 from accounts.models import Reseller, User
 from accounts.permissions import Action, require
-from instances.models import Instance
+from instances.models import CreateOrder, Instance
 
 
 class AssignRefused(Exception):
@@ -49,6 +49,8 @@ def instances_assign(
         changed = [row for row in rows if row.reseller_id != new_id]
         if not changed:
             return 0
+        if reseller is not None:
+            _check_quota(reseller, incoming=sum(not row.deleted for row in changed))
         Instance.objects.filter(pk__in=[row.pk for row in changed]).update(reseller=reseller)
         new_name = reseller.name if reseller is not None else "Unassigned"
         for row in changed:
@@ -63,3 +65,19 @@ def instances_assign(
                 reseller=reseller or row.reseller,
             )
     return len(changed)
+
+
+def _check_quota(reseller: Reseller, *, incoming: int) -> None:
+    """Refuse to take a reseller over its quota (open create orders count, as in create)."""
+    # The same lock as a create takes, so an assign and a create cannot both squeeze in.
+    locked = Reseller.objects.select_for_update(no_key=True).get(pk=reseller.pk)
+    used = Instance.objects.filter(reseller=locked, deleted=False).count()
+    open_orders = CreateOrder.objects.filter(
+        reseller=locked, status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING]
+    ).count()
+    room = locked.instance_quota - used - open_orders
+    if incoming > room:
+        raise AssignRefused(
+            f"{locked.name} has room for {max(room, 0)} more of its quota of "
+            f"{locked.instance_quota} instances; nothing was assigned. Raise its quota first."
+        )

@@ -253,3 +253,34 @@ def test_deleted_instances_can_be_assigned_too(world: World) -> None:
     )
 
     assert changed == 1
+
+
+def test_assign_cannot_take_a_reseller_over_its_quota(world: World) -> None:
+    world.reseller_a.instance_quota = 2  # it already has instance_a
+    world.reseller_a.save()
+    Instance.objects.create(id_instance=1101000011, name="Extra one")
+    Instance.objects.create(id_instance=1101000012, name="Extra two")
+
+    response = world.client("admin").post(
+        "/instances/assign/",
+        {"ids": [1101000011, 1101000012], "reseller": world.reseller_a.pk},
+    )
+
+    assert messages_of(response) == [
+        "Reseller A has room for 1 more of its quota of 2 instances; nothing was assigned. "
+        "Raise its quota first."
+    ]
+    assert Instance.objects.filter(reseller=world.reseller_a).count() == 1
+    assert not AuditEvent.objects.filter(action="instance.assign").exists()
+
+
+def test_deleted_instances_do_not_count_against_the_quota(world: World) -> None:
+    world.reseller_a.instance_quota = 1  # full with instance_a
+    world.reseller_a.save()
+    Instance.objects.create(id_instance=1101000013, name="Gone", deleted=True)
+
+    world.client("admin").post(
+        "/instances/assign/", {"ids": [1101000013], "reseller": world.reseller_a.pk}
+    )
+
+    assert Instance.objects.get(pk=1101000013).reseller == world.reseller_a
