@@ -3,6 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts import selectors
@@ -26,6 +27,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    if request.headers.get("HX-Request") == "true":
-        return render(request, "accounts/_audit_table.html", context)
-    return render(request, "accounts/audit_log.html", context)
+    fragment = request.headers.get("HX-Request") == "true"
+    template = "accounts/_audit_table.html" if fragment else "accounts/audit_log.html"
+    response = render(request, template, context)
+    # One URL answers a fragment or a page: caches must key on the header.
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -26,3 +26,14 @@ def test_reseller_user_does_not_see_ip_addresses(
     assert "instance.reboot" in reseller_page
     assert "198.51.100.23" not in reseller_page
     assert "198.51.100.23" in staff_page
+
+
+def test_audit_page_and_fragment_vary_on_the_htmx_header(admin: User) -> None:
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/audit/")
+    fragment = client.get("/audit/", headers={"HX-Request": "true"})
+    assert "HX-Request" in page["Vary"]
+    assert "HX-Request" in fragment["Vary"]
+    assert b"<html" in page.content
+    assert b"<html" not in fragment.content
