@@ -174,3 +174,34 @@ def test_a_rotated_qr_code_is_replaced_on_the_page(
     assert int(second.rsplit(",", 1)[1]) > int(first.rsplit(",", 1)[1])
     session.shot("4-rotated")
     session.context.close()
+
+
+def test_polling_pauses_while_the_tab_is_hidden(
+    browser: Browser, live_server: Any, reseller_a_user: User, sandbox: SandboxControl
+) -> None:
+    instance = make_instance(reseller_a_user.reseller)
+    session = open_session(browser, live_server.url)
+    page = session.page
+    log_in(session, reseller_a_user)
+    page.goto(f"/instances/{instance.pk}/connect/")
+    page.wait_for_selector("img[data-qr]")
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/status" in request.url else 0)
+
+    page.evaluate(_VISIBILITY.format(state="hidden"))
+    page.wait_for_timeout(3000)  # let a poll already on its way land
+    polls.clear()
+    page.wait_for_timeout(4500)
+    assert polls == []
+
+    page.evaluate(_VISIBILITY.format(state="visible"))
+    page.wait_for_timeout(1000)
+    assert len(polls) >= 1  # shown again: it asks at once
+    session.context.close()
+
+
+# Headless tabs are always visible; make the page believe otherwise, as a hidden tab would.
+_VISIBILITY = """() => {{
+  Object.defineProperty(document, "visibilityState", {{value: "{state}", configurable: true}});
+  document.dispatchEvent(new Event("visibilitychange"));
+}}"""

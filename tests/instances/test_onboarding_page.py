@@ -340,3 +340,8 @@ def test_pages_never_hold_a_token(
         body = response.content.decode()
         assert live.api_token not in body
         assert partner_token not in body
+
+
+def test_instance_page_leads_to_the_onboarding_page(instance_a: Instance, support: User) -> None:
+    page = text(logged_in(support).get(f"/instances/{instance_a.pk}/"))
+    assert f'href="/instances/{instance_a.pk}/connect/">Link a phone</a>' in page
