@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 # A pairing code is valid for about 2.5 minutes (API-FACTS §3.5).
 CODE_VALIDITY = timedelta(seconds=150)
+CODE_SPACING_SECONDS = 3
 
 
 class PairingFailed(Exception):
@@ -71,6 +73,12 @@ def onboarding_pairing_code(
     if instance.deleted:
         raise PairingFailed("This instance was deleted.")
     detail = f"for {_masked(phone_number)}" + (" through a customer link" if link else "")
+    # One code at a time per instance: a double click or a busy customer link would only
+    # draw Green API's rate limit, and each new code voids the one before.
+    if not cache.add(f"onboarding:code:{instance.pk}", 1, timeout=CODE_SPACING_SECONDS):
+        raise PairingFailed(
+            "A code was asked for a moment ago. Wait a few seconds, then ask again."
+        )
     try:
         answer = instance_client(instance).get_authorization_code(phone_number)
     except GreenAPIError as error:

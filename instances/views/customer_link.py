@@ -30,10 +30,10 @@ from instances.services.links import (
 )
 from instances.services.onboarding import Onboarding, Step, onboarding_check, onboarding_qr_png
 from instances.services.onboarding_actions import PairingFailed, onboarding_pairing_code
+from instances.views.common import is_htmx
 from instances.views.onboarding import (
     PAIRING_FRAGMENT,
     STATUS_FRAGMENT,
-    is_htmx,
     onboarding_context,
     qr_response,
 )

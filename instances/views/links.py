@@ -21,7 +21,8 @@ from instances.services.links import (
     onboarding_links_of,
 )
 from instances.services.token import instance_token_reveal
-from instances.views.onboarding import _instance, is_htmx, no_store
+from instances.views.common import instance_for, is_htmx
+from instances.views.onboarding import no_store
 
 LINKS_FRAGMENT = "instances/_onboarding_links.html"
 HOSTED_QR = "https://qr.green-api.com/waInstance{id}/{token}"
@@ -34,7 +35,7 @@ def _back(id_instance: int) -> HttpResponse:
 @require_GET
 @login_required
 def link_list(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     if not is_htmx(request):
         return _back(instance.pk)
     context = {
@@ -49,7 +50,7 @@ def link_list(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     form = LinkIssueForm(request.POST)
     if instance.deleted:
         messages.error(request, "This instance was deleted: no phone can be linked to it.")
@@ -69,7 +70,7 @@ def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     link = onboarding_link_of(instance=instance, link_id=request.POST.get("link", ""))
     if link is None:
         messages.error(request, "That link does not exist (any more).")
@@ -83,7 +84,7 @@ def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 def hosted_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance, Action.REVEAL_TOKEN)
+    instance = instance_for(request, id_instance, Action.REVEAL_TOKEN)
     user: User = request.user  # type: ignore[assignment]
     if user.role != User.Role.ADMIN:
         raise PermissionDenied

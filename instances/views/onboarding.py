@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from accounts.permissions import Action, can, get_instance_for_user_or_404, require
+from accounts.permissions import Action, can
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm, PairingForm
 from instances.services.errors import ActionFailed
@@ -30,19 +30,10 @@ from instances.services.onboarding_actions import (
     onboarding_pairing_code,
     onboarding_reboot,
 )
+from instances.views.common import instance_for, is_htmx
 
 STATUS_FRAGMENT = "instances/_onboarding_status.html"
 PAIRING_FRAGMENT = "instances/_onboarding_pairing.html"
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _instance(request: HttpRequest, id_instance: int, action: Action = Action.ONBOARD) -> Instance:
-    instance = get_instance_for_user_or_404(request.user, id_instance)
-    require(request.user, action, instance)
-    return instance
 
 
 def _urls(instance: Instance) -> dict[str, str]:
@@ -98,14 +89,14 @@ def _staff_context(request: HttpRequest, instance: Instance, **pairing: Any) -> 
 @require_GET
 @login_required
 def connect(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     return render(request, "instances/onboarding.html", _staff_context(request, instance))
 
 
 @require_GET
 @login_required
 def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     if not is_htmx(request):
         return redirect("instances:connect", id_instance=instance.pk)
     status = onboarding_check(instance=instance, request=request)
@@ -120,7 +111,7 @@ def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_GET
 @login_required
 def connect_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     return qr_response(onboarding_qr_png(instance=instance, request=request))
 
 
@@ -139,7 +130,7 @@ def no_store(response: HttpResponse) -> HttpResponse:
 @require_POST
 @login_required
 def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance)
+    instance = instance_for(request, id_instance, Action.ONBOARD)
     form = PairingForm(request.POST)
     code, error = None, ""
     if form.is_valid():
@@ -163,7 +154,7 @@ def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance, Action.REBOOT_LOGOUT)
+    instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     try:
         onboarding_logout(instance=instance, user=request.user, request=request)
     except ActionFailed as failed:
@@ -176,7 +167,7 @@ def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 def connect_reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = _instance(request, id_instance, Action.REBOOT_LOGOUT)
+    instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     try:
         onboarding_reboot(instance=instance, user=request.user, request=request)
     except ActionFailed as failed:

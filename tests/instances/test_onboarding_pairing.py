@@ -165,3 +165,14 @@ def test_another_resellers_instance_is_not_found(
 ) -> None:
     assert ask(reseller_b_user, live, "79001234567").status_code == 404
     assert "getAuthorizationCode" not in sandbox.calls(live.pk)
+
+
+def test_a_second_code_within_seconds_is_refused_without_a_call(
+    live: Instance, reseller_a_user: User, sandbox: SandboxControl
+) -> None:
+    assert "data-pairing-code" in text(ask(reseller_a_user, live, "79001234567", **HTMX))
+
+    again = text(ask(reseller_a_user, live, "79001234567", **HTMX))
+
+    assert "A code was asked for a moment ago" in again
+    assert sandbox.calls(live.pk)["getAuthorizationCode"] == 1
