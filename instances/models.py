@@ -91,6 +91,10 @@ class Instance(models.Model):
         indexes = [
             models.Index(fields=["reseller", "deleted"]),
             models.Index(fields=["state"]),
+            # The list's default view: active instances, newest first, paged.
+            models.Index(
+                fields=["deleted", "-time_created", "-id_instance"], name="instance_list_newest"
+            ),
         ]
 
     def __str__(self) -> str:
