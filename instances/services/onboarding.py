@@ -52,6 +52,14 @@ CREATION_PATIENCE = timedelta(minutes=5)
 SHARED_WAIT_SECONDS = 20.0
 
 WHATSAPP = Instance.Type.WHATSAPP
+# Telegram and MAX log in with a code sent to the phone and maybe a password (API-FACTS §3.1),
+# which this portal does not take yet.
+PENDING_MESSAGES = {
+    Instance.State.PENDING_CODE: "The messenger is waiting for the login code it sent to the "
+    "phone. This portal cannot take that code yet: finish linking in the Green API console.",
+    Instance.State.PENDING_PASSWORD: "The account asks for its two-step verification password. "
+    "This portal cannot take it yet: finish linking in the Green API console.",
+}
 NEEDS_LOGOUT_HINT = "log out"  # qr's error "Instance has auth. You need to make log out"
 
 
@@ -210,6 +218,8 @@ def onboarding_check(
         return _view(instance, step, message=_problem_for_state(instance.state))
     if step != Step.READY:
         return _view(instance, step)
+    if state.kind in PENDING_MESSAGES:
+        return _view(instance, Step.READY, message=PENDING_MESSAGES[state.kind])
     return _with_qr(instance, _qr_answer(instance, request, link))
 
 

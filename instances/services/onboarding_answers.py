@@ -102,5 +102,8 @@ def qr_message(kind: str, message: str) -> str:
     if kind == "already_registered":
         return "This Telegram account is already registered with the instance."
     if kind == "pending_password":
-        return "The account asks for its two-step verification password to finish linking."
+        return (
+            "The account asks for its two-step verification password. This portal cannot "
+            "take it yet: finish linking in the Green API console."
+        )
     return f"Green API says: {message[:200]}" if message else "Green API sent no QR code."

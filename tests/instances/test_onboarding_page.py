@@ -345,3 +345,30 @@ def test_pages_never_hold_a_token(
 def test_instance_page_leads_to_the_onboarding_page(instance_a: Instance, support: User) -> None:
     page = text(logged_in(support).get(f"/instances/{instance_a.pk}/"))
     assert f'href="/instances/{instance_a.pk}/connect/">Link a phone</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("state", "sentence"),
+    [("pendingCode", "waiting for the login code"), ("pendingPassword", "verification password")],
+)
+def test_telegram_waiting_for_a_code_or_password_says_where_to_finish(
+    reseller_a_user: User, sandbox: SandboxControl, state: str, sentence: str
+) -> None:
+    instance = make_instance(reseller_a_user.reseller, type_instance="telegram")
+    sandbox.add_fault("getStateInstance", "error200", body={"stateInstance": state})
+
+    fragment = status(reseller_a_user, instance)
+
+    assert 'data-step="ready"' in fragment
+    assert sentence in fragment
+    assert "Green API console" in fragment
+    assert "qr" not in sandbox.calls(instance.pk)
+
+
+def test_unusual_qr_answers_are_shown_not_crashed_on(
+    reseller_a_user: User, sandbox: SandboxControl
+) -> None:
+    instance = make_instance(reseller_a_user.reseller, type_instance="v3")
+    sandbox.add_fault("qr", "error200", body={"type": "pending_password", "message": ""})
+
+    assert "verification password" in status(reseller_a_user, instance)
