@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from playwright.sync_api import Browser
@@ -52,10 +53,12 @@ def test_thirty_seconds_of_concurrent_polling_draw_no_429(
     instance = make_instance(reseller_a_user.reseller)
     client = Client()
     client.force_login(reseller_a_user)
-    cookie = client.cookies["sessionid"].value
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     base = f"{live_server.url}/instances/{instance.pk}/connect/"
     # Starts the session clock first, so the pollers only read the session.
-    requests.get(base, cookies={"sessionid": cookie}, timeout=20).raise_for_status()
+    requests.get(
+        base, cookies={settings.SESSION_COOKIE_NAME: cookie}, timeout=20
+    ).raise_for_status()
     sandbox.reset_calls()
     page_session = open_session(browser, live_server.url)  # and a real page, polling as usual
     log_in(page_session, reseller_a_user)
@@ -68,7 +71,7 @@ def test_thirty_seconds_of_concurrent_polling_draw_no_429(
 
     def poll(number: int) -> None:
         with requests.Session() as http:
-            http.cookies.set("sessionid", cookie)
+            http.cookies.set(settings.SESSION_COOKIE_NAME, cookie)
             while time.monotonic() < stop:
                 url = base + ("qr.png" if number % 3 else "status/")
                 status = http.get(url, headers={"HX-Request": "true"}, timeout=20).status_code

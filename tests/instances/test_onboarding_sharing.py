@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -133,7 +134,7 @@ def test_many_pollers_of_one_instance_draw_no_429(
     # One request first: it starts the session clock, so the pollers never write the session.
     requests.get(
         f"{live_server.url}/instances/{instance.pk}/connect/",
-        cookies={"sessionid": session_cookie},
+        cookies={settings.SESSION_COOKIE_NAME: session_cookie},
         timeout=20,
     ).raise_for_status()
     stop = time.monotonic() + 4
@@ -141,7 +142,7 @@ def test_many_pollers_of_one_instance_draw_no_429(
 
     def poll(index: int) -> None:
         with requests.Session() as browser:
-            browser.cookies.set("sessionid", session_cookie)
+            browser.cookies.set(settings.SESSION_COOKIE_NAME, session_cookie)
             while time.monotonic() < stop:
                 path = "connect/qr.png" if index % 2 else "connect/status/"
                 response = browser.get(
@@ -167,4 +168,4 @@ def test_many_pollers_of_one_instance_draw_no_429(
 def _login(base_url: str, user: User) -> str:
     client = Client()
     client.force_login(user)
-    return client.cookies["sessionid"].value
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
