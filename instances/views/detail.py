@@ -14,8 +14,10 @@ from accounts.selectors import resellers_visible_to
 from instances.detail_forms import TokenRevealForm
 from instances.greenapi_factory import instance_api_url_for, media_url_for
 from instances.models import Instance
+from instances.onboarding_forms import LinkIssueForm
 from instances.services.actions import instance_state_check
 from instances.services.errors import STILL_CREATING, ActionFailed
+from instances.services.links import onboarding_links_of
 from instances.timeline import instance_timeline
 from instances.views.common import is_htmx
 
@@ -32,8 +34,16 @@ def instance_detail(request: HttpRequest, id_instance: int) -> HttpResponse:
         "may": _permissions(request, instance),
         "token_form": TokenRevealForm(),
         **_assign_context(request, instance),
+        **_links_context(request, instance),
     }
     return render(request, "instances/detail.html", context)
+
+
+def _links_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
+    """The customer links with their status, for whoever may onboard this instance."""
+    if not can(request.user, Action.ONBOARD, instance):
+        return {}
+    return {"links": onboarding_links_of(instance=instance), "link_form": LinkIssueForm()}
 
 
 @require_POST
@@ -75,6 +85,7 @@ def _permissions(request: HttpRequest, instance: Instance) -> dict[str, bool]:
         "delete": may(Action.DELETE_INSTANCE),
         "token": may(Action.REVEAL_TOKEN),
         "assign": may(Action.ASSIGN_RESELLER),
+        "onboard": can(request.user, Action.ONBOARD, instance),
     }
 
 

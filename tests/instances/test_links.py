@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
@@ -243,3 +244,21 @@ def test_hosted_qr_is_for_admins_only(
             f"/instances/{instance_a.pk}/connect/hosted-qr/", {"password": PASSWORD}
         )
         assert response.status_code == 403
+
+
+def test_instance_page_lists_the_links_with_their_status(
+    reseller_a_user: User, instance_a: Instance
+) -> None:
+    client = Client()
+    client.force_login(reseller_a_user)
+    client.post(f"/instances/{instance_a.pk}/links/issue/", {"hours": "24"})
+    client.post(f"/instances/{instance_a.pk}/links/issue/", {"hours": "24"})
+    revoked = OnboardingLink.objects.filter(instance=instance_a).first()
+    client.post(f"/instances/{instance_a.pk}/links/revoke/", {"link": revoked.pk})
+
+    page = client.get(f"/instances/{instance_a.pk}/").content.decode()
+
+    assert "Customer links" in page
+    assert "Revoked" in page
+    assert "Active" in page
+    assert "Issue a customer link" in page
