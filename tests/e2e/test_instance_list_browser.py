@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,13 +13,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from instances.models import Instance, SyncState
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium"),
-]
+# Skipped without Chromium, or failed under E2E_REQUIRED=1: see tests/e2e/conftest.py.
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
@@ -32,7 +28,7 @@ def browser(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
         # ORM calls made while Playwright's loop runs get a connection of their own (asgiref's
