@@ -309,6 +309,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
     },
     "loggers": {
+        # Django's own console handler has no redaction filter: route "django" through ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"filters": ["redact"]},
         "django.server": {
             "handlers": ["console"],
