@@ -95,3 +95,21 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
             )
         )
     return problems
+
+
+@register("greenapi", deploy=True)
+def check_shared_cache(**kwargs: Any) -> list[Warning]:
+    """In production the rate-limit sharing needs a cache that every process sees."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return [
+            Warning(
+                "CACHE_URL is a per-process cache: with several server processes the portal can "
+                "call Green API's qr and getStateInstance more often than the per-instance "
+                "limits allow, and customer-link rate limits multiply.",
+                hint="Set CACHE_URL to redis://... or dbcache://<table> (then run "
+                "`manage.py createcachetable`). With exactly one process this can be silenced.",
+                id="greenapi.W003",
+            )
+        ]
+    return []

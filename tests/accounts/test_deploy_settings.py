@@ -29,6 +29,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "GREEN_API_PARTNER_TOKEN": "gac." + secrets.token_hex(16),
             "GREEN_API_SANDBOX": "false",
             "DATABASE_URL": "sqlite:///:memory:",
+            "CACHE_URL": "dbcache://partnerportal_cache",
         }
         | overrides
     )
@@ -82,3 +83,12 @@ def test_require_admin_2fa_parses_strictly() -> None:
     result = run(["-c", "import django; django.setup()"], REQUIRE_ADMIN_2FA="yes please")
     assert result.returncode != 0
     assert "REQUIRE_ADMIN_2FA must be true or false" in result.stderr
+
+
+def test_deploy_check_warns_about_a_per_process_cache() -> None:
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        CACHE_URL="locmemcache://",
+    )
+    assert result.returncode != 0
+    assert "greenapi.W003" in result.stdout + result.stderr
