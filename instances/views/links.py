@@ -15,6 +15,7 @@ from accounts.permissions import Action
 from instances.onboarding_forms import LinkIssueForm
 from instances.services.errors import ActionFailed
 from instances.services.links import (
+    LinkRefused,
     onboarding_link_issue,
     onboarding_link_of,
     onboarding_link_revoke,
@@ -59,9 +60,13 @@ def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
         for error in form.errors.get("hours", []):
             messages.error(request, error)
         return _back(instance.pk)
-    issued = onboarding_link_issue(
-        instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
-    )
+    try:
+        issued = onboarding_link_issue(
+            instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
+        )
+    except LinkRefused as refused:
+        messages.error(request, str(refused))
+        return _back(instance.pk)
     context = {"instance": instance, "issued": issued, "qr": issued.qr_data_uri()}
     # The only page that ever holds the link's address: keep it out of every cache.
     return no_store(render(request, "instances/onboarding_link_issued.html", context))

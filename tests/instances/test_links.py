@@ -262,3 +262,17 @@ def test_instance_page_lists_the_links_with_their_status(
     assert "Revoked" in page
     assert "Active" in page
     assert "Issue a customer link" in page
+
+
+@pytest.mark.parametrize("state", ["authorized", "yellowCard", "blocked"])
+def test_no_link_is_issued_for_an_instance_that_is_already_linked(
+    reseller_a_user: User, instance_a: Instance, state: str
+) -> None:
+    Instance.objects.filter(pk=instance_a.pk).update(state=state)
+    client = Client()
+    client.force_login(reseller_a_user)
+
+    response = client.post(f"/instances/{instance_a.pk}/links/issue/", {"hours": "24"}, follow=True)
+
+    assert "Log out the phone first" in response.content.decode()
+    assert not OnboardingLink.objects.exists()
