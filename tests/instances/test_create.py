@@ -334,3 +334,28 @@ def test_two_pending_orders_with_one_name_are_never_guessed(
     assert set(CreateOrder.objects.values_list("status", flat=True)) == {"pending"}
     assert not Instance.objects.filter(reseller__isnull=False).exists()
     assert sandbox.calls()["createInstance"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "after", "status"),
+    [
+        # Refused before any work: nothing was created, and the order says so.
+        ("http429", False, CreateOrder.Status.FAILED),
+        # Broken answer after the work: settled from the list to the one instance.
+        ("malformed", True, CreateOrder.Status.DONE),
+        # Broken answer, no work: it stays pending (never re-sent) until the sync gives up.
+        ("malformed", False, CreateOrder.Status.PENDING),
+    ],
+)
+def test_rate_limit_or_unreadable_answer_never_pays_twice(
+    admin: User, sandbox: SandboxControl, kind: str, after: bool, status: str
+) -> None:
+    sandbox.add_fault("createInstance", kind, times=1, after=after)
+
+    response = logged_in(admin).post("/instances/new/", form_data())
+
+    assert response.status_code == 302
+    assert CreateOrder.objects.get().status == status
+    assert sandbox.calls()["createInstance"] == 1
+    assert remote_names().count("Bakery bot") == (1 if after else 0)
+    assert Instance.objects.count() == (1 if after else 0)

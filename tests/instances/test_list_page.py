@@ -238,3 +238,25 @@ def test_empty_result_says_so(world) -> None:  # type: ignore[no-untyped-def]
     html = world.client("admin").get("/instances/?q=nothing-like-this").content.decode()
 
     assert "No instances match these filters." in html
+
+
+@pytest.mark.parametrize("kind", ["http429", "hang", "malformed", "error200", "http502"])
+def test_list_stays_up_from_the_mirror_whatever_green_api_does(
+    admin_client,
+    sandbox,
+    settings,
+    kind: str,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.GREEN_API_PARTNER_URL = sandbox.base_url
+    settings.GREEN_API_READ_TIMEOUT = 0.3
+    settings.GREEN_API_DEADLINE = 0.6
+    Instance.objects.create(id_instance=1101000042, name="Cached shop", api_token="a" * 50)
+    sandbox.add_fault("getInstances", kind, seconds=1)
+
+    response = admin_client.get("/instances/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Green API could not be reached" in html
+    assert "Cached shop" in html
+    assert Instance.objects.get(pk=1101000042).deleted is False
