@@ -309,7 +309,11 @@ def _expired(method: str, status: int) -> InstanceExpired:
 
 
 def _rate_limited_message(method: str) -> str:
-    return f"Green API is rate-limiting {method} calls for this instance. Wait a second and retry."
+    scope = "" if method in PARTNER_METHODS else " for this instance"
+    return f"Green API is rate-limiting {method} calls{scope}. Wait a second and retry."
+
+
+PARTNER_METHODS = frozenset({"createInstance", "getInstances", "deleteInstanceAccount"})
 
 
 def _quota_message(detail: str) -> str:

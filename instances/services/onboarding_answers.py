@@ -21,6 +21,7 @@ from instances.greenapi import (
     Unauthorized,
     Unavailable,
 )
+from instances.greenapi.redaction import redact
 from instances.models import Instance
 
 POLL_SECONDS = 2
@@ -106,4 +107,5 @@ def qr_message(kind: str, message: str) -> str:
             "The account asks for its two-step verification password. This portal cannot "
             "take it yet: finish linking in the Green API console."
         )
-    return f"Green API says: {message[:200]}" if message else "Green API sent no QR code."
+    # Upstream text is shown as is, so it must not carry a token (it can echo URLs).
+    return f"Green API says: {redact(message[:200])}" if message else "Green API sent no QR code."

@@ -372,3 +372,12 @@ def test_unusual_qr_answers_are_shown_not_crashed_on(
     sandbox.add_fault("qr", "error200", body={"type": "pending_password", "message": ""})
 
     assert "verification password" in status(reseller_a_user, instance)
+
+
+def test_upstream_qr_text_is_shown_without_tokens() -> None:
+    from instances.services.onboarding_answers import qr_message
+
+    token = "ab" * 25
+    shown = qr_message("error", f"see https://api.green-api.com/waInstance1101000001/qr/{token}")
+    assert token not in shown
+    assert shown.startswith("Green API says:")
