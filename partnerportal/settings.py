@@ -173,7 +173,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+# Pages label times "UTC" and Green API sends zone-less times we read as UTC: keep one zone.
+TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -12,6 +13,7 @@ from accounts.models import Reseller, User
 from instances.greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
+from tests.support.sandbox import SandboxControl
 
 
 @pytest.fixture
@@ -242,12 +244,12 @@ def test_empty_result_says_so(world) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("kind", ["http429", "hang", "malformed", "error200", "http502"])
 def test_list_stays_up_from_the_mirror_whatever_green_api_does(
-    admin_client,
-    sandbox,
-    settings,
-    kind: str,  # type: ignore[no-untyped-def]
+    admin_client: Client,
+    sandbox: SandboxControl,
+    greenapi_settings: Any,
+    kind: str,
 ) -> None:
-    settings.GREEN_API_PARTNER_URL = sandbox.base_url
+    settings = greenapi_settings
     settings.GREEN_API_READ_TIMEOUT = 0.3
     settings.GREEN_API_DEADLINE = 0.6
     Instance.objects.create(id_instance=1101000042, name="Cached shop", api_token="a" * 50)
