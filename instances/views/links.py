@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -29,7 +30,13 @@ LINKS_FRAGMENT = "instances/_onboarding_links.html"
 HOSTED_QR = "https://qr.green-api.com/waInstance{id}/{token}"
 
 
-def _back(id_instance: int) -> HttpResponse:
+def _back(id_instance: int, request: HttpRequest | None = None) -> HttpResponse:
+    """Back to the page the form was on (instance or onboarding page); onboarding by default."""
+    target = request.POST.get("next", "") if request is not None else ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("instances:connect", id_instance=id_instance)
 
 
@@ -83,7 +90,7 @@ def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
         messages.success(request, "The link was revoked. It no longer opens anything.")
     else:
         messages.info(request, "That link was already revoked.")
-    return _back(instance.pk)
+    return _back(instance.pk, request)
 
 
 @require_POST

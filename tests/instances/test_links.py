@@ -276,3 +276,24 @@ def test_no_link_is_issued_for_an_instance_that_is_already_linked(
 
     assert "Log out the phone first" in response.content.decode()
     assert not OnboardingLink.objects.exists()
+
+
+def test_revoking_from_the_instance_page_goes_back_there(
+    reseller_a_user: User, instance_a: Instance
+) -> None:
+    client = Client()
+    client.force_login(reseller_a_user)
+    client.post(f"/instances/{instance_a.pk}/links/issue/", {"hours": "24"})
+    link = OnboardingLink.objects.get()
+    back = f"/instances/{instance_a.pk}/"
+
+    response = client.post(
+        f"/instances/{instance_a.pk}/links/revoke/", {"link": link.pk, "next": back}
+    )
+    elsewhere = client.post(
+        f"/instances/{instance_a.pk}/links/revoke/",
+        {"link": link.pk, "next": "https://evil.example.com/"},
+    )
+
+    assert response["Location"] == back
+    assert elsewhere["Location"] == f"/instances/{instance_a.pk}/connect/"
