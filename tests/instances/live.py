@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Reseller, User
+from accounts.models import Reseller
 from instances.greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance
+
+# Re-exported for the test modules that import them from here.
+from tests.support.pages import logged_in as logged_in
+from tests.support.pages import page_text as page_text
 from tests.support.sandbox import SandboxControl
 
 # The failures every action must survive (docs/sandbox.md, "Faults").
@@ -48,17 +50,6 @@ def short_timeouts(settings: Any) -> Any:
     settings.GREEN_API_READ_TIMEOUT = 0.5
     settings.GREEN_API_DEADLINE = 1.0
     return settings
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def page_text(response: Any) -> str:
-    """The response's HTML with entities decoded, for matching sentences."""
-    return html.unescape(response.content.decode())
 
 
 def add_fault(sandbox: SandboxControl, method: str, kind: str, instance: Instance) -> None:

@@ -6,18 +6,23 @@ import html
 import io
 import re
 from datetime import timedelta
-from typing import Any
 
 import zxingcpp
 from django.core.cache import cache
-from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Reseller, User
+from accounts.models import Reseller
 from instances.greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance
+
+# Re-exported for the test modules that import them from here.
+from tests.support.pages import logged_in as logged_in
+from tests.support.pages import page_text
+
+# The onboarding tests call it `text`.
+text = page_text
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -43,17 +48,6 @@ def make_instance(
         time_created=timezone.now() - age,
         state=state,
     )
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response: Any) -> str:
-    """The response's HTML with entities decoded, for matching sentences."""
-    return html.unescape(response.content.decode())
 
 
 def later() -> None:
