@@ -153,9 +153,18 @@ def _copy(item: PartnerInstance, row: Instance) -> list[str]:
     return changed
 
 
-def sync_is_due() -> bool:
-    """Whether a page should refresh the mirror now (stale, and not just failed)."""
+def instances_sync_if_due() -> SyncState:
+    """Refresh the mirror when it is stale; return how fresh it now is, for the page."""
     state = SyncState.get()
+    if sync_is_due(state):
+        instances_sync()
+        state.refresh_from_db()
+    return state
+
+
+def sync_is_due(state: SyncState | None = None) -> bool:
+    """Whether a page should refresh the mirror now (stale, and not just failed)."""
+    state = state or SyncState.get()
     now = timezone.now()
     retry_after = timedelta(seconds=settings.INSTANCE_SYNC_RETRY_AFTER)
     if state.last_error and state.last_attempt_at and now - state.last_attempt_at < retry_after:

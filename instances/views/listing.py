@@ -8,8 +8,7 @@ from django.views.decorators.http import require_safe
 from accounts.permissions import Action, can
 from instances import selectors
 from instances.listing_forms import InstanceAssignForm, InstanceFilterForm
-from instances.models import SyncState
-from instances.services.sync import instances_sync, sync_is_due
+from instances.services.sync import instances_sync_if_due
 
 FILTER_FORM_ID = "instance-filters"
 
@@ -25,8 +24,7 @@ def _wants_fragment(request: HttpRequest) -> bool:
 @require_safe
 @login_required
 def instance_list(request: HttpRequest) -> HttpResponse:
-    if sync_is_due():
-        instances_sync()
+    sync = instances_sync_if_due()
     form = InstanceFilterForm(request.GET, user=request.user)
     listing = selectors.instance_list(user=request.user, filters=form.filters())
     list_url = reverse("instances:list")
@@ -34,7 +32,7 @@ def instance_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "listing": listing,
         "page": listing.page,
-        "sync": SyncState.get(),
+        "sync": sync,
         "list_url": list_url,
         "current_url": f"{list_url}?{listing.query}" if listing.query else list_url,
         "can_create": can(request.user, Action.CREATE_INSTANCE),
