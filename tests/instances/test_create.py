@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from accounts.models import AuditEvent, Reseller, User
 from instances.greenapi_factory import instance_client, partner_client
 from instances.models import CreateOrder, Instance
 from instances.services import create as create_service
 from instances.services.sync import instances_sync
+from tests.support.pages import logged_in
 from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
@@ -31,12 +31,6 @@ def form_data(key: uuid.UUID | None = None, **overrides: Any) -> dict[str, Any]:
         "incoming_webhook": "on",
     }
     return data | overrides
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def remote_names() -> list[str]:

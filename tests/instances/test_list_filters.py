@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from django.http import QueryDict
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Reseller, User
 from instances.listing_forms import InstanceFilterForm
 from instances.models import Instance, SyncState
 from instances.selectors import PAGE_SIZE, InstanceFilters, instance_list, state_key
+from tests.support.pages import logged_in
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -34,12 +34,6 @@ def make(id_instance: int, **fields: Any) -> Instance:
 def ids(user: User, **filters: Any) -> list[int]:
     listing = instance_list(user=user, filters=InstanceFilters(**filters))
     return [row.id_instance for row in listing.page]
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def shown_ids(response: Any) -> set[int]:
