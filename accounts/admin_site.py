@@ -5,7 +5,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.navigation import local_path
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -20,7 +21,6 @@ class PortalAdminSite(admin.AdminSite):
         if request.user.is_authenticated:
             # Logged in but not a superuser: sending them to log in again would loop.
             raise PermissionDenied
-        next_url = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = reverse("admin:index", current_app=self.name)
+        next_url = local_path(request, request.GET.get("next", ""))
+        next_url = next_url or reverse("admin:index", current_app=self.name)
         return redirect_to_login(next_url)

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from accounts.backends import user_may_log_in
 from accounts.models import AuditEvent, Reseller, User
 from accounts.selectors import user_for_login
-from instances.greenapi.redaction import redact
+from core.redaction import redact
 
 # The sender that marks a wrong two-factor code (see accounts/twofactor.py).
 TWO_FACTOR_SENDER = "accounts.twofactor"

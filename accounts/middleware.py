@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.sessions import session_end, session_expiry_reason
 from accounts.twofactor import two_factor_required
@@ -61,11 +62,9 @@ class SessionLimitsMiddleware:
 
 def _htmx_login_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """An htmx request sent to the login page reloads the whole page there, not a fragment."""
-    if request.headers.get("HX-Request") != "true" or response.status_code != 302:
+    if not request.htmx or response.status_code != 302:
         return response
     location = response["Location"]
     if not location.startswith(resolve_url(settings.LOGIN_URL)):
         return response
-    reload = HttpResponse(status=200)
-    reload["HX-Redirect"] = location
-    return reload
+    return HttpResponseClientRedirect(location)

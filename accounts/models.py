@@ -10,7 +10,7 @@ from django_otp.models import Device, ThrottlingMixin
 from django_otp.oath import TOTP
 
 from accounts.managers import UserManager
-from instances.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 
 class Reseller(models.Model):

@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from instances.greenapi.parsing import parse_instances  # noqa: E402
+from greenapi.parsing import parse_instances  # noqa: E402
 from instances.models import Instance, SyncState  # noqa: E402
 from instances.services import sync  # noqa: E402
 

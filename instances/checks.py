@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from instances.greenapi.partner import check_token
+from greenapi.partner import check_token
 
 
 def _is_http_url(value: str) -> bool:

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from django import forms
 
+from greenapi import InstanceSettings
+from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
 from instances.forms import FLAG_LABELS
-from instances.greenapi import InstanceSettings
-from instances.greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
 from instances.models import Instance
 
 TOKEN_MAX_LENGTH = 200

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 
 from accounts.models import Reseller, User
-from instances.greenapi import CreateInstanceParams
-from instances.greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
+from greenapi import CreateInstanceParams
+from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
 from instances.models import Instance
 
 # The yes/no settings of createInstance, with their labels and the defaults a new customer

@@ -14,7 +14,7 @@ from typing import Protocol
 import requests
 from django.conf import settings
 
-from instances.greenapi import (
+from greenapi import (
     ClientConfig,
     GreenAPIError,
     InstanceClient,

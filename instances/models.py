@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from instances.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 if TYPE_CHECKING:
     from accounts.models import User

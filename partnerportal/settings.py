@@ -101,9 +101,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "core",
     "accounts",
     "instances",
     "django_otp",
+    "django_htmx",
     "axes",
     "csp",
 ]
@@ -120,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: whether a request came from htmx, and what for.
+    "django_htmx.middleware.HtmxMiddleware",
     # Idle and absolute session limits, and the admins' 2FA requirement.
     "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -300,11 +304,11 @@ ONBOARDING_LINK_RATE_LIMIT = _positive_int("ONBOARDING_LINK_RATE_LIMIT", default
 
 # --- Logging ---------------------------------------------------------------------------------
 # Green API tokens travel in URL paths, so every logger that may print a URL gets the
-# redaction filter (see instances/greenapi/redaction.py).
+# redaction filter (see core/redaction.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "instances.greenapi.redaction.RedactTokensFilter"}},
+    "filters": {"redact": {"()": "core.redaction.RedactSecretsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}

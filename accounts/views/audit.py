@@ -27,7 +27,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    fragment = request.headers.get("HX-Request") == "true"
+    fragment = bool(request.htmx)
     template = "accounts/_audit_table.html" if fragment else "accounts/audit_log.html"
     response = render(request, template, context)
     # One URL answers a fragment or a page: caches must key on the header.

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from instances.greenapi import GreenAPIError, InstanceClient
+from core.errors import ApplicationError
+from greenapi import GreenAPIError, InstanceClient
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
-from instances.services.errors import ActionFailed, explain, refuse_if_deleted
+from instances.services.errors import explain, refuse_if_deleted
 from instances.services.state import instance_state_refresh, state_record
 
 logger = logging.getLogger(__name__)
@@ -75,17 +76,17 @@ def _perform(
             result=AuditEvent.Result.FAILED,
             detail=message,
         )
-        raise ActionFailed(message)
+        raise ApplicationError(message)
     state_record(instance=instance, state=new_state, source=StateChange.Source.ACTION)
     audit_record(action=action, request=request, actor=user, target=instance)
 
 
 def instance_state_check(*, instance: Instance) -> str:
-    """Ask Green API for the live state now; ActionFailed (the mirror unchanged) when it can't."""
+    """Ask Green API for the live state now; ApplicationError (mirror unchanged) if it cannot."""
     doing = "check the state"
     refuse_if_deleted(instance, doing=doing)
     try:
         return instance_state_refresh(instance=instance)
     except GreenAPIError as exc:
         logger.info("State check of instance %s failed: %s", instance.pk, exc.message)
-        raise ActionFailed(explain(exc, instance=instance, doing=doing)) from None
+        raise ApplicationError(explain(exc, instance=instance, doing=doing)) from None

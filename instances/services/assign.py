@@ -8,11 +8,8 @@ from django.http import HttpRequest
 from accounts.audit import audit_record
 from accounts.models import Reseller, User
 from accounts.permissions import Action, require
+from core.errors import ApplicationError
 from instances.models import CreateOrder, Instance
-
-
-class AssignRefused(Exception):
-    """The request cannot be carried out as asked; nothing was changed. str() is for people."""
 
 
 def instances_assign(
@@ -28,9 +25,9 @@ def instances_assign(
     """
     require(user, Action.ASSIGN_RESELLER)
     if not ids:
-        raise AssignRefused("Select at least one instance.")
+        raise ApplicationError("Select at least one instance.")
     if reseller is not None and not reseller.is_active:
-        raise AssignRefused(f"{reseller.name} is inactive: instances cannot be assigned to it.")
+        raise ApplicationError(f"{reseller.name} is inactive: instances cannot be assigned to it.")
     wanted = set(ids)
     new_id = reseller.pk if reseller is not None else None
     with transaction.atomic():
@@ -43,7 +40,7 @@ def instances_assign(
         )
         missing = len(wanted) - len(rows)
         if missing:
-            raise AssignRefused(
+            raise ApplicationError(
                 f"{missing} of the selected instances could not be found; nothing was assigned."
             )
         changed = [row for row in rows if row.reseller_id != new_id]
@@ -77,7 +74,7 @@ def _check_quota(reseller: Reseller, *, incoming: int) -> None:
     ).count()
     room = locked.instance_quota - used - open_orders
     if incoming > room:
-        raise AssignRefused(
+        raise ApplicationError(
             f"{locked.name} has room for {max(room, 0)} more of its quota of "
             f"{locked.instance_quota} instances; nothing was assigned. Raise its quota first."
         )

@@ -21,7 +21,8 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, Reseller, User
 from accounts.permissions import can_create_instance_for, reseller_quota_available
-from instances.greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
+from core.errors import ApplicationError
+from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
 
@@ -35,7 +36,7 @@ SETTLE_GIVE_UP = timedelta(minutes=15)
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-class QuotaFull(Exception):
+class QuotaFull(ApplicationError):
     """The reseller has no room for another instance."""
 
     def __init__(self, reseller: Reseller) -> None:

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from instances.greenapi import (
+from core.errors import ApplicationError
+from greenapi import (
     GreenAPIError,
     InstanceClient,
     InstanceDeleted,
@@ -26,7 +27,7 @@ from instances.greenapi import (
 )
 from instances.greenapi_factory import TokenMissing, instance_client, partner_client
 from instances.models import Instance, StateChange
-from instances.services.errors import ActionFailed, explain
+from instances.services.errors import explain
 from instances.services.state import state_record
 
 logger = logging.getLogger(__name__)
@@ -215,7 +216,7 @@ def _mark_deleted(instance: Instance, deleted_at: datetime | None) -> None:
 
 def _fail(instance: Instance, user: User, request: HttpRequest | None, message: str) -> NoReturn:
     _audit(instance, user, request, detail=message, result=AuditEvent.Result.FAILED)
-    raise ActionFailed(message)
+    raise ApplicationError(message)
 
 
 def _audit(

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from instances.greenapi import (
+from core.errors import ApplicationError
+from greenapi import (
     BadRequest,
     BadResponse,
     GreenAPIError,
@@ -21,7 +22,7 @@ from instances.greenapi import (
     Unavailable,
     UpstreamTimeout,
 )
-from instances.greenapi.replies import PARTNER_METHODS
+from greenapi.replies import PARTNER_METHODS
 from instances.models import Instance
 
 # Green API needs up to about 5 minutes to build an instance, and answers "expired" meanwhile
@@ -29,14 +30,6 @@ from instances.models import Instance
 NEW_INSTANCE_WINDOW = timedelta(minutes=15)
 
 STILL_CREATING = "this instance is still being created: try again in a few minutes."
-
-
-class ActionFailed(Exception):
-    """An action on an instance did not happen, or may not have; `message` says what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def is_new(instance: Instance) -> bool:
@@ -112,6 +105,6 @@ def deleted_message(instance: Instance, *, doing: str) -> str:
 
 
 def refuse_if_deleted(instance: Instance, *, doing: str) -> None:
-    """Raise ActionFailed for a deleted instance: Green API would only answer with errors."""
+    """Raise ApplicationError for a deleted instance: Green API would only answer with errors."""
     if instance.deleted:
-        raise ActionFailed(deleted_message(instance, doing=doing))
+        raise ApplicationError(deleted_message(instance, doing=doing))

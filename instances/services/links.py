@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
+from core.errors import ApplicationError
 from instances.models import Instance, OnboardingLink
 from instances.services.state import LINKED_STATES
 
@@ -53,10 +54,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class LinkRefused(Exception):
-    """No link can be issued for the instance as it is; str() says why, for people."""
-
-
 def onboarding_link_issue(
     *,
     instance: Instance,
@@ -66,10 +63,10 @@ def onboarding_link_issue(
 ) -> IssuedLink:
     """Make a link valid for `hours` (1 h to 7 days) and return its address, once."""
     if not MIN_HOURS <= hours <= MAX_HOURS:
-        raise ValueError(f"A link lasts {MIN_HOURS} to {MAX_HOURS} hours.")
+        raise ApplicationError(f"A link lasts {MIN_HOURS} to {MAX_HOURS} hours.")
     # A link to a linked instance would be used up the moment the customer opened it.
     if instance.state in LINKED_STATES or instance.state == Instance.State.BLOCKED:
-        raise LinkRefused(
+        raise ApplicationError(
             f"This instance is {instance.get_state_display().lower()}, so a customer link would "
             "have nothing to do. Log out the phone first if the customer needs to link another."
         )

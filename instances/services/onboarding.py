@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from instances.greenapi import GreenAPIError
+from greenapi import GreenAPIError
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
 from instances.services.onboarding_answers import (

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from instances.greenapi import (
+from core.errors import ApplicationError
+from greenapi import (
     BadResponse,
     GreenAPIError,
     InstanceExpired,
@@ -34,14 +35,6 @@ logger = logging.getLogger(__name__)
 # A pairing code is valid for about 2.5 minutes (API-FACTS §3.5).
 CODE_VALIDITY = timedelta(seconds=150)
 CODE_SPACING_SECONDS = 3
-
-
-class PairingFailed(Exception):
-    """No pairing code this time; `message` says why and what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -65,18 +58,18 @@ def onboarding_pairing_code(
     request: HttpRequest | None = None,
     link: OnboardingLink | None = None,
 ) -> PairingCode:
-    """Ask Green API for a code to type on the phone (WhatsApp only); raise PairingFailed."""
+    """Ask Green API for a code to type on the phone (WhatsApp only); raise ApplicationError."""
     if instance.type_instance != Instance.Type.WHATSAPP:
-        raise PairingFailed(
+        raise ApplicationError(
             "Linking with a phone number works only for WhatsApp. Scan the QR code instead."
         )
     if instance.deleted:
-        raise PairingFailed("This instance was deleted.")
+        raise ApplicationError("This instance was deleted.")
     detail = f"for {_masked(phone_number)}" + (" through a customer link" if link else "")
     # One code at a time per instance: a double click or a busy customer link would only
     # draw Green API's rate limit, and each new code voids the one before.
     if not cache.add(f"onboarding:code:{instance.pk}", 1, timeout=CODE_SPACING_SECONDS):
-        raise PairingFailed(
+        raise ApplicationError(
             "A code was asked for a moment ago. Wait a few seconds, then ask again."
         )
     try:
@@ -101,7 +94,7 @@ def onboarding_pairing_code(
         result=AuditEvent.Result.FAILED,
         detail=f"{detail}: {message}",
     )
-    raise PairingFailed(message)
+    raise ApplicationError(message)
 
 
 def _explain(error: GreenAPIError) -> str:
@@ -121,7 +114,7 @@ def _explain(error: GreenAPIError) -> str:
 def onboarding_logout(
     *, instance: Instance, user: User, request: HttpRequest | None = None
 ) -> None:
-    """Log the instance out (stale login data) so a fresh QR code appears; raises ActionFailed."""
+    """Log out stale login data so a fresh QR code appears; raises ApplicationError."""
     try:
         instance_logout(instance=instance, user=user, request=request)
     finally:
@@ -131,7 +124,7 @@ def onboarding_logout(
 def onboarding_reboot(
     *, instance: Instance, user: User, request: HttpRequest | None = None
 ) -> None:
-    """Reboot an instance that has been starting too long; raises ActionFailed."""
+    """Reboot an instance that has been starting too long; raises ApplicationError."""
     try:
         instance_reboot(instance=instance, user=user, request=request)
     finally:

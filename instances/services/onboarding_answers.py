@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from instances.greenapi import (
+from core.redaction import redact
+from greenapi import (
     BadResponse,
     GreenAPIError,
     InstanceDeleted,
@@ -21,7 +22,6 @@ from instances.greenapi import (
     Unauthorized,
     Unavailable,
 )
-from instances.greenapi.redaction import redact
 from instances.models import Instance
 
 POLL_SECONDS = 2

@@ -10,11 +10,12 @@ from django.http import HttpRequest
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from instances.greenapi import GreenAPIError, InstanceSettings
-from instances.greenapi.params import FLAG_WIRE_NAMES
+from core.errors import ApplicationError
+from greenapi import GreenAPIError, InstanceSettings
+from greenapi.params import FLAG_WIRE_NAMES
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
-from instances.services.errors import ActionFailed, explain, refuse_if_deleted
+from instances.services.errors import explain, refuse_if_deleted
 from instances.services.state import state_record
 
 logger = logging.getLogger(__name__)
@@ -26,14 +27,14 @@ WRITABLE_KEYS: Final = frozenset(
 
 
 def instance_settings_read(*, instance: Instance) -> InstanceSettings:
-    """The instance's settings as Green API has them; ActionFailed when it cannot say."""
+    """The instance's settings as Green API has them; ApplicationError when it cannot say."""
     doing = "read the settings"
     refuse_if_deleted(instance, doing=doing)
     try:
         return instance_client(instance).get_settings()
     except GreenAPIError as exc:
         logger.info("getSettings of instance %s failed: %s", instance.pk, exc.message)
-        raise ActionFailed(explain(exc, instance=instance, doing=doing)) from None
+        raise ApplicationError(explain(exc, instance=instance, doing=doing)) from None
 
 
 def instance_settings_save(
@@ -68,7 +69,7 @@ def instance_settings_save(
             result=AuditEvent.Result.FAILED,
             detail=f"{message} ({detail})",
         )
-        raise ActionFailed(message)
+        raise ApplicationError(message)
     state_record(instance=instance, state=Instance.State.STARTING, source=StateChange.Source.ACTION)
     audit_record(
         action="instance.settings", request=request, actor=user, target=instance, detail=detail

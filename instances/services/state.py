@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from instances.greenapi import GreenAPIError
+from greenapi import GreenAPIError
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from instances.greenapi import GreenAPIError, PartnerInstance
+from greenapi import GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
 from instances.services.create import CLOCK_SKEW, orders_settle_open

@@ -11,15 +11,16 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from core.errors import ApplicationError
 from instances.models import Instance
-from instances.services.errors import ActionFailed, refuse_if_deleted
+from instances.services.errors import refuse_if_deleted
 
 ACTION: Final = "instance.token_reveal"
 WRONG_PASSWORD: Final = "wrong password"  # noqa: S105  (an audit detail, not a secret)
 LOCKED: Final = "refused: too many wrong passwords"
 
 
-class RevealRefused(ActionFailed):
+class RevealRefused(ApplicationError):
     """The password was wrong, or wrong too often lately (`locked`)."""
 
     def __init__(self, message: str, *, locked: bool = False) -> None:
@@ -38,7 +39,7 @@ def instance_token_reveal(
     """
     refuse_if_deleted(instance, doing="show the API token")
     if not instance.api_token:
-        raise ActionFailed(
+        raise ApplicationError(
             "No API token is stored for this instance yet. It arrives with the next sync of the "
             "instance list: try again in a few minutes."
         )

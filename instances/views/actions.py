@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Action, action_required
+from core.errors import ApplicationError
 from instances.services.actions import instance_logout, instance_reboot
-from instances.services.errors import ActionFailed
 from instances.views.common import deleted_notice, instance_for
 
 
@@ -70,7 +70,7 @@ def _confirmed(request: HttpRequest, id_instance: int, spec: _Confirm) -> HttpRe
     if request.method == "POST":
         try:
             spec.service(instance=instance, user=request.user, request=request)
-        except ActionFailed as failed:
+        except ApplicationError as failed:
             error = failed.message
         else:
             messages.success(request, spec.done)

@@ -21,7 +21,3 @@ def deleted_notice(request: HttpRequest, instance: Instance, *, doing: str) -> H
     """The answer of an action URL of a deleted instance: a plain sentence, HTTP 409."""
     context = {"instance": instance, "message": deleted_message(instance, doing=doing)}
     return render(request, "instances/deleted_notice.html", context, status=409)
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"

@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import Action, action_required
+from core.errors import ApplicationError
 from instances import selectors
 from instances.forms import InstanceCreateForm
 from instances.models import CreateOrder
-from instances.services.create import QuotaFull, instance_create, order_settle
+from instances.services.create import instance_create, order_settle
 
 
 def _after_order(order: CreateOrder) -> str:
@@ -34,8 +35,8 @@ def create(request: HttpRequest) -> HttpResponse:
                     params=form.to_params(),
                     request=request,
                 )
-            except QuotaFull as full:
-                form.add_error(None, str(full))
+            except ApplicationError as error:
+                form.add_error(None, error.message)
             else:
                 return redirect(_after_order(order))
     else:

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import ApplicationError
+from core.ratelimit import rate_limit_wait
 from instances.models import OnboardingLink
 from instances.onboarding_forms import PairingForm
-from instances.ratelimit import rate_limit_wait
 from instances.services.links import (
     onboarding_link_for_token,
     onboarding_link_open,
@@ -29,8 +30,7 @@ from instances.services.links import (
     token_hash,
 )
 from instances.services.onboarding import Onboarding, Step, onboarding_check, onboarding_qr_png
-from instances.services.onboarding_actions import PairingFailed, onboarding_pairing_code
-from instances.views.common import is_htmx
+from instances.services.onboarding_actions import onboarding_pairing_code
 from instances.views.onboarding import (
     PAIRING_FRAGMENT,
     STATUS_FRAGMENT,
@@ -96,7 +96,7 @@ def _working_link(
             return link
         message = CLOSED_MESSAGES.get(state, GONE)
         status = 200 if state == OnboardingLink.Status.USED else 410
-    if is_htmx(request):
+    if request.htmx:
         return render(request, "public/_link_closed.html", {"message": message})
     return render(request, "public/link_closed.html", {"message": message}, status=status)
 
@@ -155,11 +155,11 @@ def link_code(request: HttpRequest, token: str) -> HttpResponse:
                 request=request,
                 link=working,
             )
-        except PairingFailed as failed:
+        except ApplicationError as failed:
             error = failed.message
     status = _check(request, working)
     context = onboarding_context(
         status=status, urls=_urls(token), public=True, form=form, code=code, pairing_error=error
     )
-    template = PAIRING_FRAGMENT if is_htmx(request) else "public/link.html"
+    template = PAIRING_FRAGMENT if request.htmx else "public/link.html"
     return render(request, template, context)

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Action, action_required
+from core.errors import ApplicationError
 from instances.detail_forms import DeleteConfirmForm
 from instances.services.delete import instance_delete
-from instances.services.errors import ActionFailed
 from instances.views.common import deleted_notice, instance_for
 
 
@@ -30,7 +30,7 @@ def instance_delete_view(request: HttpRequest, id_instance: int) -> HttpResponse
                     request=request,
                     skip_unreachable_logout=form.cleaned_data["skip_unreachable_logout"],
                 )
-            except ActionFailed as failed:
+            except ApplicationError as failed:
                 form.add_error(None, failed.message)
             else:
                 messages.success(request, result.message)

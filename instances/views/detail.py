@@ -11,15 +11,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import Action, can, get_instance_for_user_or_404
 from accounts.selectors import resellers_visible_to
+from core.errors import ApplicationError
 from instances.detail_forms import TokenRevealForm
 from instances.greenapi_factory import instance_api_url_for, media_url_for
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm
 from instances.services.actions import instance_state_check
-from instances.services.errors import STILL_CREATING, ActionFailed
+from instances.services.errors import STILL_CREATING
 from instances.services.links import onboarding_links_of
 from instances.timeline import instance_timeline
-from instances.views.common import is_htmx
 
 
 @require_GET
@@ -53,9 +53,9 @@ def state_refresh(request: HttpRequest, id_instance: int) -> HttpResponse:
     error = ""
     try:
         instance_state_check(instance=instance)
-    except ActionFailed as failed:
+    except ApplicationError as failed:
         error = failed.message
-    if is_htmx(request):
+    if request.htmx:
         return render(request, "instances/_state.html", _state_context(instance, error=error))
     if error:
         messages.error(request, error)

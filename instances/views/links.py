@@ -6,46 +6,41 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import Action
+from core.errors import ApplicationError
+from core.navigation import go_back
 from instances.onboarding_forms import LinkIssueForm
-from instances.services.errors import ActionFailed
 from instances.services.links import (
-    LinkRefused,
     onboarding_link_issue,
     onboarding_link_of,
     onboarding_link_revoke,
     onboarding_links_of,
 )
 from instances.services.token import instance_token_reveal
-from instances.views.common import instance_for, is_htmx
+from instances.views.common import instance_for
 from instances.views.onboarding import no_store
 
 LINKS_FRAGMENT = "instances/_onboarding_links.html"
 HOSTED_QR = "https://qr.green-api.com/waInstance{id}/{token}"
 
 
-def _back(id_instance: int, request: HttpRequest | None = None) -> HttpResponse:
+def _back(request: HttpRequest, id_instance: int) -> HttpResponse:
     """Back to the page the form was on (instance or onboarding page); onboarding by default."""
-    target = request.POST.get("next", "") if request is not None else ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("instances:connect", id_instance=id_instance)
+    return go_back(request, reverse("instances:connect", args=[id_instance]))
 
 
 @require_GET
 @login_required
 def link_list(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
-    if not is_htmx(request):
-        return _back(instance.pk)
+    if not request.htmx:
+        return _back(request, instance.pk)
     context = {
         "instance": instance,
         "links": onboarding_links_of(instance=instance),
@@ -62,18 +57,18 @@ def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
     form = LinkIssueForm(request.POST)
     if instance.deleted:
         messages.error(request, "This instance was deleted: no phone can be linked to it.")
-        return _back(instance.pk)
+        return _back(request, instance.pk)
     if not form.is_valid():
         for error in form.errors.get("hours", []):
             messages.error(request, error)
-        return _back(instance.pk)
+        return _back(request, instance.pk)
     try:
         issued = onboarding_link_issue(
             instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
         )
-    except LinkRefused as refused:
+    except ApplicationError as refused:
         messages.error(request, str(refused))
-        return _back(instance.pk)
+        return _back(request, instance.pk)
     context = {"instance": instance, "issued": issued, "qr": issued.qr_data_uri()}
     # The only page that ever holds the link's address: keep it out of every cache.
     return no_store(render(request, "instances/onboarding_link_issued.html", context))
@@ -90,7 +85,7 @@ def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
         messages.success(request, "The link was revoked. It no longer opens anything.")
     else:
         messages.info(request, "That link was already revoked.")
-    return _back(instance.pk, request)
+    return _back(request, instance.pk)
 
 
 @require_POST
@@ -105,8 +100,8 @@ def hosted_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
         token = instance_token_reveal(
             instance=instance, user=user, password=request.POST.get("password", ""), request=request
         )
-    except ActionFailed as failed:
+    except ApplicationError as failed:
         messages.error(request, failed.message)
-        return _back(instance.pk)
+        return _back(request, instance.pk)
     context = {"instance": instance, "url": HOSTED_QR.format(id=instance.pk, token=token)}
     return no_store(render(request, "instances/onboarding_hosted_qr.html", context))

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
+from django_htmx.http import push_url
 
 from accounts.permissions import Action, can
 from instances import selectors
@@ -15,10 +16,7 @@ FILTER_FORM_ID = "instance-filters"
 
 def _wants_fragment(request: HttpRequest) -> bool:
     # htmx restoring history asks with HX-Request too, but needs the whole page.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_safe
@@ -42,11 +40,11 @@ def instance_list(request: HttpRequest) -> HttpResponse:
     }
     if _wants_fragment(request):
         # A count or pager link changes filters the form outside the swap does not show.
-        from_form = request.headers.get("HX-Trigger") == FILTER_FORM_ID
+        from_form = request.htmx.trigger == FILTER_FORM_ID
         context["refresh_filters"] = not from_form or bool(form.errors)
         response = render(request, "instances/_results.html", context)
         # The canonical query (no empty or invalid parameters) is the one worth sharing.
-        response["HX-Push-Url"] = context["current_url"]
+        push_url(response, context["current_url"])
     else:
         response = render(request, "instances/list.html", context)
     # The fragment and the page share a URL: caches must tell them apart.

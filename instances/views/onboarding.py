@@ -18,19 +18,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can
+from core.errors import ApplicationError
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm, PairingForm
-from instances.services.errors import ActionFailed
 from instances.services.links import onboarding_links_of
 from instances.services.onboarding import Onboarding, onboarding_check, onboarding_qr_png
 from instances.services.onboarding_actions import (
     PairingCode,
-    PairingFailed,
     onboarding_logout,
     onboarding_pairing_code,
     onboarding_reboot,
 )
-from instances.views.common import instance_for, is_htmx
+from instances.views.common import instance_for
 
 STATUS_FRAGMENT = "instances/_onboarding_status.html"
 PAIRING_FRAGMENT = "instances/_onboarding_pairing.html"
@@ -97,7 +96,7 @@ def connect(request: HttpRequest, id_instance: int) -> HttpResponse:
 @login_required
 def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
-    if not is_htmx(request):
+    if not request.htmx:
         return redirect("instances:connect", id_instance=instance.pk)
     status = onboarding_check(instance=instance, request=request)
     context = {
@@ -140,10 +139,10 @@ def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
                 phone_number=form.cleaned_data["phone_number"],
                 request=request,
             )
-        except PairingFailed as failed:
+        except ApplicationError as failed:
             error = failed.message
     pairing = {"form": form, "code": code, "pairing_error": error}
-    if is_htmx(request):
+    if request.htmx:
         status = onboarding_check(instance=instance, request=request)
         context = onboarding_context(status=status, urls=_urls(instance), public=False, **pairing)
         return no_store(render(request, PAIRING_FRAGMENT, context))
@@ -157,7 +156,7 @@ def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     try:
         onboarding_logout(instance=instance, user=request.user, request=request)
-    except ActionFailed as failed:
+    except ApplicationError as failed:
         messages.error(request, failed.message)
     else:
         messages.success(request, "Logged out. A new QR code appears in a moment.")
@@ -170,7 +169,7 @@ def connect_reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     try:
         onboarding_reboot(instance=instance, user=request.user, request=request)
-    except ActionFailed as failed:
+    except ApplicationError as failed:
         messages.error(request, failed.message)
     else:
         messages.success(request, "Reboot requested. The instance restarts within 5 minutes.")

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Action, action_required
+from core.errors import ApplicationError
 from instances.detail_forms import InstanceSettingsForm
-from instances.services.errors import ActionFailed
 from instances.services.settings import instance_settings_read, instance_settings_save
 from instances.views.common import deleted_notice, instance_for
 
@@ -34,7 +34,7 @@ def instance_settings(request: HttpRequest, id_instance: int) -> HttpResponse:
                 instance_settings_save(
                     instance=instance, user=request.user, changes=form.changes(), request=request
                 )
-            except ActionFailed as failed:
+            except ApplicationError as failed:
                 form.add_error(None, failed.message)
             else:
                 messages.success(request, SAVED)
@@ -42,7 +42,7 @@ def instance_settings(request: HttpRequest, id_instance: int) -> HttpResponse:
     else:
         try:
             current = instance_settings_read(instance=instance)
-        except ActionFailed as failed:
+        except ApplicationError as failed:
             error = failed.message
         else:
             form = InstanceSettingsForm(initial=InstanceSettingsForm.initial_from(current))

@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Action, action_required
+from core.errors import ApplicationError
 from instances.detail_forms import TokenRevealForm
-from instances.services.errors import ActionFailed
 from instances.services.token import RevealRefused, instance_token_reveal
 from instances.views.common import deleted_notice, instance_for
 
@@ -34,7 +34,7 @@ def token_reveal(request: HttpRequest, id_instance: int) -> HttpResponse:
         except RevealRefused as refused:
             form.add_error("password", refused.message)
             status = 429 if refused.locked else 403
-        except ActionFailed as failed:
+        except ApplicationError as failed:
             form.add_error(None, failed.message)
     context = {"instance": instance, "form": form, "token": token}
     response = render(request, "instances/token.html", context, status=status)

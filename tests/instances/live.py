@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Reseller
-from instances.greenapi import CreateInstanceParams
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance
 

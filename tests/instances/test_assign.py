@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 
 from accounts.models import AuditEvent, Reseller, User
+from core.errors import ApplicationError
 from instances.models import Instance
-from instances.services.assign import AssignRefused, instances_assign
+from instances.services.assign import instances_assign
 from tests.support.personas import MISSING_ID, World
 
 
@@ -230,7 +231,7 @@ def test_service_refuses_an_inactive_reseller(admin: User, world: World) -> None
     world.reseller_b.is_active = False
     world.reseller_b.save()
 
-    with pytest.raises(AssignRefused, match="inactive"):
+    with pytest.raises(ApplicationError, match="inactive"):
         instances_assign(user=admin, ids=[world.instance_a.pk], reseller=world.reseller_b)
 
 

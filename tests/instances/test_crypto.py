@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
-from instances import crypto
+from core import crypto
 from instances.models import Instance
 
 TOKEN = "0123456789abcdef" * 3 + "ab"

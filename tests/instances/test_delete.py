@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from accounts.models import AuditEvent, User
-from instances.greenapi import CreateInstanceParams
+from core.errors import ApplicationError
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, StateChange
 from instances.services.delete import instance_delete
-from instances.services.errors import ActionFailed
 from tests.instances.live import (
     FAULT_KINDS,
     FAULT_SENTENCES,
@@ -258,7 +258,7 @@ def test_service_refuses_to_call_green_api_after_a_failure_it_cannot_settle(
 ) -> None:
     sandbox.add_fault("getStateInstance", "http500", idInstance=live.pk)
 
-    with pytest.raises(ActionFailed, match="The instance was not deleted"):
+    with pytest.raises(ApplicationError, match="The instance was not deleted"):
         instance_delete(instance=live, user=reseller_a_user)
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Reseller, User
-from instances.greenapi import CreateInstanceParams
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
 from tests.support.sandbox import SandboxControl

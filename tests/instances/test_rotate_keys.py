@@ -5,7 +5,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from accounts.models import TOTPDevice, User
-from instances import crypto
+from core import crypto
 from instances.models import Instance
 
 TOKEN = "ab" * 25

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from instances.greenapi import CreateInstanceParams, PartnerInstance
+from greenapi import CreateInstanceParams, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
 from instances.services import sync

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from instances.greenapi import CreateInstanceParams
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance
 

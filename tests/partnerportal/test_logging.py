@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from instances.greenapi.redaction import RedactTokensFilter
+from core.redaction import RedactSecretsFilter
 
 # Loggers that print request paths or URLs (customer links and Green API URLs hold tokens).
 URL_LOGGERS = [
@@ -36,4 +36,4 @@ def test_every_handler_redacts(name: str) -> None:
     handlers = reachable_handlers(name)
     assert handlers, f"{name} reaches no handler"
     for handler in handlers:
-        assert any(isinstance(f, RedactTokensFilter) for f in handler.filters), (name, handler)
+        assert any(isinstance(f, RedactSecretsFilter) for f in handler.filters), (name, handler)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Reseller
-from instances.greenapi import CreateInstanceParams
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from instances.greenapi import (
+from greenapi import (
     BadResponse,
     ClientConfig,
     CreatedInstance,

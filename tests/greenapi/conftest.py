@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from instances.greenapi import (
+from greenapi import (
     ClientConfig,
     CreatedInstance,
     CreateInstanceParams,

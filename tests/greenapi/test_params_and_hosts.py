@@ -2,7 +2,7 @@
 
 import pytest
 
-from instances.greenapi import (
+from greenapi import (
     ClientConfig,
     CreateInstanceParams,
     InstanceClient,
@@ -10,7 +10,7 @@ from instances.greenapi import (
     instance_api_url,
     instance_media_url,
 )
-from instances.greenapi.params import settings_body
+from greenapi.params import settings_body
 
 
 def test_create_params_wire_form_uses_documented_names_and_yes_no() -> None:

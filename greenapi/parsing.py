@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from instances.greenapi.errors import BadResponse
-from instances.greenapi.models import (
+from greenapi.errors import BadResponse
+from greenapi.models import (
     AuthorizationCode,
     CreatedInstance,
     InstanceSettings,
@@ -24,7 +24,7 @@ from instances.greenapi.models import (
     QrResult,
     WaSettings,
 )
-from instances.greenapi.params import FLAG_WIRE_NAMES
+from greenapi.params import FLAG_WIRE_NAMES
 
 _TIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"

@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 from pytest_django.fixtures import Settings
 
-from instances.greenapi import (
+from greenapi import (
     ClientConfig,
     CreatedInstance,
     CreateInstanceParams,

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 import requests
 
-from instances.greenapi.config import ClientConfig
-from instances.greenapi.hosts import instance_api_url, normalise_base_url
-from instances.greenapi.models import AuthorizationCode, InstanceSettings, QrResult, WaSettings
-from instances.greenapi.params import settings_body
-from instances.greenapi.parsing import (
+from greenapi.config import ClientConfig
+from greenapi.hosts import instance_api_url, normalise_base_url
+from greenapi.models import AuthorizationCode, InstanceSettings, QrResult, WaSettings
+from greenapi.params import settings_body
+from greenapi.parsing import (
     parse_authorization_code,
     parse_confirmation,
     parse_qr,
@@ -18,8 +18,8 @@ from instances.greenapi.parsing import (
     parse_state,
     parse_wa_settings,
 )
-from instances.greenapi.partner import check_token
-from instances.greenapi.transport import Transport
+from greenapi.partner import check_token
+from greenapi.transport import Transport
 
 MAX_TYPE = "v3"
 

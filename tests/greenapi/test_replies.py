@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from instances.greenapi import (
+from greenapi import (
     BadRequest,
     BadResponse,
     GreenAPIError,
@@ -18,7 +18,7 @@ from instances.greenapi import (
     Unauthorized,
     Unavailable,
 )
-from instances.greenapi.replies import Reply, interpret, parse_retry_after
+from greenapi.replies import Reply, interpret, parse_retry_after
 
 EXPIRED = b"Instance account is expired. Renew your instance from personal area"
 NGINX_504 = (

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from instances.greenapi import (
+from greenapi import (
     ClientConfig,
     CreatedInstance,
     CreateInstanceParams,
@@ -13,7 +13,7 @@ from instances.greenapi import (
     InstanceClient,
     PartnerClient,
 )
-from instances.greenapi.redaction import RedactTokensFilter
+from greenapi.redaction import RedactTokensFilter
 from tests.support.sandbox import SandboxControl
 
 

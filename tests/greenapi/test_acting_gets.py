@@ -2,7 +2,7 @@
 
 import pytest
 
-from instances.greenapi import CreateInstanceParams, InstanceClient, Unavailable
+from greenapi import CreateInstanceParams, InstanceClient, Unavailable
 from instances.greenapi_factory import client_config, partner_client
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")

@@ -9,7 +9,7 @@ import time
 import pytest
 import responses
 
-from instances.greenapi import (
+from greenapi import (
     BadResponse,
     ClientConfig,
     CreateInstanceParams,

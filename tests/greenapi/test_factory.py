@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from pytest_django.fixtures import Settings
 
-from instances.greenapi import CreateInstanceParams
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import (
     client_config,
     instance_api_url_for,

@@ -8,8 +8,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from instances.greenapi import NEVER, BadResponse
-from instances.greenapi.parsing import (
+from greenapi import NEVER, BadResponse
+from greenapi.parsing import (
     parse_authorization_code,
     parse_confirmation,
     parse_created_instance,
@@ -21,7 +21,7 @@ from instances.greenapi.parsing import (
     parse_time,
     parse_wa_settings,
 )
-from tests.instances.greenapi import samples
+from tests.greenapi import samples
 
 
 def test_get_instances_2022_sample_parses_with_every_field_typed() -> None:

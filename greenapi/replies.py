@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from instances.greenapi.errors import (
+from greenapi.errors import (
     BadRequest,
     BadResponse,
     GreenAPIError,
@@ -33,7 +33,7 @@ from instances.greenapi.errors import (
     Unauthorized,
     Unavailable,
 )
-from instances.greenapi.redaction import redact
+from greenapi.redaction import redact
 
 PARTNER_METHODS = frozenset({"getInstances", "createInstance", "deleteInstanceAccount"})
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.db import models
 
-from instances import crypto
+from core import crypto
 
 
 class EncryptedTextField(models.TextField):

@@ -21,7 +21,7 @@ Errors are always raised outside `except` blocks and never chained, so no `reque
 
 from __future__ import annotations
 
-from instances.greenapi.redaction import redact
+from greenapi.redaction import redact
 
 
 class GreenAPIError(Exception):

@@ -27,16 +27,16 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from instances.greenapi import redaction
-from instances.greenapi.config import ClientConfig
-from instances.greenapi.errors import (
+from greenapi import redaction
+from greenapi.config import ClientConfig
+from greenapi.errors import (
     BadResponse,
     GreenAPIError,
     RateLimited,
     Unavailable,
     UpstreamTimeout,
 )
-from instances.greenapi.replies import Reply, interpret
+from greenapi.replies import Reply, interpret
 
 # urllib3 logs "GET /waInstance.../<token>" at DEBUG: filter those loggers before any request.
 redaction.install()

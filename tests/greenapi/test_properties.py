@@ -14,8 +14,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from instances.greenapi import GreenAPIError, PartnerInstance
-from instances.greenapi.parsing import (
+from greenapi import GreenAPIError, PartnerInstance
+from greenapi.parsing import (
     parse_authorization_code,
     parse_confirmation,
     parse_created_instance,
@@ -26,8 +26,8 @@ from instances.greenapi.parsing import (
     parse_state,
     parse_wa_settings,
 )
-from instances.greenapi.replies import Reply, interpret
-from tests.instances.greenapi import samples
+from greenapi.replies import Reply, interpret
+from tests.greenapi import samples
 
 PARSERS: dict[str, Callable[[Any], object]] = {
     "getInstances": parse_instances,

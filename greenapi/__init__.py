@@ -11,8 +11,8 @@ are retried; createInstance, deleteInstanceAccount, setSettings and getAuthoriza
 sent exactly once. Tokens never appear in a repr, a log record or an error.
 """
 
-from instances.greenapi.config import ClientConfig
-from instances.greenapi.errors import (
+from greenapi.config import ClientConfig
+from greenapi.errors import (
     BadRequest,
     BadResponse,
     GreenAPIError,
@@ -27,9 +27,9 @@ from instances.greenapi.errors import (
     Unavailable,
     UpstreamTimeout,
 )
-from instances.greenapi.hosts import instance_api_url, instance_media_url
-from instances.greenapi.instance import InstanceClient
-from instances.greenapi.models import (
+from greenapi.hosts import instance_api_url, instance_media_url
+from greenapi.instance import InstanceClient
+from greenapi.models import (
     NEVER,
     AuthorizationCode,
     CreatedInstance,
@@ -38,9 +38,9 @@ from instances.greenapi.models import (
     QrResult,
     WaSettings,
 )
-from instances.greenapi.params import CreateInstanceParams
-from instances.greenapi.partner import PartnerClient
-from instances.greenapi.transport import new_session
+from greenapi.params import CreateInstanceParams
+from greenapi.partner import PartnerClient
+from greenapi.transport import new_session
 
 __all__ = [
     "NEVER",

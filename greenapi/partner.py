@@ -6,12 +6,12 @@ import re
 
 import requests
 
-from instances.greenapi.config import ClientConfig
-from instances.greenapi.hosts import normalise_base_url
-from instances.greenapi.models import CreatedInstance, PartnerInstance
-from instances.greenapi.params import CreateInstanceParams
-from instances.greenapi.parsing import parse_created_instance, parse_deleted, parse_instances
-from instances.greenapi.transport import Transport
+from greenapi.config import ClientConfig
+from greenapi.hosts import normalise_base_url
+from greenapi.models import CreatedInstance, PartnerInstance
+from greenapi.params import CreateInstanceParams
+from greenapi.parsing import parse_created_instance, parse_deleted, parse_instances
+from greenapi.transport import Transport
 
 _URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9._~-]+")
 
