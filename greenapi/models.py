@@ -14,7 +14,7 @@ NEVER: Final = "0001-01-01T00:00:00"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PartnerInstance:
-    """One element of getInstances (API-FACTS §2.2).
+    """One element of getInstances (docs/greenapi.md §2.2).
 
     Times arrive without a zone. Green API does not say which zone they are in; we assume UTC
     and attach it, so every datetime here is aware. `time_deleted` (and any other time) is None
@@ -91,7 +91,7 @@ class AuthorizationCode:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InstanceSettings:
-    """The answer to getSettings (API-FACTS §3.8). Yes/no flags stay the strings "yes"/"no"
+    """The answer to getSettings (docs/greenapi.md §3.8). Yes/no flags stay the strings "yes"/"no"
     ("" when absent). `raw` holds the fields without a typed attribute (deprecated ones such as
     countryInstance, and typeInstance on Telegram/MAX)."""
 

@@ -10,7 +10,7 @@ DELAY_MIN_MS: Final = 500
 DELAY_MAX_MS: Final = 600_000
 TYPE_INSTANCES: Final = frozenset({"whatsapp", "telegram", "v3"})
 
-# snake_case attribute -> wire name, for the yes/no flags of createInstance (API-FACTS §2.1).
+# snake_case attribute -> wire name, for the yes/no flags of createInstance (docs/greenapi.md §2.1).
 FLAG_WIRE_NAMES: Final[Mapping[str, str]] = {
     "mark_incoming_messages_readed": "markIncomingMessagesReaded",
     "mark_incoming_messages_readed_on_reply": "markIncomingMessagesReadedOnReply",

@@ -1,4 +1,4 @@
-"""The partner API client: create, list and delete instances (API-FACTS §2)."""
+"""The partner API client: create, list and delete instances (docs/greenapi.md §2)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ class Instance(models.Model):
         PENDING_CODE = "pendingCode", "Waiting for code"
         PENDING_PASSWORD = "pendingPassword", "Waiting for password"
 
-    # Fields of getInstances (API-FACTS §2.2).
+    # Fields of getInstances (docs/greenapi.md §2.2).
     id_instance = models.BigIntegerField(primary_key=True)
     name = models.CharField(max_length=255, blank=True)
     type_instance = models.CharField(max_length=16, choices=Type.choices, default=Type.WHATSAPP)

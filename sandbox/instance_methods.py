@@ -18,7 +18,7 @@ from sandbox.validation import DEFAULT_SETTINGS, Invalid, parse_phone, validate_
 
 Handler = Callable[[EmulatedInstance, dict[str, Any], str, datetime], HttpResponse]
 
-# Methods the real service refuses while the instance is starting (API-FACTS §4.1).
+# Methods the real service refuses while the instance is starting (docs/greenapi.md §4.1).
 REFUSED_WHILE_STARTING = frozenset({"qr", "getAuthorizationCode", "logout"})
 QR_BLOCKED_MESSAGE = "Instance has auth. You need to make log out"
 
@@ -73,7 +73,7 @@ def get_settings(
     instance: EmulatedInstance, body: dict[str, Any], state: str, now: datetime
 ) -> HttpResponse:
     values = {**DEFAULT_SETTINGS, **instance.settings}
-    # Key order and the deprecated fields follow the 2026 Postman sample (API-FACTS §3.8).
+    # Key order and the deprecated fields follow the 2026 Postman sample (docs/greenapi.md §3.8).
     data: dict[str, Any] = {
         "wid": wid(instance),  # "" until a phone is linked
         "countryInstance": "",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class WireMethod:
-    name: str  # spelled as in API-FACTS; the URL segment is matched case-insensitively
+    name: str  # spelled as in docs/greenapi.md; the URL segment is matched case-insensitively
     verbs: frozenset[str]
     rps: int | None  # per instance, sliding 1 s window; None: not limited
 
@@ -17,7 +17,7 @@ PARTNER_METHODS: dict[str, WireMethod] = {
     m.name.lower(): m
     for m in (
         WireMethod("createInstance", _POST, None),
-        # 2022 Postman notes say POST works too (API-FACTS §1.1).
+        # 2022 Postman notes say POST works too (docs/greenapi.md §1.1).
         WireMethod("getInstances", frozenset({"GET", "POST"}), None),
         WireMethod("deleteInstanceAccount", _POST, None),
     )

@@ -24,7 +24,7 @@ class EmulatedInstance(models.Model):
     state_before_starting = models.CharField(max_length=16, blank=True, default="")
     starting_until = models.DateTimeField(null=True, blank=True)
     phone = models.BigIntegerField(null=True, blank=True)
-    # Survives deleteInstanceAccount: the real service leaves the phone linked (API-FACTS §2.3).
+    # Survives deleteInstanceAccount: upstream leaves the phone linked (docs/greenapi.md §2.3).
     device_linked = models.BooleanField(default=False)
 
     # QR session: payloads are derived from the seed and the 20 s rotation since `qr_epoch`.

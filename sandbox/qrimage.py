@@ -7,7 +7,7 @@ from functools import lru_cache
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-TARGET_PIXELS = 276  # the 2026 Postman sample is 276 px square (API-FACTS §3.2)
+TARGET_PIXELS = 276  # the 2026 Postman sample is 276 px square (docs/greenapi.md §3.2)
 BORDER = 4
 
 

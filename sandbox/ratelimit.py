@@ -1,4 +1,4 @@
-"""Per-instance, per-method limits over a sliding one-second window (API-FACTS §4.3)."""
+"""Per-instance, per-method limits over a sliding one-second window (docs/greenapi.md §4.3)."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Response builders and the exact texts the real service answers with (API-FACTS §4.1)."""
+"""Response builders and the exact texts the real service answers with (docs/greenapi.md §4.1)."""
 
 import json
 from collections.abc import Iterable
@@ -24,7 +24,7 @@ def wire_json(data: Any, status: int = 200) -> HttpResponse:
 
 
 def partner_error(code: int, description: str) -> HttpResponse:
-    """Partner API errors travel inside HTTP 200 (API-FACTS §2.1, quirk 1)."""
+    """Partner API errors travel inside HTTP 200 (docs/greenapi.md §2.1, quirk 1)."""
     return wire_json({"code": code, "description": description})
 
 

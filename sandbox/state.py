@@ -51,7 +51,7 @@ def wid(instance: EmulatedInstance) -> str:
 
 
 def format_time(moment: datetime) -> str:
-    """Upstream's timestamp format: UTC, no zone, no fractions (API-FACTS §2.2)."""
+    """Upstream's timestamp format: UTC, no zone, no fractions (docs/greenapi.md §2.2)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 

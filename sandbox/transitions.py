@@ -20,7 +20,7 @@ from sandbox.state import (
 )
 from sandbox.validation import DEFAULT_SETTINGS
 
-# First four digits of the id per messenger, as the real pools (API-FACTS §1.3).
+# First four digits of the id per messenger, as the real pools (docs/greenapi.md §1.3).
 ID_POOLS = {"whatsapp": 1101, "telegram": 4100, "v3": 3100}
 DEFAULT_PHONE = 79001234567
 _CODE_ALPHABET = string.ascii_uppercase + string.digits
@@ -150,7 +150,7 @@ def reboot(id_instance: int, now: datetime) -> None:
 
 
 def save_settings(id_instance: int, values: dict[str, Any], now: datetime) -> None:
-    """Store settings; like upstream this restarts the instance (API-FACTS §3.9)."""
+    """Store settings; like upstream this restarts the instance (docs/greenapi.md §3.9)."""
 
     def mutate(instance: EmulatedInstance) -> None:
         instance.settings = {**DEFAULT_SETTINGS, **instance.settings, **values}

@@ -5,7 +5,7 @@ from django.urls import path
 from sandbox import control, phone, views_instance, views_partner
 
 urlpatterns = [
-    # The wire API, shaped like api.green-api.com (API-FACTS §1).
+    # The wire API, shaped like api.green-api.com (docs/greenapi.md §1).
     path("partner/<str:method>/<str:token>", views_partner.partner_call),
     path("waInstance<str:id_instance>/<str:method>/<str:token>", views_instance.instance_call),
     path(

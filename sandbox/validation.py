@@ -13,7 +13,7 @@ MAX_TOKEN_LENGTH = 1000
 MAX_URL_LENGTH = 2048
 DELAY_RANGE = (500, 600_000)
 
-# The yes/no settings of createInstance (API-FACTS §2.1) and setSettings (§3.9).
+# The yes/no settings of createInstance (docs/greenapi.md §2.1) and setSettings (§3.9).
 FLAG_KEYS = (
     "markIncomingMessagesReaded",
     "markIncomingMessagesReadedOnReply",
@@ -32,7 +32,7 @@ FLAG_KEYS = (
 )
 SETTING_KEYS = ("webhookUrl", "webhookUrlToken", "delaySendMessagesMilliseconds", *FLAG_KEYS)
 TYPE_INSTANCES = ("whatsapp", "telegram", "v3")
-# Unset flags are "no" (API-FACTS §2.1). The delay default is disputed (500 or 3000 ms); the
+# Unset flags are "no" (docs/greenapi.md §2.1). The delay default is disputed (500 or 3000 ms); the
 # getSettings sample shows 3000.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "webhookUrl": "",
@@ -40,7 +40,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "delaySendMessagesMilliseconds": 3000,
     **dict.fromkeys(FLAG_KEYS, "no"),
 }
-# Parameters the 2022 partner docs listed; accepted and ignored (API-FACTS §2.1).
+# Parameters the 2022 partner docs listed; accepted and ignored (docs/greenapi.md §2.1).
 LEGACY_IGNORED = ("countryInstance", "partnerUserUiid", "enableMessagesHistory")
 
 _url_validator = URLValidator(schemes=["http", "https"])

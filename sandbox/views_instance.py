@@ -66,7 +66,7 @@ def _answer(
     if instance.is_expired:
         return text(200, EXPIRED_TEXT)
     state = effective_state(instance, now)
-    if state is None:  # still being created (API-FACTS §2.1, issue #197)
+    if state is None:  # still being created (docs/greenapi.md §2.1, issue #197)
         return wire_json(None) if method.name == "getStateInstance" else text(200, EXPIRED_TEXT)
     try:
         body = json_object(request, allow_empty=True) if "POST" in method.verbs else {}

@@ -1,6 +1,6 @@
 """`/partner/<method>/<partnerToken>`: createInstance, getInstances, deleteInstanceAccount.
 
-Every partner error is HTTP 200 with `{"code": ..., "description": ...}` (API-FACTS §2).
+Every partner error is HTTP 200 with `{"code": ..., "description": ...}` (docs/greenapi.md §2).
 """
 
 from datetime import timedelta

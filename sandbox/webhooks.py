@@ -1,4 +1,4 @@
-"""The stateInstanceChanged webhook (API-FACTS §3.13), sent after the change commits."""
+"""The stateInstanceChanged webhook (docs/greenapi.md §3.13), sent after the change commits."""
 
 import logging
 from datetime import datetime

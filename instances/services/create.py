@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 ABANDONED_CLAIM = timedelta(minutes=2)
 # A pending order that getInstances has not shown after this long was never created.
 SETTLE_GIVE_UP = timedelta(minutes=15)
-# Green API's times carry no zone (API-FACTS §2.2); allow for clocks that disagree.
+# Green API's times carry no zone (docs/greenapi.md §2.2); allow for clocks that disagree.
 CLOCK_SKEW = timedelta(minutes=5)
 
 

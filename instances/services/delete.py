@@ -1,4 +1,4 @@
-"""Delete an instance without leaving a customer's phone linked (API-FACTS §2.3).
+"""Delete an instance without leaving a customer's phone linked (docs/greenapi.md §2.3).
 
 Deleting does not unlink the phone, so a linked instance is logged out first, and a failed
 logout stops the delete. deleteInstanceAccount is sent once: when its answer is lost, the

@@ -26,7 +26,7 @@ from greenapi.replies import PARTNER_METHODS
 from instances.models import Instance
 
 # Green API needs up to about 5 minutes to build an instance, and answers "expired" meanwhile
-# (API-FACTS §2.1); allow some slack before an "expired" answer is taken at its word.
+# (docs/greenapi.md §2.1); allow some slack before an "expired" answer is taken at its word.
 NEW_INSTANCE_WINDOW = timedelta(minutes=15)
 
 STILL_CREATING = "this instance is still being created: try again in a few minutes."

@@ -1,4 +1,4 @@
-"""Onboarding: how far an instance is on its way to a linked phone (API-FACTS §2.6, §3.1, §3.2).
+"""Onboarding: how close an instance is to a linked phone (docs/greenapi.md §2.6, §3.1, §3.2).
 
 Pages poll `onboarding_check` about every 2 s. Green API's answers to getStateInstance and qr are
 shared between all pollers through the cache (shared_calls.py), so however many pages are open
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 STATE_HOLD = 1.1
 # qr may be called 3 times a second; once a second keeps a 20 s code fresh with room to spare.
 QR_HOLD = 1.0
-# The WhatsApp code rotates every 20 s (API-FACTS §3.2).
+# The WhatsApp code rotates every 20 s (docs/greenapi.md §3.2).
 QR_ROTATION_SECONDS = 20
 # Green API needs up to about 5 minutes to build or restart an instance; then offer a reboot.
 CREATION_PATIENCE = timedelta(minutes=5)
@@ -52,7 +52,7 @@ CREATION_PATIENCE = timedelta(minutes=5)
 SHARED_WAIT_SECONDS = 20.0
 
 WHATSAPP = Instance.Type.WHATSAPP
-# Telegram and MAX log in with a code sent to the phone and maybe a password (API-FACTS §3.1),
+# Telegram and MAX log in with a code sent to the phone, maybe a password (docs/greenapi.md §3.1),
 # which this portal does not take yet.
 PENDING_MESSAGES = {
     Instance.State.PENDING_CODE: "The messenger is waiting for the login code it sent to the "

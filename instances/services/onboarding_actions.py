@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A pairing code is valid for about 2.5 minutes (API-FACTS §3.5).
+# A pairing code is valid for about 2.5 minutes (docs/greenapi.md §3.5).
 CODE_VALIDITY = timedelta(seconds=150)
 CODE_SPACING_SECONDS = 3
 

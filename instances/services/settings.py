@@ -1,4 +1,4 @@
-"""Read and change an instance's settings (getSettings / setSettings, API-FACTS §3.8-3.9)."""
+"""Read and change an instance's settings (getSettings / setSettings, docs/greenapi.md §3.8-3.9)."""
 
 from __future__ import annotations
 

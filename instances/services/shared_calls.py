@@ -1,7 +1,7 @@
 """One Green API answer shared by every page that polls an instance.
 
 Green API limits `qr` to 3 calls and `getStateInstance` to 1 call per second per instance
-(API-FACTS §4.3), but any number of browsers may poll one instance's onboarding page. So the
+(docs/greenapi.md §4.3), but any number of browsers may poll one instance's onboarding page. So the
 server keeps each instance's latest answer in Django's cache and calls Green API again only
 when that answer is older than its hold time; one request at a time makes the call (an atomic
 `cache.add` is the lock) and the others are served the latest answer meanwhile.

@@ -1,4 +1,4 @@
-"""Wire samples from API-FACTS (2022 Postman and current docs), shared by the tests."""
+"""Wire samples from docs/greenapi.md (2022 Postman and current docs), shared by the tests."""
 
 import base64
 import io

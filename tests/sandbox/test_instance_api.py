@@ -1,4 +1,4 @@
-"""The instance API's answers, field by field (API-FACTS §3 and §4.1)."""
+"""The instance API's answers, field by field (docs/greenapi.md §3 and §4.1)."""
 
 import base64
 import io

@@ -1,4 +1,4 @@
-"""The partner API: createInstance, getInstances, deleteInstanceAccount (API-FACTS §2)."""
+"""The partner API: createInstance, getInstances, deleteInstanceAccount (docs/greenapi.md §2)."""
 
 import re
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-"""Per-instance, per-method rate limits over a sliding second (API-FACTS §4.3)."""
+"""Per-instance, per-method rate limits over a sliding second (docs/greenapi.md §4.3)."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""The stateInstanceChanged webhook (API-FACTS §3.13)."""
+"""The stateInstanceChanged webhook (docs/greenapi.md §3.13)."""
 
 import logging
 import socket
