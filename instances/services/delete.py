@@ -1,8 +1,8 @@
 """Delete an instance without leaving a customer's phone linked (docs/greenapi.md §2.3).
 
 Deleting does not unlink the phone, so a linked instance is logged out first, and a failed
-logout stops the delete. deleteInstanceAccount is sent once: when its answer is lost, the
-partner list says whether it happened. The mirror row is kept, marked deleted.
+logout stops the delete. deleteInstanceAccount is sent once: when it fails or its answer is
+lost, the partner list says whether it happened. The mirror row is kept, marked deleted.
 """
 
 from __future__ import annotations
@@ -163,7 +163,8 @@ def _log_out(client: InstanceClient, instance: Instance) -> None:
 def _delete_upstream(
     instance: Instance, user: User, request: HttpRequest | None, *, logged_out: bool
 ) -> tuple[bool, datetime | None]:
-    """Send deleteInstanceAccount once; (already gone, Green API's deletion time if known)."""
+    """Send deleteInstanceAccount once, settle a failure from getInstances; (already gone,
+    Green API's deletion time if known)."""
     partner = partner_client()
     so_far = "The phone was logged out, but the instance" if logged_out else "The instance"
     try:
@@ -175,6 +176,16 @@ def _delete_upstream(
     else:
         return False, None
     logger.info("Delete of %s: deleteInstanceAccount failed: %s", instance.pk, error.message)
+    # Even a refusal (a 429, the "expired" text) can come after the work was done, and a lost
+    # answer hides it: one look at the list settles it, instead of sending the delete again.
+    try:
+        listed = {item.id_instance: item for item in partner.get_instances()}
+    except GreenAPIError as exc:
+        logger.info("Delete of %s: getInstances failed too: %s", instance.pk, exc.message)
+        _fail(instance, user, request, _unsettled(error, instance))
+    remote = listed.get(instance.pk)
+    if remote is None or remote.deleted:
+        return False, remote.time_deleted if remote is not None else None
     if not error.outcome_unknown:
         _fail(
             instance,
@@ -182,22 +193,6 @@ def _delete_upstream(
             request,
             explain(error, instance=instance, doing=DOING) + f" {so_far} was not deleted.",
         )
-    # The request may have been carried out: read the list instead of sending it again.
-    try:
-        listed = {item.id_instance: item for item in partner.get_instances()}
-    except GreenAPIError as exc:
-        logger.info("Delete of %s: getInstances failed too: %s", instance.pk, exc.message)
-        _fail(
-            instance,
-            user,
-            request,
-            "Green API's answer to the delete was lost, and its instance list could not be read "
-            "to check whether it happened. Wait a minute and open the instance list: if it shows "
-            "this instance as deleted, it is; otherwise delete it again.",
-        )
-    remote = listed.get(instance.pk)
-    if remote is None or remote.deleted:
-        return False, remote.time_deleted if remote is not None else None
     _fail(
         instance,
         user,
@@ -205,6 +200,18 @@ def _delete_upstream(
         f"Green API's answer to the delete was lost, and its instance list still shows the "
         f"instance as active. {so_far} has not been deleted yet: wait a minute and try again "
         "(if Green API finishes the delete meanwhile, trying again only confirms it).",
+    )
+
+
+def _unsettled(error: GreenAPIError, instance: Instance) -> str:
+    """The delete failed or its answer was lost, and the list that would tell is unreadable."""
+    if error.outcome_unknown:
+        head = "Green API's answer to the delete was lost, and its instance list"
+    else:
+        head = explain(error, instance=instance, doing=DOING) + " Green API's instance list"
+    return (
+        f"{head} could not be read to check whether it happened. Wait a minute and open the "
+        "instance list: if it shows this instance as deleted, it is; otherwise delete it again."
     )
 
 

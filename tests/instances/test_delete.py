@@ -237,6 +237,52 @@ def test_lost_answer_after_the_delete_is_settled_from_the_list(
     assert live.deleted is True
 
 
+@pytest.mark.parametrize("kind", ["http429", "text"])
+def test_refusal_after_the_delete_happened_counts_as_deleted(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl, kind: str
+) -> None:
+    # Green API deletes, then answers 429 or "Instance account is expired": the list says deleted.
+    sandbox.add_fault("deleteInstanceAccount", kind, after=True, idInstance=live.pk)
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    assert response.status_code == 302
+    assert sandbox.calls(live.pk)["deleteInstanceAccount"] == 1
+    assert sandbox.calls()["getInstances"] == 1
+    assert Instance.objects.get(pk=live.pk).deleted is True
+    assert AuditEvent.objects.get(action="instance.delete").result == AuditEvent.Result.OK
+
+
+@pytest.mark.parametrize("kind", ["http429", "text"])
+def test_refusal_is_reported_once_the_list_shows_the_instance_active(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl, kind: str
+) -> None:
+    sandbox.add_fault("deleteInstanceAccount", kind, idInstance=live.pk)
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    assert response.status_code == 200
+    assert "The instance was not deleted" in page_text(response)
+    assert sandbox.calls(live.pk)["deleteInstanceAccount"] == 1
+    assert sandbox.calls()["getInstances"] == 1
+    assert sandbox.instance(live.pk)["deleted"] is False
+    assert Instance.objects.get(pk=live.pk).deleted is False
+
+
+def test_refusal_and_unreadable_list_say_the_outcome_is_unknown(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    sandbox.add_fault("deleteInstanceAccount", "http429", idInstance=live.pk)
+    sandbox.add_fault("getInstances", "http500")
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    text = page_text(response)
+    assert "Green API is limiting requests" in text
+    assert "could not be read to check whether it happened" in text
+    assert Instance.objects.get(pk=live.pk).deleted is False
+
+
 @pytest.mark.usefixtures("short_timeouts")
 def test_lost_answer_and_unreadable_list_keep_the_instance(
     reseller_a_user: User, live: Instance, sandbox: SandboxControl
