@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: whether a request came from htmx, and what for.
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.MethodNotAllowedPageMiddleware",
     # Idle and absolute session limits, and the admins' 2FA requirement.
     "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

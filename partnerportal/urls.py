@@ -10,5 +10,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Our error pages (core/views.py); the 405 page comes from core/middleware.py.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
+
 if settings.GREEN_API_SANDBOX:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

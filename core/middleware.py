@@ -1,0 +1,29 @@
+"""Middleware shared by every app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from core.views import error_page
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give Django's empty 405 (require_POST and friends, class views) our styled page.
+
+    Status and Allow header stay; a 405 that already has a body (the emulator's) is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        page = error_page(request, "405.html", 405)
+        response.content = page.content
+        response["Content-Type"] = page["Content-Type"]
+        response.headers.pop("Content-Length", None)  # CommonMiddleware counts the new body
+        return response
