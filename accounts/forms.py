@@ -175,8 +175,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from the same scoping as the events: no other tenant's names.
-        self.fields["user"].queryset = selectors.users_visible_to(viewer).order_by("username")
-        self.fields["reseller"].queryset = selectors.resellers_visible_to(viewer)
+        self.fields["user"].queryset = User.objects.visible_to(viewer).order_by("username")
+        self.fields["reseller"].queryset = Reseller.objects.visible_to(viewer)
         if not viewer.is_staff_role:
             del self.fields["reseller"]  # a reseller user only ever sees their own
 

@@ -10,7 +10,12 @@ from django_otp.models import Device, ThrottlingMixin
 from django_otp.oath import TOTP
 
 from accounts.managers import UserManager
+from accounts.tenancy import TenantQuerySet, sees_all_tenants
 from core.fields import EncryptedTextField
+
+
+class ResellerQuerySet(TenantQuerySet["Reseller"]):
+    reseller_field = "pk"
 
 
 class Reseller(models.Model):
@@ -23,6 +28,8 @@ class Reseller(models.Model):
         default=10, help_text="The most non-deleted instances this reseller may have."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ResellerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -59,8 +66,8 @@ class User(AbstractUser):
 
     @property
     def is_staff_role(self) -> bool:
-        """Partner staff (admins and support agents) see every instance."""
-        return self.role in {self.Role.ADMIN, self.Role.SUPPORT}
+        """Partner staff (admins and support agents) see every tenant (accounts/tenancy.py)."""
+        return sees_all_tenants(self)
 
 
 class AuditEvent(models.Model):
@@ -95,6 +102,8 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,10 +12,14 @@
 | ASSIGN_RESELLER   | yes              | no              | no                            |
 | MANAGE_PEOPLE     | yes              | no              | no                            |
 | READ_AUDIT        | all              | all             | own reseller's (selector)     |
+| HOSTED_QR         | yes (password)   | no              | no                            |
+| SEE_ALL_TENANTS   | yes              | yes             | no                            |
 
-Views that take an instance id start with `get_instance_for_user_or_404`, so another tenant's
-instance is a 404 exactly like a missing one; then `require(user, action, instance)` turns a
-role without the right into a 403.
+Who sees which rows is the tenancy rule (accounts/tenancy.py); this matrix says what a role may
+do with what it sees. Views that take an instance id start with
+`instances.selectors.get_instance_for_user_or_404`, so another tenant's instance is a 404
+exactly like a missing one; then `require(user, action, instance)` turns a role without the
+right into a 403. Templates ask the same matrix through `user_can` (a context processor).
 """
 
 from __future__ import annotations
@@ -23,14 +27,20 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from accounts.models import Reseller, User
-from instances.models import Instance
+from accounts.tenancy import in_tenant, is_member
+
+
+class Owned(Protocol):
+    """A row that belongs to a reseller (an Instance, say)."""
+
+    reseller_id: int | None
 
 
 class Action(enum.StrEnum):
@@ -44,6 +54,10 @@ class Action(enum.StrEnum):
     ASSIGN_RESELLER = "assign_reseller"
     MANAGE_PEOPLE = "manage_people"
     READ_AUDIT = "read_audit"
+    # Green API's hosted QR page: its address holds the instance token.
+    HOSTED_QR = "hosted_qr"
+    # Every reseller's rows, the reseller column, and IP addresses in the audit log.
+    SEE_ALL_TENANTS = "see_all_tenants"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -61,46 +75,26 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.ASSIGN_RESELLER: frozenset({_ADMIN}),
     Action.MANAGE_PEOPLE: frozenset({_ADMIN}),
     Action.READ_AUDIT: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
+    Action.HOSTED_QR: frozenset({_ADMIN}),
+    Action.SEE_ALL_TENANTS: frozenset({_ADMIN, _SUPPORT}),
 }
 
 
-def _active(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.role == _RESELLER:
-        return user.reseller_id is not None and user.reseller.is_active
-    return True
-
-
-def can(user: Any, action: Action, instance: Instance | None = None) -> bool:
+def can(user: Any, action: Action, instance: Owned | None = None) -> bool:
     """May `user` do `action` (on `instance`, when given)?
 
     Without an instance the answer is whether the role holds the action at all (for showing
     a button); with one, a reseller user holds it only for their own reseller's instances.
     """
-    if not _active(user) or user.role not in MATRIX[action]:
+    if not is_member(user) or user.role not in MATRIX[action]:
         return False
-    if instance is not None and user.role == _RESELLER:
-        return instance.reseller_id == user.reseller_id
-    return True
+    return instance is None or in_tenant(user, instance.reseller_id)
 
 
-def require(user: Any, action: Action, instance: Instance | None = None) -> None:
+def require(user: Any, action: Action, instance: Owned | None = None) -> None:
     """Raise PermissionDenied (HTTP 403) unless `can(user, action, instance)`."""
     if not can(user, action, instance):
         raise PermissionDenied
-
-
-def get_instance_for_user_or_404(user: Any, id_instance: Any) -> Instance:
-    """The instance if `user` may see it; otherwise Http404, the same as for a missing one."""
-    try:
-        pk = int(id_instance)
-    except (TypeError, ValueError):
-        raise Http404("No such instance.") from None
-    instance = Instance.objects.visible_to(user).select_related("reseller").filter(pk=pk).first()
-    if instance is None:
-        raise Http404("No such instance.")
-    return instance
 
 
 def can_create_instance_for(user: Any, reseller: Reseller | None) -> bool:
@@ -108,29 +102,8 @@ def can_create_instance_for(user: Any, reseller: Reseller | None) -> bool:
     if not can(user, Action.CREATE_INSTANCE):
         return False
     if reseller is None:
-        return user.role == _ADMIN
-    if not reseller.is_active:
-        return False
-    return user.role != _RESELLER or reseller.pk == user.reseller_id
-
-
-def reseller_quota_available(reseller: Reseller, *, pending: int = 0) -> bool:
-    """Is there room under `reseller`'s quota for one more instance?
-
-    Race-safe only when called inside `transaction.atomic()` after locking the reseller row:
-
-        with transaction.atomic():
-            reseller = Reseller.objects.select_for_update().get(pk=reseller_id)
-            if not reseller_quota_available(reseller, pending=open_orders):
-                ...refuse...
-            ...claim the create order...
-
-    The lock serialises concurrent creates for one reseller (on SQLite, the IMMEDIATE
-    transactions do the same). `pending` counts creates already claimed but not yet mirrored
-    as Instance rows. Unassigned instances have no quota.
-    """
-    used = Instance.objects.filter(reseller=reseller, deleted=False).count()
-    return used + pending < reseller.instance_quota
+        return user.role == _ADMIN  # unassigned instances are the partner's own
+    return reseller.is_active and in_tenant(user, reseller.pk)
 
 
 def action_required(action: Action) -> Callable[[Callable[..., HttpResponse]], Any]:
@@ -146,3 +119,23 @@ def action_required(action: Action) -> Callable[[Callable[..., HttpResponse]], A
         return wrapped
 
     return decorator
+
+
+class _UserCan:
+    """`user_can.<action>` in templates: whether the user holds an action at all."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            action = Action(name)
+        except ValueError:
+            raise AttributeError(name) from None
+        return can(self._user, action)
+
+
+def user_can(request: HttpRequest) -> dict[str, _UserCan]:
+    """Context processor: templates ask the matrix (`{% if user_can.manage_people %}`), never a
+    role name."""
+    return {"user_can": _UserCan(request.user)}

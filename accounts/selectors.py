@@ -23,24 +23,6 @@ def user_for_login(identifier: str) -> User | None:
     return user
 
 
-def resellers_visible_to(user: User) -> QuerySet[Reseller]:
-    """Staff see every reseller; a reseller user only their own."""
-    if not user.is_authenticated or not user.is_active:
-        return Reseller.objects.none()
-    if user.is_staff_role:
-        return Reseller.objects.all()
-    return Reseller.objects.filter(pk=user.reseller_id)
-
-
-def users_visible_to(user: User) -> QuerySet[User]:
-    """Staff see every user; a reseller user only the users of their reseller."""
-    if not user.is_authenticated or not user.is_active:
-        return User.objects.none()
-    if user.is_staff_role:
-        return User.objects.all()
-    return User.objects.filter(reseller_id=user.reseller_id)
-
-
 def reseller_list() -> QuerySet[Reseller]:
     return Reseller.objects.annotate(
         user_count=Count("users", distinct=True),
@@ -80,19 +62,8 @@ class AuditFilters:
     date_to: date | None = None
 
 
-def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
-    """Staff read every event; a reseller user only the events of their own reseller."""
-    if not user.is_authenticated or not user.is_active:
-        return AuditEvent.objects.none()
-    if user.is_staff_role:
-        return AuditEvent.objects.all()
-    if user.reseller_id is None:
-        return AuditEvent.objects.none()
-    return AuditEvent.objects.filter(reseller_id=user.reseller_id)
-
-
 def audit_event_list(*, user: User, filters: AuditFilters) -> QuerySet[AuditEvent]:
-    events = audit_events_visible_to(user).select_related("reseller")
+    events = AuditEvent.objects.visible_to(user).select_related("reseller")
     if filters.user is not None:
         # What the user did, and what was done to their account.
         events = events.filter(

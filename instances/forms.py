@@ -35,10 +35,7 @@ assert set(FLAG_LABELS) == set(FLAG_WIRE_NAMES), "every createInstance flag need
 
 def reseller_choices_for(user: User) -> Any:
     """The resellers `user` may create for: staff pick any active one, resellers only their own."""
-    resellers = Reseller.objects.filter(is_active=True)
-    if user.is_staff_role:
-        return resellers
-    return resellers.filter(pk=user.reseller_id)
+    return Reseller.objects.visible_to(user).filter(is_active=True)
 
 
 class InstanceCreateForm(forms.Form):

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 
 from accounts.models import Reseller, User
-from accounts.selectors import resellers_visible_to
 from instances.models import Instance
 from instances.selectors import (
     DEFAULT_SORT,
@@ -77,7 +76,7 @@ class InstanceFilterForm(forms.Form):
         assert isinstance(reseller_field, forms.ChoiceField)
         if user.is_staff_role:
             # One query, also used to validate: a ModelChoiceField would query twice.
-            resellers = resellers_visible_to(user).order_by("name")
+            resellers = Reseller.objects.visible_to(user).order_by("name")
             reseller_field.choices = [
                 ("", "Any reseller"),
                 (UNASSIGNED, "Unassigned"),

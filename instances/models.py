@@ -1,28 +1,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.tenancy import TenantQuerySet
 from core.fields import EncryptedTextField
 
-if TYPE_CHECKING:
-    from accounts.models import User
+
+class InstanceQuerySet(TenantQuerySet["Instance"]):
+    """Instances belong to their reseller (accounts/tenancy.py says who sees which)."""
 
 
-class InstanceQuerySet(models.QuerySet["Instance"]):
-    def visible_to(self, user: User) -> InstanceQuerySet:
-        """The one place that scopes instances to a user: staff see all, resellers their own."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_staff_role:
-            return self
-        if user.reseller_id is None:
-            return self.none()
-        return self.filter(reseller_id=user.reseller_id)
+class CreateOrderQuerySet(TenantQuerySet["CreateOrder"]):
+    def open(self) -> CreateOrderQuerySet:
+        """Orders whose create has not been settled yet (claimed, or waiting for Green API)."""
+        return self.filter(status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING])
+
+
+class OnboardingLinkQuerySet(TenantQuerySet["OnboardingLink"]):
+    reseller_field = "instance__reseller"
 
 
 class Instance(models.Model):
@@ -148,6 +147,8 @@ class CreateOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = CreateOrderQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["status"])]
 
@@ -206,6 +207,8 @@ class OnboardingLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
     last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OnboardingLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

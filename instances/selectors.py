@@ -210,11 +210,21 @@ def _state_counts(scoped: QuerySet[Instance], filters: InstanceFilters) -> list[
     return counts
 
 
+def get_instance_for_user_or_404(user: User, id_instance: object) -> Instance:
+    """The instance if `user` may see it; otherwise Http404, the same as for a missing one."""
+    try:
+        pk = int(str(id_instance))
+    except ValueError:
+        raise Http404("No such instance.") from None
+    instance = Instance.objects.visible_to(user).select_related("reseller").filter(pk=pk).first()
+    if instance is None:
+        raise Http404("No such instance.")
+    return instance
+
+
 def order_for_user_or_404(*, user: User, pk: int) -> CreateOrder:
     """A create order the user may see: staff see all, reseller users their reseller's."""
-    orders = CreateOrder.objects.select_related("instance", "reseller")
-    if not user.is_staff_role:
-        orders = orders.filter(reseller_id=user.reseller_id, reseller__isnull=False)
+    orders = CreateOrder.objects.visible_to(user).select_related("instance", "reseller")
     order = orders.filter(pk=pk).first()
     if order is None:
         raise Http404("No such order.")

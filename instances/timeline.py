@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from accounts.selectors import audit_events_visible_to
+from accounts.models import AuditEvent
 from instances.models import Instance, StateChange
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def instance_timeline(
     """
     changes = StateChange.objects.filter(instance=instance).order_by("-at", "-id")[:limit]
     events = (
-        audit_events_visible_to(user)
+        AuditEvent.objects.visible_to(user)
         .filter(target_type=Instance._meta.model_name, target_id=str(instance.pk))
         .order_by("-created_at", "-id")[:limit]
     )

@@ -9,7 +9,8 @@ from accounts.audit import audit_record
 from accounts.models import Reseller, User
 from accounts.permissions import Action, require
 from core.errors import ApplicationError
-from instances.models import CreateOrder, Instance
+from instances.models import Instance
+from instances.quota import quota_room, reseller_locked
 
 
 def instances_assign(
@@ -66,13 +67,8 @@ def instances_assign(
 
 def _check_quota(reseller: Reseller, *, incoming: int) -> None:
     """Refuse to take a reseller over its quota (open create orders count, as in create)."""
-    # The same lock as a create takes, so an assign and a create cannot both squeeze in.
-    locked = Reseller.objects.select_for_update(no_key=True).get(pk=reseller.pk)
-    used = Instance.objects.filter(reseller=locked, deleted=False).count()
-    open_orders = CreateOrder.objects.filter(
-        reseller=locked, status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING]
-    ).count()
-    room = locked.instance_quota - used - open_orders
+    locked = reseller_locked(reseller)  # the same lock as a create takes
+    room = quota_room(locked)
     if incoming > room:
         raise ApplicationError(
             f"{locked.name} has room for {max(room, 0)} more of its quota of "

@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, Reseller, User
-from accounts.permissions import can_create_instance_for, reseller_quota_available
+from accounts.permissions import can_create_instance_for
 from core.errors import ApplicationError
 from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
+from instances.quota import quota_room, reseller_locked
 
 logger = logging.getLogger(__name__)
 
@@ -101,17 +102,12 @@ def _claim(
     with transaction.atomic():
         if reseller is not None:
             # The row lock serialises creates for one reseller, so the quota cannot be raced.
-            # NO KEY UPDATE still lets other transactions insert rows that refer to the
-            # reseller (their foreign-key checks would otherwise wait on us: a deadlock).
-            locked = Reseller.objects.select_for_update(no_key=True).get(pk=reseller.pk)
+            locked = reseller_locked(reseller)
             # Whoever held the lock before us may have claimed this very key.
             existing = CreateOrder.objects.filter(key=key).first()
             if existing is not None:
                 return existing, False
-            open_orders = CreateOrder.objects.filter(
-                reseller=locked, status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING]
-            ).count()
-            if not reseller_quota_available(locked, pending=open_orders):
+            if quota_room(locked) < 1:
                 raise QuotaFull(locked)
         try:
             with transaction.atomic():

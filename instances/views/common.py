@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.permissions import Action, get_instance_for_user_or_404, require
+from accounts.permissions import Action, require
 from instances.models import Instance
+from instances.selectors import get_instance_for_user_or_404
 from instances.services.errors import deleted_message
 
 

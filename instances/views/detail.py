@@ -9,13 +9,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import Action, can, get_instance_for_user_or_404
-from accounts.selectors import resellers_visible_to
+from accounts.models import Reseller
+from accounts.permissions import Action, can
 from core.errors import ApplicationError
 from instances.detail_forms import TokenRevealForm
 from instances.greenapi_factory import instance_api_url_for, media_url_for
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm
+from instances.selectors import get_instance_for_user_or_404
 from instances.services.actions import instance_state_check
 from instances.services.errors import STILL_CREATING
 from instances.services.links import onboarding_links_of
@@ -93,5 +94,5 @@ def _assign_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
     # The assign endpoint belongs to the list page; the form shows once it exists.
     if instance.deleted or not can(request.user, Action.ASSIGN_RESELLER, instance):
         return {}
-    resellers = resellers_visible_to(request.user).filter(is_active=True).order_by("name")
+    resellers = Reseller.objects.visible_to(request.user).filter(is_active=True).order_by("name")
     return {"assign_url": reverse("instances:assign"), "resellers": resellers}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -91,10 +90,8 @@ def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 def hosted_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = instance_for(request, id_instance, Action.REVEAL_TOKEN)
+    instance = instance_for(request, id_instance, Action.HOSTED_QR)
     user: User = request.user  # type: ignore[assignment]
-    if user.role != User.Role.ADMIN:
-        raise PermissionDenied
     try:
         # The hosted page's address holds the API token, so showing it is a token reveal.
         token = instance_token_reveal(

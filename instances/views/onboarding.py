@@ -78,7 +78,7 @@ def _staff_context(request: HttpRequest, instance: Instance, **pairing: Any) -> 
         **onboarding_context(status=status, urls=_urls(instance), public=False, **pairing),
         "instance": instance,
         "can_reboot": can(user, Action.REBOOT_LOGOUT, instance),
-        "can_hosted_qr": user.role == User.Role.ADMIN and not instance.deleted,
+        "can_hosted_qr": can(user, Action.HOSTED_QR, instance) and not instance.deleted,
         "links": onboarding_links_of(instance=instance),
         "now": timezone.now(),
         "link_form": LinkIssueForm(),

@@ -1,5 +1,7 @@
 """The permission matrix, exhaustively: every persona x action x own/other/unassigned instance."""
 
+import uuid
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -9,11 +11,11 @@ from accounts.permissions import (
     Action,
     can,
     can_create_instance_for,
-    get_instance_for_user_or_404,
     require,
-    reseller_quota_available,
 )
-from instances.models import Instance
+from instances.models import CreateOrder, Instance
+from instances.quota import quota_room
+from instances.selectors import get_instance_for_user_or_404
 from tests.support.personas import MISSING_ID, World
 
 # The issue's table, written out again independently of accounts/permissions.py.
@@ -29,6 +31,8 @@ EXPECTED = {
     Action.ASSIGN_RESELLER: {"admin": "all", "support": "no", "reseller": "no"},
     Action.MANAGE_PEOPLE: {"admin": "all", "support": "no", "reseller": "no"},
     Action.READ_AUDIT: {"admin": "all", "support": "all", "reseller": "own"},
+    Action.HOSTED_QR: {"admin": "all", "support": "no", "reseller": "no"},
+    Action.SEE_ALL_TENANTS: {"admin": "all", "support": "all", "reseller": "no"},
 }
 ROLE_OF = {
     "admin": "admin",
@@ -152,10 +156,14 @@ def test_nobody_creates_for_an_inactive_reseller(world: World) -> None:
 def test_quota_counts_non_deleted_instances_and_pending_creates(reseller_a: Reseller) -> None:
     reseller_a.instance_quota = 2
     reseller_a.save()
-    assert reseller_quota_available(reseller_a) is True
+    assert quota_room(reseller_a) == 2
     Instance.objects.create(id_instance=1, reseller=reseller_a, api_token="x" * 50)
     Instance.objects.create(id_instance=2, reseller=reseller_a, api_token="x" * 50, deleted=True)
-    assert reseller_quota_available(reseller_a) is True
-    assert reseller_quota_available(reseller_a, pending=1) is False
+    assert quota_room(reseller_a) == 1
+    order = CreateOrder.objects.create(key=uuid.uuid4(), name="Pending", reseller=reseller_a)
+    assert quota_room(reseller_a) == 0
+    order.status = CreateOrder.Status.FAILED
+    order.save()
+    assert quota_room(reseller_a) == 1
     Instance.objects.create(id_instance=3, reseller=reseller_a, api_token="x" * 50)
-    assert reseller_quota_available(reseller_a) is False
+    assert quota_room(reseller_a) == 0
