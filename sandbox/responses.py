@@ -10,6 +10,7 @@ EXPIRED_TEXT = "Instance account is expired. Renew your instance from personal a
 STARTING_TEXT = "instance in starting process try later"
 BAD_REQUEST_TEXT = "bad request data"
 DELETED_TEXT = "Instance is deleted"
+NOT_FOUND_TEXT = "Not found"
 INSTANCE_NOT_FOUND_TEXT = "Instance not found"
 TOO_MANY_TEXT = "Too Many Requests"
 

@@ -1,8 +1,8 @@
 """The emulator's URLs, mounted at /sandbox/ only when GREEN_API_SANDBOX is on."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from sandbox import control, phone, views_instance, views_partner
+from sandbox import control, phone, views_instance, views_partner, views_unknown
 
 urlpatterns = [
     # The wire API, shaped like api.green-api.com (docs/greenapi.md §1).
@@ -20,4 +20,6 @@ urlpatterns = [
     path("control/instances/<str:id_instance>/state", control.instance_state),
     path("control/faults", control.faults),
     path("control/calls", control.calls),
+    # Last: any other path, newlines included, gets the plain 404 (sandbox/views_unknown.py).
+    re_path(r"^(?s:.*)$", views_unknown.unknown_path),
 ]

@@ -18,6 +18,7 @@ from sandbox.responses import (
     DELETED_TEXT,
     EXPIRED_TEXT,
     INSTANCE_NOT_FOUND_TEXT,
+    NOT_FOUND_TEXT,
     STARTING_TEXT,
     method_not_allowed,
     text,
@@ -35,7 +36,7 @@ def instance_call(
 ) -> HttpResponse:
     wire_method = lookup(INSTANCE_METHODS, method)
     if wire_method is None:
-        return text(404, "Not found")
+        return text(404, NOT_FOUND_TEXT)
     parsed_id = parse_id(id_instance)
     calls.record(wire_method.name, parsed_id)
     if request.method not in wire_method.verbs:

@@ -14,7 +14,7 @@ from sandbox import calls, faults, transitions
 from sandbox.auth import partner_token_ok
 from sandbox.methods import PARTNER_METHODS, lookup
 from sandbox.models import EmulatedInstance
-from sandbox.responses import method_not_allowed, partner_error, text, wire_json
+from sandbox.responses import NOT_FOUND_TEXT, method_not_allowed, partner_error, text, wire_json
 from sandbox.state import DELETED_RETENTION, GO_ZERO_TIME, format_time
 from sandbox.validation import Invalid, is_int, json_body, json_object, parse_id, validate_create
 
@@ -25,7 +25,7 @@ TARIFF = "PARTNER_23"
 def partner_call(request: HttpRequest, method: str, token: str) -> HttpResponse:
     wire_method = lookup(PARTNER_METHODS, method)
     if wire_method is None:
-        return text(404, "Not found")
+        return text(404, NOT_FOUND_TEXT)
     name = wire_method.name
     # deleteInstanceAccount names its instance in the body: count it and match faults on it.
     id_hint = _body_id(request) if name == "deleteInstanceAccount" else None
