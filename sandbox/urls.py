@@ -21,5 +21,5 @@ urlpatterns = [
     path("control/faults", control.faults),
     path("control/calls", control.calls),
     # Last: any other path, newlines included, gets the plain 404 (sandbox/views_unknown.py).
-    re_path(r"^(?s:.*)$", views_unknown.unknown_path),
+    re_path(r"^[\s\S]*$", views_unknown.unknown_path),
 ]
