@@ -28,8 +28,8 @@ TWO_FACTOR_SENDER = "accounts.twofactor"
 def audit_record(
     *,
     action: str,
+    actor: Any,
     request: HttpRequest | None = None,
-    actor: Any = None,
     target: models.Model | None = None,
     result: str = AuditEvent.Result.OK,
     detail: str = "",
@@ -38,9 +38,11 @@ def audit_record(
     """Write one audit event and return it.
 
     - `action`: a short slug, `<noun>.<verb>`: "login.failed", "user.create", "instance.delete".
-    - `request`: gives the IP address, and the actor when `actor` is not passed.
-    - `actor`: the `User` who acted; `None` or an anonymous user for nobody logged in.
+    - `actor`: the `User` who acted; `None` or an anonymous user for nobody (a customer on a
+      link, a background job). Always given: whoever happens to be logged in on a request is not
+      necessarily the one who acted (another tenant's user opening a customer link is a visitor).
       Its username, role and reseller are copied, so the event outlives later edits.
+    - `request`: gives the IP address.
     - `target`: the model instance acted on; its type, primary key and `str()` are kept.
     - `result`: "ok", "denied" (refused by a rule) or "failed" (tried and did not work).
     - `detail`: a short human note. Never pass a secret; Green API tokens are redacted anyway.
@@ -48,8 +50,6 @@ def audit_record(
       target itself when it is a Reseller), else the actor's. Reseller users read only events
       of their own reseller; events with none are for staff only.
     """
-    if actor is None and request is not None:
-        actor = getattr(request, "user", None)
     if actor is not None and not actor.is_authenticated:
         actor = None
     if reseller is None:

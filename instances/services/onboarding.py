@@ -122,6 +122,7 @@ def _linked_seen(
     if link is None and before not in LINKED_STATES and instance.state in LINKED_STATES:
         audit_record(
             action="onboarding.linked",
+            actor=request.user if request is not None else None,
             request=request,
             target=instance,
             detail="seen on the onboarding page",

@@ -55,6 +55,7 @@ def onboarding_pairing_code(
     *,
     instance: Instance,
     phone_number: int,
+    user: User | None,
     request: HttpRequest | None = None,
     link: OnboardingLink | None = None,
 ) -> PairingCode:
@@ -80,7 +81,11 @@ def onboarding_pairing_code(
     else:
         if answer.status and answer.code:
             audit_record(
-                action="onboarding.pairing_code", request=request, target=instance, detail=detail
+                action="onboarding.pairing_code",
+                actor=user,
+                request=request,
+                target=instance,
+                detail=detail,
             )
             return PairingCode(code=answer.code, expires_at=timezone.now() + CODE_VALIDITY)
         message = (
@@ -89,6 +94,7 @@ def onboarding_pairing_code(
         )
     audit_record(
         action="onboarding.pairing_code",
+        actor=user,
         request=request,
         target=instance,
         result=AuditEvent.Result.FAILED,

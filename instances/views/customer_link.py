@@ -152,6 +152,7 @@ def link_code(request: HttpRequest, token: str) -> HttpResponse:
             code = onboarding_pairing_code(
                 instance=working.instance,
                 phone_number=form.cleaned_data["phone_number"],
+                user=None,  # a customer, whoever may be logged in on this browser
                 request=request,
                 link=working,
             )

@@ -137,6 +137,7 @@ def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
             code = onboarding_pairing_code(
                 instance=instance,
                 phone_number=form.cleaned_data["phone_number"],
+                user=request.user,
                 request=request,
             )
         except ApplicationError as failed:

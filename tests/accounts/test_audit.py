@@ -22,7 +22,12 @@ def test_an_event_keeps_who_what_when_and_where(world: World) -> None:
     request = RequestFactory().post("/x", REMOTE_ADDR="203.0.113.9")
     request.user = world.reseller_a_user
     with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False):
-        event = audit_record(action="instance.reboot", request=request, target=world.instance_a)
+        event = audit_record(
+            action="instance.reboot",
+            actor=world.reseller_a_user,
+            request=request,
+            target=world.instance_a,
+        )
     event.refresh_from_db()
     assert (event.actor, event.actor_username, event.actor_role) == (
         world.reseller_a_user,

@@ -255,3 +255,31 @@ def test_public_pages_refuse_the_wrong_method(instance_a: Instance, admin: User)
     path = issue(instance_a, admin)
     assert Client().get(f"{path}code").status_code == 405
     assert Client().post(f"{path}status").status_code == 405
+
+
+def test_customer_link_events_name_no_actor_even_for_a_logged_in_visitor(
+    live: Instance, reseller_a_user: User, reseller_b_user: User, sandbox: SandboxControl
+) -> None:
+    """Another tenant's user who opens the link is a visitor: their name stays out of A's log."""
+    path = issue(live, reseller_a_user)
+    browser = Client()
+    browser.force_login(reseller_b_user)
+
+    browser.get(path)
+    fragment = text(browser.post(f"{path}code", {"phone_number": "+7 900 555 01 25"}, **HTMX))
+    start = fragment.index("data-pairing-code>") + len("data-pairing-code>")
+    assert sandbox.pair(live.pk, fragment[start : fragment.index("<", start)].strip()).ok
+    later()
+    browser.get(f"{path}status", **HTMX)
+
+    events = AuditEvent.objects.filter(
+        action__in=["onboarding.link_open", "onboarding.pairing_code", "onboarding.linked"]
+    )
+    assert sorted(events.values_list("action", flat=True)) == [
+        "onboarding.link_open",
+        "onboarding.linked",
+        "onboarding.pairing_code",
+    ]
+    for event in events:
+        assert (event.actor, event.actor_username, event.actor_role) == (None, "", "")
+        assert event.reseller == reseller_a_user.reseller
