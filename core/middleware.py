@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from core.views import error_page
 
@@ -26,4 +27,22 @@ class MethodNotAllowedPageMiddleware:
         response.content = page.content
         response["Content-Type"] = page["Content-Type"]
         response.headers.pop("Content-Length", None)  # CommonMiddleware counts the new body
+        return response
+
+
+class PrivatePagesMiddleware:
+    """Pages for a logged-in person stay out of shared caches and are checked again on reuse.
+
+    `private, no-cache` unless the view said more (the token reveal, a customer link or a QR
+    code say `no-store`, which is left as it is).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            patch_cache_control(response, private=True, no_cache=True)
         return response
