@@ -82,6 +82,8 @@ class Instance(models.Model):
     state_changed_at = models.DateTimeField(null=True, blank=True)
     state_checked_at = models.DateTimeField(null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    # Set while one request deletes the instance, so another sends nothing (services/delete.py).
+    delete_started_at = models.DateTimeField(null=True, blank=True)
 
     objects = InstanceQuerySet.as_manager()
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NoReturn
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,6 +36,13 @@ logger = logging.getLogger(__name__)
 DOING = "delete the instance"
 # States in which no phone can be linked; in every other one, log out before deleting.
 UNLINKED_STATES = frozenset({Instance.State.NOT_AUTHORIZED, Instance.State.CREATING})
+# A claim older than this was left by a request that died: a delete ends within the action
+# deadline (GREEN_API_ACTION_DEADLINE), and gunicorn kills a worker after 30 s.
+CLAIM_STALE_AFTER = timedelta(minutes=2)
+BEING_DELETED = (
+    "This instance is being deleted by someone else right now, so nothing was sent to Green "
+    "API. Reload its page in a minute to see the result."
+)
 
 
 @dataclass(frozen=True)
@@ -79,10 +87,42 @@ def instance_delete(
     token may be missing), the delete stops, unless the user chose `skip_unreachable_logout`
     knowing that the customer must then unlink the phone themselves.
     """
-    if instance.deleted:
-        result = DeleteResult(False, True, f"{instance} was already deleted.")
+    claimed_at = None if instance.deleted else _claim(instance)
+    if claimed_at is None:
+        instance.refresh_from_db(fields=["deleted", "time_deleted"])
+        if not instance.deleted:
+            _fail(instance, user, request, BEING_DELETED)
         _audit(instance, user, request, detail="already deleted; nothing sent to Green API")
-        return result
+        return DeleteResult(False, True, f"{instance} was already deleted.")
+    try:
+        return _delete_claimed(instance, user, request, skip_unreachable_logout)
+    finally:
+        # A success has cleared the claim already; after a failure, the next try may claim it.
+        Instance.objects.filter(pk=instance.pk, delete_started_at=claimed_at).update(
+            delete_started_at=None
+        )
+
+
+def _claim(instance: Instance) -> datetime | None:
+    """Mark the row as being deleted (committed before any call), or None if another request
+    holds it or it is deleted: one delete at a time."""
+    now = timezone.now()
+    claimed = (
+        Instance.objects.filter(pk=instance.pk, deleted=False)
+        .filter(
+            Q(delete_started_at__isnull=True) | Q(delete_started_at__lt=now - CLAIM_STALE_AFTER)
+        )
+        .update(delete_started_at=now)
+    )
+    return now if claimed else None
+
+
+def _delete_claimed(
+    instance: Instance,
+    user: User,
+    request: HttpRequest | None,
+    skip_unreachable_logout: bool,
+) -> DeleteResult:
     logged_out = left_linked = False
     try:
         logged_out = _unlink(instance)
@@ -218,7 +258,9 @@ def _unsettled(error: GreenAPIError, instance: Instance) -> str:
 def _mark_deleted(instance: Instance, deleted_at: datetime | None) -> None:
     instance.deleted = True
     instance.time_deleted = deleted_at or timezone.now()
-    Instance.objects.filter(pk=instance.pk).update(deleted=True, time_deleted=instance.time_deleted)
+    Instance.objects.filter(pk=instance.pk).update(
+        deleted=True, time_deleted=instance.time_deleted, delete_started_at=None
+    )
 
 
 def _fail(instance: Instance, user: User, request: HttpRequest | None, message: str) -> NoReturn:

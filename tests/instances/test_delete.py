@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from core.errors import ApplicationError
@@ -297,6 +301,81 @@ def test_lost_answer_and_unreadable_list_keep_the_instance(
     assert sandbox.calls(live.pk)["deleteInstanceAccount"] == 1
     # Unknown is not "deleted": the next sync marks it.
     assert Instance.objects.get(pk=live.pk).deleted is False
+
+
+BEING_DELETED = "This instance is being deleted by someone else right now"
+
+
+def test_delete_already_under_way_is_refused_and_sends_nothing(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    Instance.objects.filter(pk=live.pk).update(delete_started_at=timezone.now())
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    assert response.status_code == 200
+    assert BEING_DELETED in page_text(response)
+    assert sandbox.calls(live.pk) == {}
+    assert Instance.objects.get(pk=live.pk).deleted is False
+
+
+def test_claim_left_by_a_crashed_delete_expires(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    Instance.objects.filter(pk=live.pk).update(
+        delete_started_at=timezone.now() - timedelta(hours=1)
+    )
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    assert response.status_code == 302
+    assert sandbox.instance(live.pk)["deleted"] is True
+    assert Instance.objects.get(pk=live.pk).deleted is True
+
+
+def test_failed_delete_lets_the_next_one_try(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    sandbox.add_fault("getStateInstance", "http500", times=3, idInstance=live.pk)
+    client = logged_in(reseller_a_user)
+
+    failed = client.post(delete_url(live), confirm(live))
+    again = client.post(delete_url(live), confirm(live))
+
+    assert "The instance was not deleted" in page_text(failed)
+    assert again.status_code == 302
+    assert Instance.objects.get(pk=live.pk).deleted is True
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="needs a database that allows concurrent writers"
+)
+def test_concurrent_deletes_send_one_delete(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    # The first delete's answer takes a moment, so the others arrive while it is under way.
+    sandbox.add_fault("deleteInstanceAccount", "hang", after=True, seconds=0.5, idInstance=live.pk)
+    texts: list[str] = []
+    barrier = threading.Barrier(5)
+
+    def submit() -> None:
+        client = logged_in(reseller_a_user)
+        barrier.wait()
+        response = client.post(delete_url(live), confirm(live))
+        texts.append("deleted" if response.status_code == 302 else page_text(response))
+        connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sandbox.calls(live.pk)["deleteInstanceAccount"] == 1
+    assert sandbox.calls(live.pk).get("getStateInstance", 0) == 1
+    assert texts.count("deleted") == 1
+    assert all(BEING_DELETED in text for text in texts if text != "deleted")
+    assert Instance.objects.get(pk=live.pk).deleted is True
 
 
 def test_service_refuses_to_call_green_api_after_a_failure_it_cannot_settle(
