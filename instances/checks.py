@@ -98,6 +98,27 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
 
 
 @register("greenapi", deploy=True)
+def check_green_api_over_https(**kwargs: Any) -> list[Error]:
+    """Tokens travel in Green API's URL paths (docs/greenapi.md §1), so plain HTTP would show
+    them to anyone on the way. Only the emulator, which never runs in production, uses http."""
+    if settings.DEBUG:
+        return []
+    problems = []
+    for name in ("GREEN_API_PARTNER_URL", "GREEN_API_INSTANCE_URL"):
+        value = getattr(settings, name)
+        if value and urlsplit(value).scheme != "https":
+            problems.append(
+                Error(
+                    f"{name} is not an https:// URL while DJANGO_DEBUG is off.",
+                    hint="The partner token and instance tokens travel in the URL path: use "
+                    "https://api.green-api.com or your console's https URL.",
+                    id="greenapi.E008",
+                )
+            )
+    return problems
+
+
+@register("greenapi", deploy=True)
 def check_shared_cache(**kwargs: Any) -> list[Warning]:
     """In production the rate-limit sharing needs a cache that every process sees."""
     backend = settings.CACHES["default"]["BACKEND"]

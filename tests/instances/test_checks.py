@@ -1,8 +1,9 @@
 """The system check reports wrong Green API settings with stable ids."""
 
 import pytest
+from django.core.checks import run_checks
 
-from instances.checks import check_green_api_settings
+from instances.checks import check_green_api_over_https, check_green_api_settings
 
 
 def ids(settings) -> set[str]:  # type: ignore[no-untyped-def]
@@ -60,3 +61,32 @@ def test_timeouts_must_be_finite_and_positive(settings, value: float) -> None:  
 def test_encryption_keys_must_be_fernet_keys(settings, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
     settings.FIELD_ENCRYPTION_KEYS = keys
     assert "greenapi.E007" in ids(settings)
+
+
+@pytest.mark.parametrize("name", ["GREEN_API_PARTNER_URL", "GREEN_API_INSTANCE_URL"])
+def test_deploy_check_refuses_plain_http_green_api_urls(settings, name: str) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    settings.GREEN_API_PARTNER_URL = "https://api.green-api.com"
+    settings.GREEN_API_INSTANCE_URL = ""
+    assert check_green_api_over_https() == []
+
+    setattr(settings, name, "http://api.green-api.com")
+
+    assert [problem.id for problem in check_green_api_over_https()] == ["greenapi.E008"]
+
+
+def test_http_green_api_url_is_fine_in_development(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    settings.GREEN_API_PARTNER_URL = "http://127.0.0.1:8000/sandbox"
+    assert check_green_api_over_https() == []
+
+
+def test_manage_py_check_deploy_fails_on_http(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    settings.GREEN_API_PARTNER_URL = "http://api.green-api.com"
+    errors = [
+        message.id
+        for message in run_checks(include_deployment_checks=True, tags=["greenapi"])
+        if message.is_serious()
+    ]
+    assert "greenapi.E008" in errors

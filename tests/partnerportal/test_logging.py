@@ -37,3 +37,23 @@ def test_every_handler_redacts(name: str) -> None:
     assert handlers, f"{name} reaches no handler"
     for handler in handlers:
         assert any(isinstance(f, RedactSecretsFilter) for f in handler.filters), (name, handler)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        (
+            '"GET /password-reset/MQ/cz9x1b-8f2e4d1c0a9b7e6f5d4c3b2a1f0e9d8c/ HTTP/1.1" 200',
+            "cz9x1b",
+        ),
+        ('"GET /l/Zq3xkP0s9vB7nW2mYt5rLc8hJd4fAg6uEo1iKy0QwX/status HTTP/1.1" 200', "Zq3xkP0"),
+        ("GET /waInstance1101000001/qr/0123456789abcdef0123456789abcdef0123456789abcdef01", "0123"),
+    ],
+)
+def test_access_log_lines_lose_every_kind_of_token(line: str, secret: str) -> None:
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, "%s", (line,), None)
+
+    RedactSecretsFilter().filter(record)
+
+    assert secret not in record.getMessage()
+    assert "[redacted]" in record.getMessage()
