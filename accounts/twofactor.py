@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import secrets
 from base64 import b32encode
 from urllib.parse import quote, urlencode
 
-import qrcode
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -19,6 +16,7 @@ from django_otp import login as otp_login
 from accounts.audit import TWO_FACTOR_SENDER, audit_record
 from accounts.models import TOTPDevice, User
 from accounts.sessions import sessions_end_for_users
+from core.qr import qr_data_uri
 
 # The password step is remembered this long while the code is asked for.
 PENDING_SECONDS = 300
@@ -127,11 +125,9 @@ def provisioning_uri(device: TOTPDevice) -> str:
     return f"otpauth://totp/{label}?{params}"
 
 
-def qr_data_uri(device: TOTPDevice) -> str:
+def setup_qr_data_uri(device: TOTPDevice) -> str:
     """The setup QR code as an inline PNG, generated here: the secret never travels in a URL."""
-    buffer = io.BytesIO()
-    qrcode.make(provisioning_uri(device), box_size=6, border=2).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return qr_data_uri(provisioning_uri(device), box_size=6)
 
 
 def manual_key(device: TOTPDevice) -> str:

@@ -313,9 +313,6 @@ def _rate_limited_message(method: str) -> str:
     return f"Green API is rate-limiting {method} calls{scope}. Wait a second and retry."
 
 
-PARTNER_METHODS = frozenset({"createInstance", "getInstances", "deleteInstanceAccount"})
-
-
 def _quota_message(detail: str) -> str:
     return (
         "The instance's free plan quota is used up"

@@ -47,7 +47,7 @@ def totp_setup_confirm(request: HttpRequest) -> HttpResponse:
         form.add_error("token", "That code is not right. Check the app's clock and try again.")
     context = {
         "form": form,
-        "qr": twofactor.qr_data_uri(device),
+        "qr": twofactor.setup_qr_data_uri(device),
         "manual_key": twofactor.manual_key(device),
     }
     return render(request, "accounts/totp_setup.html", context)

@@ -6,15 +6,12 @@ stored: whoever reads the database cannot use a link. The token is shown once, w
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-import qrcode
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,6 +19,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import User
 from core.errors import ApplicationError
+from core.qr import qr_data_uri
 from instances.models import Instance, OnboardingLink
 from instances.services.state import LINKED_STATES
 
@@ -44,10 +42,7 @@ class IssuedLink:
 
     def qr_data_uri(self) -> str:
         """The address as a QR code (PNG data: URI), for a phone camera."""
-        image = qrcode.make(self.url, border=2)
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        return qr_data_uri(self.url)
 
 
 def token_hash(token: str) -> str:

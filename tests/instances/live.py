@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Reseller
-from greenapi import CreateInstanceParams
-from instances.greenapi_factory import partner_client
 from instances.models import Instance
+from tests.support.onboarding import make_instance
 
 # Re-exported for the test modules that import them from here.
 from tests.support.pages import logged_in as logged_in
@@ -23,25 +20,11 @@ from tests.support.sandbox import SandboxControl
 FAULT_KINDS = ("http500", "http429", "hang", "malformed", "error200")
 
 
-def make_live_instance(reseller: Reseller | None, name: str = "Bakery bot") -> Instance:
-    """Create an instance in the emulator and its mirror row, as a sync would."""
-    created = partner_client().create_instance(CreateInstanceParams(name=name))
-    return Instance.objects.create(
-        id_instance=created.id_instance,
-        api_token=created.api_token,
-        type_instance=created.type_instance,
-        name=name,
-        reseller=reseller,
-        time_created=timezone.now() - timedelta(hours=1),
-        state=Instance.State.NOT_AUTHORIZED,
-    )
-
-
 @pytest.fixture
 def live(greenapi_settings: Any, sandbox: SandboxControl, reseller_a: Reseller) -> Instance:
     """Reseller A's instance in the emulator, not linked. Rate limits are off: tests call fast."""
     greenapi_settings.SANDBOX_RATE_LIMITS = False
-    return make_live_instance(reseller_a)
+    return make_instance(reseller_a)
 
 
 @pytest.fixture

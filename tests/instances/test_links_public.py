@@ -14,18 +14,12 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from instances.models import Instance, OnboardingLink
 from instances.services.links import onboarding_link_issue
-from tests.support.onboarding import HTMX, decode_qr, later, make_instance, text
+from tests.support.onboarding import HTMX, decode_qr, later, text
 from tests.support.sandbox import SandboxControl
 
 EXPIRED = "This link has expired — ask your provider for a new one."
 REVOKED = "This link was revoked"
 USED = "This phone is already linked"
-
-
-@pytest.fixture
-def live(greenapi_settings: Any, reseller_a_user: User, sandbox: SandboxControl) -> Instance:
-    greenapi_settings.SANDBOX_RATE_LIMITS = False
-    return make_instance(reseller_a_user.reseller, name="Secret partner label")
 
 
 def issue(instance: Instance, user: User, hours: int = 24) -> str:

@@ -25,11 +25,6 @@ def _fresh(settings: Any) -> None:
     settings.SANDBOX_RATE_LIMITS = False  # these tests call faster than a person would
 
 
-@pytest.fixture
-def live(reseller_a_user: User, sandbox: SandboxControl) -> Instance:
-    return make_instance(reseller_a_user.reseller)
-
-
 def status(user: User, instance: Instance) -> str:
     response = logged_in(user).get(f"/instances/{instance.pk}/connect/status/", **HTMX)
     assert response.status_code == 200

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import AuditEvent, User
 from instances.models import Instance
-from tests.support.onboarding import HTMX, later, logged_in, make_instance, text
+from tests.support.onboarding import HTMX, later, logged_in, text
 from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
@@ -17,11 +17,6 @@ pytestmark = pytest.mark.usefixtures("greenapi_settings")
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings: Any) -> None:
     settings.SANDBOX_RATE_LIMITS = False
-
-
-@pytest.fixture
-def live(reseller_a_user: User, sandbox: SandboxControl) -> Instance:
-    return make_instance(reseller_a_user.reseller)
 
 
 def _digits(number: str, zero: int) -> str:
