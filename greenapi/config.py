@@ -24,6 +24,10 @@ class ClientConfig:
         user_agent: the User-Agent header.
         max_body_bytes: answers larger than this are refused (BadResponse), so a broken upstream
             cannot exhaust memory. getInstances for 10,000 instances is about 4 MB.
+        ends_at: a `time.monotonic()` time that no call may run past, or None. It lets a caller
+            give several calls one overall deadline: each call ends at the sooner of its own
+            `deadline` and `ends_at`, and a call made after `ends_at` raises UpstreamTimeout at
+            once without sending anything.
     """
 
     connect_timeout: float = 3.05
@@ -33,6 +37,7 @@ class ClientConfig:
     backoff: float = 0.5
     user_agent: str = "PartnerPortal/0.1"
     max_body_bytes: int = 32 * 1024 * 1024
+    ends_at: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout", "read_timeout", "deadline"):
@@ -47,5 +52,11 @@ class ClientConfig:
             raise ValueError("ClientConfig.get_retries must not be negative.")
         if not isinstance(self.max_body_bytes, int) or self.max_body_bytes <= 0:
             raise ValueError("ClientConfig.max_body_bytes must be a positive number of bytes.")
+        if self.ends_at is not None and (
+            isinstance(self.ends_at, bool)
+            or not isinstance(self.ends_at, int | float)
+            or not math.isfinite(self.ends_at)
+        ):
+            raise ValueError("ClientConfig.ends_at must be a time.monotonic() value or None.")
         if not self.user_agent or any(c in self.user_agent for c in "\r\n"):
             raise ValueError("ClientConfig.user_agent must be a non-empty single line.")

@@ -18,6 +18,7 @@ reduced to a kind ("refused", "read_timeout", ...), and our own error is raised 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import logging
 import time
@@ -89,7 +90,18 @@ class Transport:
         `retry=False` sends a GET once: Green API's reboot and logout are GETs that act.
         """
         config = self.config
-        deadline = time.monotonic() + config.deadline
+        started = time.monotonic()
+        deadline = started + config.deadline
+        if config.ends_at is not None and config.ends_at < deadline:
+            if config.ends_at <= started:
+                raise UpstreamTimeout(
+                    f"Green API was not called for {method}: no time was left of the overall "
+                    "deadline. Try again in a minute.",
+                    method=method,
+                )
+            deadline = config.ends_at
+            # Errors then name the time this call really had.
+            config = dataclasses.replace(config, deadline=deadline - started)
         attempts = 1 + (config.get_retries if verb == "GET" and retry else 0)
         for attempt in range(attempts):
             logger.debug(
@@ -100,7 +112,9 @@ class Transport:
                 attempt + 1,
                 attempts,
             )
-            outcome = self._attempt(verb, url, method=method, payload=payload, deadline=deadline)
+            outcome = self._attempt(
+                verb, url, method=method, payload=payload, deadline=deadline, config=config
+            )
             if isinstance(outcome, Reply):
                 try:
                     return interpret(outcome, method=method, verb=verb)
@@ -138,10 +152,16 @@ class Transport:
         return pause
 
     def _attempt(
-        self, verb: str, url: str, *, method: str, payload: Any, deadline: float
+        self,
+        verb: str,
+        url: str,
+        *,
+        method: str,
+        payload: Any,
+        deadline: float,
+        config: ClientConfig,
     ) -> Reply | GreenAPIError:
         """One HTTP exchange: a fully read Reply, or the error that ended it."""
-        config = self.config
         write = verb != "GET"
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -177,7 +197,7 @@ class Transport:
             )
             failure = "unexpected"
         if response is None:
-            return _transport_error(failure, method, self.config, write=write)
+            return _transport_error(failure, method, config, write=write)
         try:
             body, failure = self._read_body(response, deadline)
             retry_after = response.headers.get("Retry-After")
@@ -185,7 +205,7 @@ class Transport:
         finally:
             response.close()
         if body is None:
-            return _transport_error(failure, method, self.config, write=write)
+            return _transport_error(failure, method, config, write=write)
         return Reply(status=status, body=body, retry_after=retry_after)
 
     def _read_body(self, response: requests.Response, deadline: float) -> tuple[bytes | None, str]:

@@ -19,6 +19,7 @@ from greenapi import (
     RateLimited,
     Unauthorized,
     Unavailable,
+    UpstreamTimeout,
 )
 
 BASE = "https://api.green-api.com"
@@ -138,6 +139,40 @@ def test_retry_after_longer_than_the_deadline_fails_at_once() -> None:
     assert caught.value.retry_after == 60
     assert len(responses.calls) == 1
     assert time.monotonic() - started < 1
+
+
+@responses.activate
+def test_call_after_the_callers_overall_end_fails_at_once_and_sends_nothing() -> None:
+    responses.post(f"{BASE}/partner/deleteInstanceAccount/{TOKEN}", json={})
+    config = ClientConfig(deadline=5, ends_at=time.monotonic() - 0.1)
+
+    with pytest.raises(UpstreamTimeout) as caught:
+        _partner(config).delete_instance_account(1101000001)
+
+    assert len(responses.calls) == 0
+    assert caught.value.outcome_unknown is False
+    assert "no time was left" in caught.value.message
+
+
+def test_callers_overall_end_cuts_a_calls_own_deadline_short() -> None:
+    # A server that takes the connection and never answers.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        config = ClientConfig(read_timeout=5, deadline=5, ends_at=time.monotonic() + 0.3)
+
+        started = time.monotonic()
+        with pytest.raises(UpstreamTimeout):
+            _partner(config, base=base).get_instances()
+
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("ends_at", [float("nan"), float("inf"), "soon"])
+def test_overall_end_must_be_a_finite_time(ends_at: object) -> None:
+    with pytest.raises(ValueError, match="ends_at"):
+        ClientConfig(ends_at=ends_at)  # type: ignore[arg-type]
 
 
 @responses.activate
