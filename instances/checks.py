@@ -53,6 +53,7 @@ def check_green_api_settings(**kwargs: Any) -> list[Error | Warning]:
         "GREEN_API_CONNECT_TIMEOUT": settings.GREEN_API_CONNECT_TIMEOUT,
         "GREEN_API_READ_TIMEOUT": settings.GREEN_API_READ_TIMEOUT,
         "GREEN_API_DEADLINE": settings.GREEN_API_DEADLINE,
+        "GREEN_API_ACTION_DEADLINE": settings.GREEN_API_ACTION_DEADLINE,
     }
     for name, value in timeouts.items():
         if not math.isfinite(value) or value <= 0:

@@ -4,11 +4,20 @@ Sessions: one `requests.Session` per thread, shared by every client that thread 
 calls to the same host reuse pooled connections. A Session is not documented as thread-safe
 (its cookie jar and adapters are shared mutable state), so threads never share one; a
 thread-local is the simplest way to get reuse without locks.
+
+Action deadline: a page may make several calls (a delete makes up to four), each with its own
+GREEN_API_DEADLINE, which together could outlast gunicorn's worker timeout. Inside
+`action_deadline()` (every request is inside one: instances/middleware.py) the clients built get
+one shared end time, GREEN_API_ACTION_DEADLINE from its start, that no call runs past.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 import requests
@@ -25,6 +34,8 @@ from greenapi import (
 )
 
 _local = threading.local()
+# The time.monotonic() end of the current action's calls, or None outside an action.
+_action_ends_at: ContextVar[float | None] = ContextVar("green_api_action_ends_at", default=None)
 
 
 class InstanceLike(Protocol):
@@ -55,8 +66,23 @@ def close_session() -> None:
         del _local.session
 
 
+@contextmanager
+def action_deadline(seconds: float | None = None) -> Iterator[None]:
+    """Give every Green API call inside one overall deadline (GREEN_API_ACTION_DEADLINE)."""
+    limit = settings.GREEN_API_ACTION_DEADLINE if seconds is None else seconds
+    ends_at = time.monotonic() + limit
+    outer = _action_ends_at.get()
+    if outer is not None:
+        ends_at = min(ends_at, outer)  # a nested action cannot extend the one it is part of
+    token = _action_ends_at.set(ends_at)
+    try:
+        yield
+    finally:
+        _action_ends_at.reset(token)
+
+
 def client_config() -> ClientConfig:
-    """The timeouts, deadline and retries from GREEN_API_* settings."""
+    """The timeouts, deadline and retries from GREEN_API_* settings, and the action's end."""
     return ClientConfig(
         connect_timeout=settings.GREEN_API_CONNECT_TIMEOUT,
         read_timeout=settings.GREEN_API_READ_TIMEOUT,
@@ -64,6 +90,7 @@ def client_config() -> ClientConfig:
         get_retries=settings.GREEN_API_GET_RETRIES,
         backoff=getattr(settings, "GREEN_API_BACKOFF", 0.5),
         user_agent=getattr(settings, "GREEN_API_USER_AGENT", "PartnerPortal/0.1"),
+        ends_at=_action_ends_at.get(),
     )
 
 

@@ -61,6 +61,8 @@ GREEN_API_CONNECT_TIMEOUT = env.float("GREEN_API_CONNECT_TIMEOUT", default=3.05)
 GREEN_API_READ_TIMEOUT = env.float("GREEN_API_READ_TIMEOUT", default=10.0)
 GREEN_API_DEADLINE = env.float("GREEN_API_DEADLINE", default=15.0)
 GREEN_API_GET_RETRIES = env.int("GREEN_API_GET_RETRIES", default=2)
+# All the calls of one request together, in seconds: within gunicorn's 30 s worker timeout.
+GREEN_API_ACTION_DEADLINE = env.float("GREEN_API_ACTION_DEADLINE", default=20.0)
 
 # Fernet keys for tokens at rest, newest first, comma-separated. Generate one with
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
@@ -129,6 +131,8 @@ MIDDLEWARE = [
     "core.middleware.MethodNotAllowedPageMiddleware",
     # Idle and absolute session limits, and the admins' 2FA requirement.
     "accounts.middleware.SessionLimitsMiddleware",
+    # One overall deadline for all the Green API calls of a request.
+    "instances.middleware.ActionDeadlineMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during login into the lockout page.
     "axes.middleware.AxesMiddleware",

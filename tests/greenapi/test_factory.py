@@ -1,6 +1,7 @@
 """Clients built from settings: URLs, timeouts, sandbox routing and per-thread sessions."""
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -8,6 +9,7 @@ from pytest_django.fixtures import Settings
 
 from greenapi import CreateInstanceParams
 from instances.greenapi_factory import (
+    action_deadline,
     client_config,
     instance_api_url_for,
     instance_client,
@@ -93,3 +95,32 @@ def test_one_session_per_thread() -> None:
 def test_factory_clients_do_not_show_tokens(settings: Settings) -> None:
     assert settings.GREEN_API_PARTNER_TOKEN not in repr(partner_client())
     assert WHATSAPP.api_token not in repr(instance_client(WHATSAPP))
+
+
+def test_calls_inside_an_action_share_its_deadline(settings: Settings) -> None:
+    settings.GREEN_API_ACTION_DEADLINE = 20.0
+    assert client_config().ends_at is None
+
+    before = time.monotonic()
+    with action_deadline():
+        client = partner_client()
+        ends_at = client_config().ends_at
+    after = time.monotonic()
+
+    assert ends_at is not None
+    assert before + 20 <= ends_at <= after + 20
+    # A client keeps the end it was built with: later calls get only what is left of it.
+    assert client.config.ends_at == ends_at
+    assert client_config().ends_at is None
+
+
+def test_an_inner_action_never_extends_the_outer_one(settings: Settings) -> None:
+    with action_deadline(seconds=1):
+        outer = client_config().ends_at
+        with action_deadline(seconds=60):
+            assert client_config().ends_at == outer
+        with action_deadline(seconds=0.5):
+            inner = client_config().ends_at
+    assert outer is not None
+    assert inner is not None
+    assert inner < outer

@@ -57,6 +57,12 @@ def test_timeouts_must_be_finite_and_positive(settings, value: float) -> None:  
     assert "greenapi.E004" in ids(settings)
 
 
+@pytest.mark.parametrize("value", [0.0, -5.0, float("nan")])
+def test_action_deadline_must_be_positive(settings, value: float) -> None:  # type: ignore[no-untyped-def]
+    settings.GREEN_API_ACTION_DEADLINE = value
+    assert "greenapi.E004" in ids(settings)
+
+
 @pytest.mark.parametrize("keys", [["not-a-key"], ["", "x" * 44]])
 def test_encryption_keys_must_be_fernet_keys(settings, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
     settings.FIELD_ENCRYPTION_KEYS = keys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -376,6 +377,29 @@ def test_concurrent_deletes_send_one_delete(
     assert texts.count("deleted") == 1
     assert all(BEING_DELETED in text for text in texts if text != "deleted")
     assert Instance.objects.get(pk=live.pk).deleted is True
+
+
+def test_delete_ends_within_the_action_deadline_however_many_calls_hang(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl, settings: Any
+) -> None:
+    settings.GREEN_API_READ_TIMEOUT = 1.0
+    settings.GREEN_API_DEADLINE = 1.0
+    settings.GREEN_API_ACTION_DEADLINE = 1.5
+    sandbox.set_state(live.pk, "authorized")
+    # The state check answers after 0.5 s; each later call would use its whole second: 3.5 s.
+    sandbox.add_fault("getStateInstance", "hang", after=True, seconds=0.5, idInstance=live.pk)
+    for method in ("logout", "deleteInstanceAccount", "getInstances"):
+        sandbox.add_fault(method, "hang", seconds=2)
+    client = logged_in(reseller_a_user)
+
+    started = time.monotonic()
+    response = client.post(delete_url(live), confirm(live) | {"skip_unreachable_logout": "on"})
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 2.5
+    assert response.status_code == 200
+    assert "Green API did not answer in time" in page_text(response)
+    assert Instance.objects.get(pk=live.pk).deleted is False
 
 
 def test_service_refuses_to_call_green_api_after_a_failure_it_cannot_settle(
