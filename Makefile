@@ -20,10 +20,11 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The demo seed mirrors the emulator over HTTP, so run_dev.py serves first and seeds after.
 run: $(INSTALLED)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo --port $(PORT)
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py seed_sandbox
+	$(RUN_ENV) $(BIN)/python partnerportal/run_dev.py --port $(PORT)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

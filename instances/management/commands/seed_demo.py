@@ -1,16 +1,28 @@
-"""Demo data for `make run`: people, resellers, and emulator instances in several states."""
+"""Demo people and resellers for `make run`, and the emulator's instances mirrored for them.
+
+The instances are the emulator's (`manage.py seed_sandbox` creates them). They reach the mirror
+only through the portal's own sync, getInstances over HTTP at GREEN_API_PARTNER_URL, so the
+server must already answer: `make run` starts it first (partnerportal/run_dev.py). Each
+unassigned instance named "<reseller name> · <label>" then goes to that reseller through the
+assign service, as the demo admin; other names stay unassigned, and an instance someone has
+already assigned is left alone. Running it again changes nothing.
+"""
 
 import secrets
-from datetime import timedelta
+import time
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Reseller, User
+from core.errors import ApplicationError
 from instances.models import Instance
+from instances.services.actions import instance_state_check
+from instances.services.assign import instances_assign
+from instances.services.sync import SyncResult, instances_sync
 
 # (username, role, reseller name)
 DEMO_USERS = (
@@ -19,20 +31,15 @@ DEMO_USERS = (
     ("reseller-a", User.Role.RESELLER, "Reseller A"),
     ("reseller-b", User.Role.RESELLER, "Reseller B"),
 )
-# (reseller name or None, instance name, messenger, emulator state or None for "being created")
-DEMO_INSTANCES = (
-    ("Reseller A", "Bakery orders", "whatsapp", "authorized"),
-    ("Reseller A", "Bakery support", "whatsapp", "notAuthorized"),
-    ("Reseller A", "Florist", "whatsapp", None),
-    ("Reseller B", "Car wash", "whatsapp", "authorized"),
-    ("Reseller B", "Dentist reminders", "whatsapp", "blocked"),
-    ("Reseller B", "Dentist Telegram", "telegram", "notAuthorized"),
-    (None, "Spare line", "whatsapp", "notAuthorized"),
-)
+DEMO_RESELLERS = (("Reseller A", 10), ("Reseller B", 5))
+# The emulator's demo instances are named "<reseller name> · <label>" (docs/sandbox.md).
+OWNER_SEPARATOR = " · "
+# A sync started by a page holds the lock for a moment; wait for it this many times.
+SYNC_ATTEMPTS = 20
 
 
 class Command(BaseCommand):
-    help = "Seed demo users, resellers and emulator instances (development only)."
+    help = "Seed demo users and resellers, and mirror the emulator's instances (development only)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="where `make run` serves")
@@ -46,11 +53,15 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD or secrets.token_urlsafe(12)
         with transaction.atomic():
             resellers = self._resellers()
-            self._users(resellers, password)
-            created = self._instances(resellers)
+            admin = self._users(resellers, password)
+        synced = self._sync()
+        assigned = self._assign(admin)
+        self._check_states()
+        self.stdout.write(
+            f"Mirrored the emulator's instances: {synced.created} new, "
+            f"{synced.updated} updated, {assigned} assigned to resellers."
+        )
         url = f"http://127.0.0.1:{options['port']}/login/"
-        if created:
-            self.stdout.write(f"Seeded {created} emulator instances.")
         self.stdout.write(self.style.SUCCESS(f"Log in at {url}"))
         self.stdout.write(
             f"  users: {', '.join(name for name, _, _ in DEMO_USERS)}\n  password: {password}"
@@ -58,7 +69,7 @@ class Command(BaseCommand):
 
     def _resellers(self) -> dict[str, Reseller]:
         resellers = {}
-        for name, quota in (("Reseller A", 10), ("Reseller B", 5)):
+        for name, quota in DEMO_RESELLERS:
             resellers[name], _ = Reseller.objects.get_or_create(
                 name=name,
                 defaults={
@@ -68,7 +79,9 @@ class Command(BaseCommand):
             )
         return resellers
 
-    def _users(self, resellers: dict[str, Reseller], password: str) -> None:
+    def _users(self, resellers: dict[str, Reseller], password: str) -> User:
+        """Create or reset the demo logins; return the admin, who assigns the instances."""
+        users = {}
         for username, role, reseller_name in DEMO_USERS:
             user, _ = User.objects.get_or_create(
                 username=username,
@@ -81,48 +94,45 @@ class Command(BaseCommand):
             user.set_password(password)
             user.is_active = True
             user.save()
+            users[username] = user
+        return users["admin"]
 
-    def _instances(self, resellers: dict[str, Reseller]) -> int:
-        """Create the emulator instances once, and their mirror rows with the owner."""
-        from sandbox import transitions
-        from sandbox.models import EmulatedInstance
+    def _sync(self) -> SyncResult:
+        """Mirror getInstances through the portal's own sync."""
+        for _attempt in range(SYNC_ATTEMPTS):
+            result = instances_sync()
+            if result.ran:
+                break
+            time.sleep(0.5)
+        else:
+            raise CommandError("Another instance sync kept running; run seed_demo again later.")
+        if result.error:
+            raise CommandError(
+                f"Could not mirror the emulator's instances from {settings.GREEN_API_PARTNER_URL} "
+                f"(is the server running there?): {result.error}"
+            )
+        return result
 
-        if EmulatedInstance.objects.exists():
-            return 0
-        now = timezone.now()
-        for reseller_name, name, messenger, state in DEMO_INSTANCES:
-            # Older creation times, so all but the "being created" one are ready at once.
-            created_at = now if state is None else now - timedelta(hours=1)
-            emulated = transitions.create_instance(
-                settings_values={"stateWebhook": "yes"},
-                name=name,
-                type_instance=messenger,
-                now=created_at,
-            )
-            if emulated is None:
-                raise CommandError("The emulator could not allocate an instance id.")
-            if state not in (None, "notAuthorized"):
-                transitions.force_state(
-                    emulated.id_instance,
-                    state=state,
-                    phone=79001230000 + emulated.id_instance % 10000,
-                    seconds=None,
-                    is_expired=None,
-                    now=now,
-                )
-            emulated.refresh_from_db()
-            Instance.objects.create(
-                id_instance=emulated.id_instance,
-                name=emulated.name,
-                type_instance=messenger,
-                api_token=emulated.api_token,
-                time_created=emulated.created_at,
-                tariff="PARTNER_23",
-                is_partner=True,
-                expiration_date=emulated.created_at + timedelta(days=1),
-                reseller=resellers.get(reseller_name or ""),
-                state=state or Instance.State.CREATING,
-                state_changed_at=now,
-                phone=str(emulated.phone or ""),
-            )
-        return len(DEMO_INSTANCES)
+    def _assign(self, admin: User) -> int:
+        """Give each unassigned "<reseller> · <label>" instance to that reseller."""
+        resellers = Reseller.objects.in_bulk(field_name="name")
+        wanted: dict[Reseller, list[int]] = defaultdict(list)
+        for instance in Instance.objects.filter(reseller=None, deleted=False):
+            owner, separator, _label = instance.name.partition(OWNER_SEPARATOR)
+            if separator and owner in resellers:
+                wanted[resellers[owner]].append(instance.pk)
+        assigned = 0
+        for reseller, ids in wanted.items():
+            try:
+                assigned += instances_assign(user=admin, ids=ids, reseller=reseller)
+            except ApplicationError as error:
+                self.stderr.write(f"Not assigned to {reseller.name}: {error.message}")
+        return assigned
+
+    def _check_states(self) -> None:
+        """Ask each instance's state, as its page would, so the list shows more than Unknown."""
+        for instance in Instance.objects.filter(deleted=False):
+            try:
+                instance_state_check(instance=instance)
+            except ApplicationError as error:
+                self.stderr.write(f"State of {instance.name} unknown: {error.message}")
