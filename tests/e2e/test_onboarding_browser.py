@@ -159,21 +159,46 @@ def test_a_rotated_qr_code_is_replaced_on_the_page(
     page.goto(f"/instances/{instance.pk}/connect/")
     page.wait_for_selector("img[data-qr]")
     session.mark()
-    first_src = page.get_attribute("img[data-qr]", "src")
-    first = decode_qr(session.image())
+    src, first = _shown_qr(session)
 
-    page.wait_for_function(
-        "src => document.querySelector('img[data-qr]').getAttribute('src') !== src",
-        arg=first_src,
-        timeout=15_000,
-    )
-    second = decode_qr(session.image())
+    # A new src can still show the old code (its image was fetched just before the rotation):
+    # follow the src until the code on screen changes.
+    second = first
+    for _ in range(3):
+        page.wait_for_function(_QR_LOADED, arg=src, timeout=15_000)
+        src, second = _shown_qr(session)
+        if second != first:
+            break
 
     assert session.not_reloaded()
     assert second != first
     assert int(second.rsplit(",", 1)[1]) > int(first.rsplit(",", 1)[1])
     session.shot("4-rotated")
     session.context.close()
+
+
+# The QR image shows a fully loaded picture of a src other than `src` (None: of any src).
+_QR_LOADED = """src => {
+  const img = document.querySelector("img[data-qr]");
+  return img !== null && img.getAttribute("src") !== src && img.complete && img.naturalWidth > 0;
+}"""
+
+
+def _shown_qr(session: Session) -> tuple[str, str]:
+    """The QR image's src and the text of the code on screen, read from a screenshot of it.
+
+    Not a second fetch of the src: the server answers with the code current at that moment,
+    which may be newer than the one the page shows. A src that changes while the screenshot is
+    taken means the picture may be of either image, so it is taken again.
+    """
+    image = session.page.locator("img[data-qr]")
+    for _ in range(5):
+        session.page.wait_for_function(_QR_LOADED, arg=None)
+        src = image.get_attribute("src")
+        shot = image.screenshot()
+        if src and image.get_attribute("src") == src:
+            return src, decode_qr(shot)
+    raise AssertionError("the QR image kept changing while it was being read")
 
 
 def test_polling_pauses_while_the_tab_is_hidden(
