@@ -2,11 +2,34 @@
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from accounts.lockout import login_attempt_claim, login_attempt_release
 from accounts.models import User
 from accounts.selectors import user_for_login
+
+
+class LoginAttemptGate(AxesStandaloneBackend):
+    """First backend: counts the attempt before any password is checked, or refuses it.
+
+    Replaces axes' own check, which parallel attempts all pass before any failure is counted.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            raise AxesBackendRequestParameterRequired("Logins are counted per request.")
+        if not login_attempt_claim(request, {"username": username}):
+            # Stops authenticate(); it sends user_login_failed, which axes records as blocked.
+            raise AxesBackendPermissionDenied("Locked out after too many failed logins.")
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -25,6 +48,8 @@ class UsernameOrEmailBackend(ModelBackend):
             User().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            if request is not None:
+                login_attempt_release(request)
             return user
         return None
 

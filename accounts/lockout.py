@@ -1,4 +1,9 @@
-"""Hooks for django-axes: which counter a login attempt counts against, and the lockout page."""
+"""The login lockout: an attempt is counted before its password or code is checked.
+
+django-axes keeps its failure records, its lockout signal (the audit trail's login.locked and
+login.blocked) and its lockout page, but the count that decides is the atomic claim of
+core/attempts.py: axes' own count is read before the failures of parallel attempts are added.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,24 @@ import math
 from datetime import datetime
 from typing import Any
 
-from axes.handlers.proxy import AxesProxyHandler
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_ip_address
-from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import user_for_login
+from core.attempts import (
+    AttemptsExhausted,
+    attempt_claim,
+    attempt_release,
+    attempts_locked_until,
+    attempts_reset,
+)
+
+# The request attribute holding the claim of the login attempt being checked.
+_CLAIM = "login_attempt_claim"
 
 
 def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
@@ -39,17 +52,72 @@ def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -
     return f"?{digest}"
 
 
+def _login_key(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    ip_address = get_client_ip_address(request)
+    return f"login:{lockout_username(request, credentials)}:{ip_address}"
+
+
+def login_attempt_claim(request: HttpRequest, credentials: dict[str, Any]) -> bool:
+    """Count this password or code attempt before it is checked; False while locked out.
+
+    A refused request is flagged as axes' own backend flags it: axes then records the
+    attempt during the lockout and its middleware answers with the lockout page.
+    """
+    try:
+        claim = attempt_claim(
+            key=_login_key(request, credentials),
+            limit=settings.AXES_FAILURE_LIMIT,
+            window=settings.AXES_COOLOFF_TIME,
+        )
+    except AttemptsExhausted:
+        request.axes_locked_out = True  # type: ignore[attr-defined]
+        return False
+    setattr(request, _CLAIM, claim)
+    return True
+
+
+def login_attempt_release(request: HttpRequest) -> None:
+    """A right password does not count towards the lockout; a wrong two-factor code will."""
+    claim = getattr(request, _CLAIM, None)
+    if claim is not None:
+        attempt_release(claim)
+        setattr(request, _CLAIM, None)
+
+
+def _locked_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime | None:
+    return attempts_locked_until(
+        key=_login_key(request, credentials),
+        limit=settings.AXES_FAILURE_LIMIT,
+        window=settings.AXES_COOLOFF_TIME,
+    )
+
+
 def lockout_ends_at(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:
     """When the lockout of this username and IP address ends."""
-    last = AccessAttempt.objects.filter(
-        username=lockout_username(request, credentials),
-        ip_address=get_client_ip_address(request),
-    ).aggregate(last=Max("attempt_time"))["last"]
-    return (last or timezone.now()) + settings.AXES_COOLOFF_TIME
+    return _locked_until(request, credentials) or timezone.now() + settings.AXES_COOLOFF_TIME
 
 
 def is_locked_out(request: HttpRequest, username: str) -> bool:
-    return AxesProxyHandler.is_locked(request, {"username": username})
+    return _locked_until(request, {"username": username}) is not None
+
+
+class LoginAttemptHandler(AxesDatabaseHandler):
+    """Axes' database handler (AXES_HANDLER) counting by the claims of login_attempt_claim.
+
+    The failure whose claim was the last one allowed starts the lockout, exactly once however
+    many attempts ran in parallel; a successful login resets the claims with axes' records.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        claim = getattr(request, _CLAIM, None)
+        if claim is not None:
+            return claim.number
+        return super().get_failures(request, credentials)
+
+    def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+        super().user_logged_in(sender, request, user, **kwargs)
+        if settings.AXES_RESET_ON_SUCCESS:
+            attempts_reset(_login_key(request, {"username": user.get_username()}))
 
 
 def lockout_response(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 
 from accounts.audit import TWO_FACTOR_SENDER, audit_record
+from accounts.lockout import login_attempt_claim
 from accounts.models import TOTPDevice, User
 from accounts.sessions import sessions_end_for_users
 from core.qr import qr_data_uri
@@ -56,15 +57,21 @@ def pending_login(request: HttpRequest) -> tuple[User, str] | None:
 
 
 def login_code_verify(*, request: HttpRequest, user: User, token: str) -> TOTPDevice | None:
-    """Check the login code. A wrong one counts as a failed login towards the lockout."""
-    with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-        if device is not None and device.verify_token(token):
-            request.session.pop(_PENDING, None)
-            return device
-    user_login_failed.send(
-        sender=TWO_FACTOR_SENDER, credentials={"username": user.username}, request=request
-    )
+    """Check the login code. A wrong one counts as a failed login towards the lockout.
+
+    The attempt is counted before the code is checked; during a lockout no code is checked
+    and the request is flagged for the lockout page (accounts/lockout.py).
+    """
+    credentials = {"username": user.username}
+    if login_attempt_claim(request, credentials):
+        with transaction.atomic():
+            device = (
+                TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            )
+            if device is not None and device.verify_token(token):
+                request.session.pop(_PENDING, None)
+                return device
+    user_login_failed.send(sender=TWO_FACTOR_SENDER, credentials=credentials, request=request)
     return None
 
 

@@ -231,8 +231,9 @@ def _positive_int(name: str, default: int) -> int:
 
 
 AUTHENTICATION_BACKENDS = [
-    # Axes first: it refuses a locked-out username and IP before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # First: it counts the attempt, or refuses a locked-out username and IP, before any
+    # password is checked (accounts/lockout.py).
+    "accounts.backends.LoginAttemptGate",
     "accounts.backends.UsernameOrEmailBackend",
 ]
 AXES_FAILURE_LIMIT = _positive_int("LOGIN_FAILURE_LIMIT", default=5)
@@ -241,6 +242,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # One counter per account whether it is typed as a username or an e-mail, in any case.
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Axes' records and signals, locking by the atomic count of the backend above.
+AXES_HANDLER = "accounts.lockout.LoginAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout do not extend it, so the page can say when to come back.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -7,10 +7,10 @@ from typing import Final
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from core.attempts import AttemptsExhausted, attempt_claim, attempt_release
 from core.errors import ApplicationError
 from instances.models import Instance
 from instances.services.errors import refuse_if_deleted
@@ -33,9 +33,10 @@ def instance_token_reveal(
 ) -> str:
     """The instance's apiTokenInstance if `password` is the user's own; every try is audited.
 
-    Wrong passwords are counted from the audit trail itself, so the limit holds across server
-    processes: after LOGIN_FAILURE_LIMIT of them within LOGIN_COOLOFF_MINUTES, reveals are
-    refused until the oldest one ages out. The login lockout is not touched.
+    Each try is counted before the password is checked (core/attempts.py), so the limit holds
+    for parallel tries and across server processes: after LOGIN_FAILURE_LIMIT wrong passwords,
+    reveals are refused until LOGIN_COOLOFF_MINUTES after the last one. A right password does
+    not count. The login lockout is not touched.
     """
     refuse_if_deleted(instance, doing="show the API token")
     if not instance.api_token:
@@ -44,22 +45,21 @@ def instance_token_reveal(
             "instance list: try again in a few minutes."
         )
     cooloff = settings.AXES_COOLOFF_TIME
-    failures = AuditEvent.objects.filter(
-        actor=user,
-        action=ACTION,
-        detail=WRONG_PASSWORD,
-        created_at__gte=timezone.now() - cooloff,
-    ).count()
-    if failures >= settings.AXES_FAILURE_LIMIT:
+    try:
+        claim = attempt_claim(
+            key=f"token_reveal:{user.pk}", limit=settings.AXES_FAILURE_LIMIT, window=cooloff
+        )
+    except AttemptsExhausted:
         _denied(instance, user, request, LOCKED)
         minutes = math.ceil(cooloff.total_seconds() / 60)
         raise RevealRefused(
             f"The password was wrong too many times. Try again in up to {minutes} minutes.",
             locked=True,
-        )
+        ) from None
     if not user.check_password(password):
         _denied(instance, user, request, WRONG_PASSWORD)
         raise RevealRefused("That is not your password. Type the password you log in with.")
+    attempt_release(claim)
     audit_record(action=ACTION, request=request, actor=user, target=instance)
     return instance.api_token
 

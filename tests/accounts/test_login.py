@@ -10,6 +10,8 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import AuditEvent, Reseller, User
+from core.models import AttemptCounter
+from tests.support.parallel import count_password_checks, post_in_parallel, postgres_only
 from tests.support.personas import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -74,6 +76,7 @@ def test_unknown_username_is_audited_without_keeping_what_was_typed(db: None) ->
     assert (event.action, event.detail, event.target_id) == ("login.failed", "unknown username", "")
     assert typed not in str(AuditEvent.objects.values().get())
     assert not AccessAttempt.objects.filter(username__icontains=typed).exists()
+    assert not AttemptCounter.objects.filter(key__icontains=typed).exists()
 
 
 def test_inactive_user_cannot_log_in(reseller_a_user: User) -> None:
@@ -148,6 +151,48 @@ def test_username_and_email_spellings_share_one_counter(admin: User) -> None:
     spellings = ["admin", "ADMIN@example.com", "admin@EXAMPLE.com", "admin", "Admin@Example.com"]
     codes = [login(client, name, "wrong").status_code for name in spellings]
     assert codes == [200, 200, 200, 200, 429]
+
+
+def test_each_attempt_is_counted_before_its_password_is_checked(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted_at_check: list[list[int]] = []
+    check = User.check_password
+
+    def spy(user: User, raw_password: str) -> bool:
+        counted_at_check.append(list(AttemptCounter.objects.values_list("count", flat=True)))
+        return check(user, raw_password)
+
+    monkeypatch.setattr(User, "check_password", spy)
+    fail(Client(), times=2)
+    login(Client(), "admin")
+
+    assert counted_at_check == [[1], [2], [3]]
+    # The login gave its attempt back and reset the count.
+    assert list(AttemptCounter.objects.values_list("count", flat=True)) == [0]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_check_no_more_than_the_limit(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit = settings.AXES_FAILURE_LIMIT
+    checked = count_password_checks(monkeypatch)
+    clients = [Client() for _ in range(20)]
+
+    statuses = post_in_parallel(clients, "/login/", {"username": "admin", "password": "wrong"})
+
+    assert len(checked) == limit
+    assert statuses == [200] * (limit - 1) + [429] * (20 - limit + 1)
+    assert login(Client(), "admin").status_code == 429
+    assert len(checked) == limit
+    blocked = 20 - limit + 1
+    assert Counter(actions()) == {
+        "login.failed": limit,
+        "login.locked": 1,
+        "login.blocked": blocked,
+    }
 
 
 def test_lockout_is_per_ip_address(admin: User) -> None:

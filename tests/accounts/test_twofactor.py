@@ -18,6 +18,8 @@ from django_otp.oath import TOTP
 from PIL import Image
 
 from accounts.models import AuditEvent, TOTPDevice, User
+from core.models import AttemptCounter
+from tests.support.parallel import post_in_parallel, postgres_only
 from tests.support.personas import PASSWORD
 
 # After any real "now", so codes made at T0 come after those of a setup done at real time.
@@ -141,6 +143,59 @@ def test_wrong_codes_count_towards_the_login_lockout(admin: User) -> None:
     assert codes == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
     failed = AuditEvent.objects.filter(action="login.failed")
     assert set(failed.values_list("detail", flat=True)) == {"wrong two-factor code"}
+
+
+def test_each_code_is_counted_before_it_is_checked(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_up(logged_in("admin"), admin)
+    client = Client()
+    counted_at_check: list[list[int]] = []
+    verify = TOTPDevice.verify_token
+
+    def spy(device: TOTPDevice, token: object) -> bool:
+        counted_at_check.append(list(AttemptCounter.objects.values_list("count", flat=True)))
+        return verify(device, token)
+
+    monkeypatch.setattr(TOTPDevice, "verify_token", spy)
+    with time_machine.travel(T0, tick=False) as clock:
+        client.post("/login/", {"username": "admin", "password": PASSWORD})
+        for _ in range(2):
+            clock.shift(timedelta(minutes=1))  # past the device's own back-off
+            client.post("/login/verify/", {"token": "123456"})
+
+    # The right password of the first step gave its attempt back.
+    assert counted_at_check == [[1], [2]]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_codes_check_no_more_than_the_limit(
+    admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = set_up(logged_in("admin"), admin)
+    clients = [Client() for _ in range(20)]
+    for client in clients:
+        client.post("/login/", {"username": "admin", "password": PASSWORD})
+    checked: list[str] = []
+    verify = TOTPDevice.verify_token
+
+    def counting(device: TOTPDevice, token: object) -> bool:
+        checked.append(str(token))
+        return verify(device, token)
+
+    monkeypatch.setattr(TOTPDevice, "verify_token", counting)
+    limit = settings.AXES_FAILURE_LIMIT
+
+    statuses = post_in_parallel(clients, "/login/verify/", {"token": "123456"})
+
+    assert len(checked) == limit
+    assert statuses == [200] * (limit - 1) + [429] * (20 - limit + 1)
+    assert clients[0].post("/login/verify/", {"token": code(device)}).status_code == 429
+    assert len(checked) == limit
+    failed = AuditEvent.objects.filter(action="login.failed", detail="wrong two-factor code")
+    assert failed.count() == limit
+    assert AuditEvent.objects.filter(action="login.locked").count() == 1
 
 
 def test_the_device_back_off_is_capped(admin: User) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -11,8 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
+from core.models import AttemptCounter
 from instances.models import Instance
 from tests.instances.live import logged_in, page_text
+from tests.support.parallel import count_password_checks, post_in_parallel, postgres_only
 from tests.support.personas import PASSWORD
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a697887"
@@ -95,6 +98,50 @@ def test_lock_ends_after_the_cooloff(
 
     assert response.status_code == 200
     assert TOKEN in response.content.decode()
+
+
+def test_each_try_is_counted_before_the_password_is_checked(
+    reseller_a_user: User, instance: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = logged_in(reseller_a_user)
+    counted_at_check: list[list[int]] = []
+    check = User.check_password
+
+    def spy(user: User, raw_password: str) -> bool:
+        counted_at_check.append(list(AttemptCounter.objects.values_list("count", flat=True)))
+        return check(user, raw_password)
+
+    monkeypatch.setattr(User, "check_password", spy)
+    client.post(url(instance), {"password": "guess"})
+    client.post(url(instance), {"password": PASSWORD})
+    client.post(url(instance), {"password": "guess"})
+
+    # A right password gives its try back: it does not count towards the limit.
+    assert counted_at_check == [[1], [2], [2]]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_check_no_more_than_the_limit(
+    reseller_a_user: User, instance: Instance, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit = settings.AXES_FAILURE_LIMIT
+    clients = [logged_in(reseller_a_user) for _ in range(20)]
+    checked = count_password_checks(monkeypatch)
+
+    statuses = post_in_parallel(clients, url(instance), {"password": "guess"})
+
+    assert len(checked) == limit
+    assert statuses == [403] * limit + [429] * (20 - limit)
+    right = clients[0].post(url(instance), {"password": PASSWORD})
+    assert right.status_code == 429
+    assert TOKEN not in right.content.decode()
+    assert len(checked) == limit
+    details = AuditEvent.objects.filter(action="instance.token_reveal").values_list("detail")
+    assert Counter(detail for (detail,) in details) == {
+        "wrong password": limit,
+        "refused: too many wrong passwords": 20 - limit + 1,
+    }
 
 
 def test_token_appears_nowhere_else(
