@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ from instances.models import Instance
 # (docs/greenapi.md §2.1); allow some slack before an "expired" answer is taken at its word.
 NEW_INSTANCE_WINDOW = timedelta(minutes=15)
 
-STILL_CREATING = "this instance is still being created: try again in a few minutes."
+STILL_CREATING = "This instance is still being created: try again in a few minutes."
 
 
 def is_new(instance: Instance) -> bool:
@@ -40,38 +42,58 @@ def is_new(instance: Instance) -> bool:
     return created is not None and timezone.now() - created < NEW_INSTANCE_WINDOW
 
 
-def explain(error: GreenAPIError, *, instance: Instance, doing: str) -> str:
-    """One plain sentence or two: what failed while `doing` ("reboot it"), and what to do."""
-    return f"Could not {doing}: {_reason(error, instance)}"
+class Outcome(StrEnum):
+    """What a failed call means for the person waiting on it."""
+
+    NOT_READY = "not_ready"  # the instance is being built or restarted: wait, it comes by itself
+    RETRY = "retry"  # Green API is busy, down or garbled: the same call may work in a minute
+    ACT = "act"  # a person must do something first (renew, link, fix a setting)
 
 
-def _reason(error: GreenAPIError, instance: Instance) -> str:
-    maybe_done = (
-        " It may have happened anyway: check the instance's state before trying again."
-        if error.outcome_unknown
-        else ""
-    )
+@dataclass(frozen=True)
+class Reason:
+    """Why a Green API call failed, sorted for people: the one mapping from errors to words.
+
+    `text` is complete sentences for ACT; for NOT_READY and RETRY it names the cause only, and
+    each page adds its own advice ("try again in a minute", "the page keeps trying").
+    """
+
+    outcome: Outcome
+    text: str
+    restarting: bool = False  # NOT_READY: restarting rather than being created
+
+
+def reason_for(error: GreenAPIError, instance: Instance) -> Reason:
+    """Sort a failed call on `instance` (docs/greenapi.md §4.1 lists the answers)."""
     if isinstance(error, InstanceExpired):
         if is_new(instance):
-            return STILL_CREATING
-        return (
+            return Reason(Outcome.NOT_READY, "This instance is still being created.")
+        return Reason(
+            Outcome.ACT,
             "Green API says this instance's account is expired. Renew it in the Green API "
-            "console, then try again."
+            "console, then try again.",
         )
     if isinstance(error, InstanceNotReady):
-        return (
-            "the instance is restarting. That can take up to 5 minutes: try again then. If it "
-            "stays in 'starting' longer, reboot it."
-        )
+        return Reason(Outcome.NOT_READY, "The instance is restarting.", restarting=True)
+    if isinstance(error, RateLimited):
+        return Reason(Outcome.RETRY, "Green API is busy right now.")
+    if isinstance(error, UpstreamTimeout):
+        return Reason(Outcome.RETRY, "Green API did not answer in time.")
+    if isinstance(error, Unavailable):
+        return Reason(Outcome.RETRY, "Green API is not answering.")
+    if isinstance(error, BadResponse):
+        return Reason(Outcome.RETRY, "Green API's answer could not be read.")
+    return Reason(Outcome.ACT, _what_to_do(error))
+
+
+def _what_to_do(error: GreenAPIError) -> str:
     if isinstance(error, InstanceNotAuthorized):
-        return "no phone is linked to this instance. Link a phone first."
+        return "No phone is linked to this instance. Link a phone first."
     if isinstance(error, InstanceDeleted | NotFound):
         return (
             "Green API does not know this instance any more (it may have been deleted in the "
             "Green API console). The instance list shows it as deleted after the next sync."
         )
-    if isinstance(error, RateLimited):
-        return "Green API is limiting requests to this instance. Wait a few seconds and try again."
     if isinstance(error, Unauthorized):
         if error.method in PARTNER_METHODS:
             return (
@@ -82,20 +104,32 @@ def _reason(error: GreenAPIError, instance: Instance) -> str:
             "Green API refused this instance's token. If the token was changed in the Green "
             "API console, wait for the next sync of the instance list, then try again."
         )
-    if isinstance(error, UpstreamTimeout):
-        return "Green API did not answer in time; try again in a minute." + maybe_done
-    if isinstance(error, Unavailable):
-        return "Green API is not answering; try again in a minute." + maybe_done
     if isinstance(error, QuotaExceeded):
         return error.message
-    if isinstance(error, BadResponse):
-        return (
-            "Green API's answer could not be read. Try again in a minute; if it keeps "
-            "happening, tell support." + maybe_done
-        )
     if isinstance(error, BadRequest):
         return f"Green API refused the request. {error.message}"
-    return error.message + maybe_done
+    return error.message
+
+
+def explain(error: GreenAPIError, *, instance: Instance, doing: str) -> str:
+    """One plain sentence or two: what failed while `doing` ("reboot it"), and what to do."""
+    reason = reason_for(error, instance)
+    if reason.outcome == Outcome.ACT:
+        return f"Could not {doing}: {reason.text}"
+    if reason.outcome == Outcome.NOT_READY:
+        advice = (
+            "That can take up to 5 minutes: try again then. If it stays in 'starting' longer, "
+            "reboot it."
+            if reason.restarting
+            else "Try again in a few minutes."
+        )
+        return f"Could not {doing}: {reason.text} {advice}"
+    maybe_done = (
+        " It may have happened anyway: check the instance's state before trying again."
+        if error.outcome_unknown
+        else ""
+    )
+    return f"Could not {doing}: {reason.text} Try again in a minute.{maybe_done}"
 
 
 def deleted_message(instance: Instance, *, doing: str) -> str:

@@ -15,28 +15,29 @@ import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.audit import audit_record
 from greenapi import GreenAPIError
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
+from instances.services.errors import Outcome, reason_for
 from instances.services.onboarding_answers import (
     POLL_SECONDS,
-    Answer,
+    Failed,
+    Observation,
+    QrCode,
+    QrLinked,
+    QrMessage,
+    QrNeedsLogout,
+    StateSeen,
     backoff,
-    failure,
+    failed_again,
     hold,
     qr_message,
 )
 from instances.services.shared_calls import shared_call, shared_forget
-from instances.services.state import LINKED_STATES, instance_state_refresh, state_record
-
-if TYPE_CHECKING:
-    from instances.models import OnboardingLink
+from instances.services.state import LINKED_STATES, instance_state_refresh, state_observe
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ PENDING_MESSAGES = {
     "This portal cannot take it yet: finish linking in the Green API console.",
 }
 NEEDS_LOGOUT_HINT = "log out"  # qr's error "Instance has auth. You need to make log out"
+KEEPS_TRYING = "The page keeps trying by itself."
 
 
 class Step(StrEnum):
@@ -115,117 +117,87 @@ def _key(kind: str, instance: Instance) -> str:
     return f"onboarding:{kind}:{instance.pk}"
 
 
-def _linked_seen(
-    instance: Instance, *, before: str, request: HttpRequest | None, link: OnboardingLink | None
-) -> None:
-    """Audit a link that this page saw happen (a customer link audits its own use)."""
-    if link is None and before not in LINKED_STATES and instance.state in LINKED_STATES:
-        audit_record(
-            action="onboarding.linked",
-            actor=request.user if request is not None else None,
-            request=request,
-            target=instance,
-            detail="seen on the onboarding page",
-        )
+def _observe_state(instance: Instance) -> Observation | None:
+    """getStateInstance, shared by every poller; what it shows is recorded once, here."""
 
-
-def _state_answer(
-    instance: Instance, request: HttpRequest | None, link: OnboardingLink | None
-) -> Answer | None:
-    def fetch(previous: Answer | None) -> tuple[Answer, float]:
-        instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
-        before = instance.state
+    def fetch(previous: Observation | None) -> tuple[Observation, float]:
         try:
             state = instance_state_refresh(instance=instance)
         except GreenAPIError as error:
             logger.info("getStateInstance of %s failed: %s", instance.pk, error.message)
-            answer = failure(error, instance, previous)
-            return answer, hold(answer, error, STATE_HOLD)
-        _linked_seen(instance, before=before, request=request, link=link)
-        return Answer(kind=state), STATE_HOLD
+            seen: Observation = failed_again(reason_for(error, instance), previous)
+            return seen, hold(seen, STATE_HOLD, getattr(error, "retry_after", None))
+        return StateSeen(state), STATE_HOLD
 
     return shared_call(_key("state", instance), fetch, wait=SHARED_WAIT_SECONDS)
 
 
-def _qr_answer(
-    instance: Instance, request: HttpRequest | None, link: OnboardingLink | None
-) -> Answer | None:
-    def fetch(previous: Answer | None) -> tuple[Answer, float]:
+def _observe_qr(instance: Instance) -> Observation | None:
+    """qr, shared by every poller. alreadyLogged is a state observation too: recorded here."""
+
+    def fetch(previous: Observation | None) -> tuple[Observation, float]:
         try:
-            result = instance_client(instance).qr()
+            client = instance_client(instance)
+            result = client.qr()
         except GreenAPIError as error:
             logger.info("qr of %s failed: %s", instance.pk, error.message)
-            answer = failure(error, instance, previous)
-            return answer, hold(answer, error, QR_HOLD)
+            seen: Observation = failed_again(reason_for(error, instance), previous)
+            return seen, hold(seen, QR_HOLD, getattr(error, "retry_after", None))
         if result.is_qr_code and result.png_bytes:
             version = hashlib.sha256(result.png_bytes).hexdigest()[:16]
-            same = previous is not None and previous.version == version
-            first_seen = previous.first_seen if same and previous else time.time()
-            answer = Answer(
-                kind="code", png=result.png_bytes, version=version, first_seen=first_seen
+            same = isinstance(previous, QrCode) and previous.version == version
+            first_seen = previous.first_seen if same else time.time()  # type: ignore[union-attr]
+            return QrCode(result.png_bytes, version, first_seen), QR_HOLD
+        if result.is_already_logged:
+            # The state check has not caught up yet: record what qr knows, once.
+            state_observe(
+                instance=instance,
+                state=Instance.State.AUTHORIZED,
+                source=StateChange.Source.CHECK,
+                client=client,
             )
-        elif result.is_already_logged:
-            _record_linked(instance, request=request, link=link)
-            answer = Answer(kind="linked")
-        elif result.is_error and NEEDS_LOGOUT_HINT in result.message.lower():
-            answer = Answer(kind="needs_logout", message=result.message)
-        else:
-            answer = Answer(kind="message", message=qr_message(result.type, result.message))
-        return answer, QR_HOLD
+            shared_forget(_key("state", instance))
+            return QrLinked(), QR_HOLD
+        if result.is_error and NEEDS_LOGOUT_HINT in result.message.lower():
+            return QrNeedsLogout(), QR_HOLD
+        return QrMessage(qr_message(result.type, result.message)), QR_HOLD
 
     return shared_call(_key("qr", instance), fetch, wait=SHARED_WAIT_SECONDS)
 
 
-def _record_linked(
-    instance: Instance, *, request: HttpRequest | None, link: OnboardingLink | None
-) -> None:
-    """qr said alreadyLogged: the state check has not caught up yet, so record it now."""
-    instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
-    before = instance.state
-    state_record(
-        instance=instance, state=Instance.State.AUTHORIZED, source=StateChange.Source.CHECK
-    )
-    if not instance.phone:
-        try:
-            phone = instance_client(instance).get_wa_settings().phone
-        except GreenAPIError:
-            phone = ""  # the next state check fetches it
-        if phone:
-            Instance.objects.filter(pk=instance.pk).update(phone=phone)
-            instance.phone = phone
-    _linked_seen(instance, before=before, request=request, link=link)
-    shared_forget(_key("state", instance))
-
-
-def onboarding_check(
-    *,
-    instance: Instance,
-    request: HttpRequest | None = None,
-    link: OnboardingLink | None = None,
-) -> Onboarding:
-    """Where the instance is now: asks Green API (through the shared answers) and records it."""
+def onboarding_check(*, instance: Instance) -> Onboarding:
+    """Where the instance is now: one shared look at its state (and its QR code when ready)."""
     if instance.deleted:
         return _view(instance, Step.PROBLEM, message="This instance was deleted.")
-    state = _state_answer(instance, request, link)
+    state = _observe_state(instance)
     instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
     if state is None:
         return _from_mirror(instance, "Still waiting for Green API's answer.", streak=1)
-    if state.kind == "problem":
-        return _view(instance, Step.PROBLEM, message=state.message)
-    if state.kind == "trouble":
-        return _from_mirror(instance, state.message, streak=state.streak)
-    step = _step_for_state(state.kind)
+    if isinstance(state, Failed):
+        return _after_failure(instance, state)
+    assert isinstance(state, StateSeen)
+    step = _step_for_state(state.state)
     if step == Step.PROBLEM:
         return _view(instance, step, message=_problem_for_state(instance.state))
     if step != Step.READY:
         return _view(instance, step)
-    if state.kind in PENDING_MESSAGES:
-        return _view(instance, Step.READY, message=PENDING_MESSAGES[state.kind])
-    return _with_qr(instance, _qr_answer(instance, request, link))
+    if state.state in PENDING_MESSAGES:
+        return _view(instance, Step.READY, message=PENDING_MESSAGES[state.state])
+    return _with_qr(instance, _observe_qr(instance))
+
+
+def _after_failure(instance: Instance, failed: Failed) -> Onboarding:
+    """A failed state check: wait for a new instance, keep the last step in trouble, or stop."""
+    reason = failed.reason
+    if reason.outcome == Outcome.NOT_READY:
+        return _view(instance, Step.CREATING)
+    if reason.outcome == Outcome.RETRY:
+        return _from_mirror(instance, f"{reason.text} {KEEPS_TRYING}", streak=failed.streak)
+    return _view(instance, Step.PROBLEM, message=reason.text)
 
 
 def _step_for_state(state: str) -> Step:
-    if state in {"creating", "starting", Instance.State.CREATING, Instance.State.STARTING}:
+    if state in {Instance.State.CREATING, Instance.State.STARTING}:
         return Step.CREATING
     if state in LINKED_STATES or state == Instance.State.SLEEP_MODE:
         return Step.LINKED
@@ -249,19 +221,17 @@ def _problem_for_state(state: str) -> str:
     )
 
 
-def _with_qr(instance: Instance, qr: Answer | None) -> Onboarding:
+def _with_qr(instance: Instance, qr: Observation | None) -> Onboarding:
     if qr is None:
         return _view(instance, Step.READY, message="Fetching the QR code…")
-    if qr.kind == "code":
+    if isinstance(qr, QrCode):
         age = time.time() - qr.first_seen
         rotates_in = max(0, math.ceil(QR_ROTATION_SECONDS - age))
         return _view(instance, Step.READY, qr_version=qr.version, rotates_in=rotates_in)
-    if qr.kind == "linked":
+    if isinstance(qr, QrLinked):
         instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
         return _view(instance, Step.LINKED)
-    if qr.kind in {"creating", "starting"}:
-        return _view(instance, Step.CREATING)
-    if qr.kind == "needs_logout":
+    if isinstance(qr, QrNeedsLogout):
         return _view(
             instance,
             Step.READY,
@@ -269,11 +239,14 @@ def _with_qr(instance: Instance, qr: Answer | None) -> Onboarding:
             message="Green API still holds an old login for this instance, so it shows no QR "
             "code. Log the instance out, then link the phone again.",
         )
-    if qr.kind == "problem":
-        return _view(instance, Step.PROBLEM, message=qr.message)
-    if qr.kind == "trouble":
-        view = _view(instance, Step.READY, message=qr.message)
+    if isinstance(qr, Failed):
+        if qr.reason.outcome == Outcome.NOT_READY:
+            return _view(instance, Step.CREATING)
+        if qr.reason.outcome == Outcome.ACT:
+            return _view(instance, Step.PROBLEM, message=qr.reason.text)
+        view = _view(instance, Step.READY, message=f"{qr.reason.text} {KEEPS_TRYING}")
         return replace(view, poll_seconds=math.ceil(backoff(qr.streak)))
+    assert isinstance(qr, QrMessage)
     return _view(instance, Step.READY, message=qr.message)
 
 
@@ -308,16 +281,12 @@ def _view(instance: Instance, step: Step, **fields: object) -> Onboarding:
     return view
 
 
-def onboarding_qr_png(
-    *, instance: Instance, request: HttpRequest | None = None, link: OnboardingLink | None = None
-) -> bytes | None:
+def onboarding_qr_png(*, instance: Instance) -> bytes | None:
     """The current QR image (PNG), shared with every poller; None when there is none now."""
     if instance.deleted:
         return None
-    answer = _qr_answer(instance, request, link)
-    if answer is None or answer.kind != "code":
-        return None
-    return answer.png
+    qr = _observe_qr(instance)
+    return qr.png if isinstance(qr, QrCode) else None
 
 
 def onboarding_forget(*, instance: Instance) -> None:

@@ -14,17 +14,11 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
 from core.errors import ApplicationError
-from greenapi import (
-    BadResponse,
-    GreenAPIError,
-    InstanceExpired,
-    InstanceNotReady,
-    RateLimited,
-    Unavailable,
-)
+from greenapi import BadRequest, GreenAPIError
 from instances.greenapi_factory import instance_client
 from instances.models import Instance
 from instances.services.actions import instance_logout, instance_reboot
+from instances.services.errors import Outcome, reason_for
 from instances.services.onboarding import onboarding_forget
 
 if TYPE_CHECKING:
@@ -77,7 +71,7 @@ def onboarding_pairing_code(
         answer = instance_client(instance).get_authorization_code(phone_number)
     except GreenAPIError as error:
         logger.info("getAuthorizationCode of %s failed: %s", instance.pk, error.message)
-        message = _explain(error)
+        message = _explain(error, instance)
     else:
         if answer.status and answer.code:
             audit_record(
@@ -103,18 +97,15 @@ def onboarding_pairing_code(
     raise ApplicationError(message)
 
 
-def _explain(error: GreenAPIError) -> str:
-    if isinstance(error, RateLimited):
-        return "Green API is busy right now. Wait a few seconds and ask again."
-    if isinstance(error, InstanceNotReady | InstanceExpired):
+def _explain(error: GreenAPIError, instance: Instance) -> str:
+    reason = reason_for(error, instance)
+    if reason.outcome == Outcome.NOT_READY:
         return "The instance is not ready yet. Wait until the QR code shows, then ask again."
-    if isinstance(error, Unavailable):
-        return "Green API is not answering at the moment. Wait a little and ask again."
-    if isinstance(error, BadResponse):
-        return "Green API's answer could not be read. Wait a few seconds and ask again."
-    if error.status == 400:
+    if reason.outcome == Outcome.RETRY:
+        return f"{reason.text} Wait a few seconds and ask again."
+    if isinstance(error, BadRequest):
         return "Green API refused this phone number. Check it and ask again."
-    return error.message
+    return reason.text
 
 
 def onboarding_logout(

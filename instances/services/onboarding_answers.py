@@ -1,49 +1,65 @@
-"""Green API's answers to state and qr, and its failures, reduced to what onboarding shows.
+"""What the onboarding pages saw of an instance: one observation of its state or of its QR code.
 
-An `Answer` is what the pollers of one instance share through the cache, so it must pickle.
+Pollers of one instance share these through the cache (shared_calls.py), so they must pickle.
+An observation is either what Green API answered (`StateSeen`, `QrCode`, `QrLinked`, ...) or
+why it did not (`Failed`, with the reason from services/errors.py); never a mix of both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-
-from django.utils import timezone
 
 from core.redaction import redact
-from greenapi import (
-    BadResponse,
-    GreenAPIError,
-    InstanceDeleted,
-    InstanceExpired,
-    InstanceNotReady,
-    NotFound,
-    RateLimited,
-    Unauthorized,
-    Unavailable,
-)
-from instances.models import Instance
+from instances.services.errors import Outcome, Reason
 
 POLL_SECONDS = 2
 MAX_BACKOFF_SECONDS = 30
-# "Expired" right after a create means "not ready yet"; after this long it means expired.
-NEW_INSTANCE_WINDOW = timedelta(minutes=15)
-BUSY = "Green API is busy right now. The page keeps trying by itself."
-DOWN = "Green API is not answering at the moment. The page keeps trying by itself."
-UNREADABLE = "Green API's answer could not be read. The page keeps trying by itself."
 
 
 @dataclass(frozen=True)
-class Answer:
-    """One shared Green API answer (state or qr), reduced to what the pages need. Pickles."""
+class StateSeen:
+    state: str  # an Instance.State value ("creating" while Green API answers null)
 
-    kind: str  # state: the state value; qr: "code", "linked", "needs_logout", "message"; or
-    # "creating", "starting", "trouble" (try again later), "problem" (a person must act)
-    message: str = ""
-    png: bytes | None = None
-    version: str = ""  # a digest of the QR image: it changes when the code rotates
-    first_seen: float = 0.0  # when this server first saw this image
-    streak: int = 0  # failed calls in a row, for the backoff
+
+@dataclass(frozen=True)
+class QrCode:
+    png: bytes
+    version: str  # a digest of the image: it changes when the code rotates
+    first_seen: float  # when this server first saw this image (time.time())
+
+
+@dataclass(frozen=True)
+class QrLinked:
+    """qr answered alreadyLogged: a phone is linked, whatever the last state check said."""
+
+
+@dataclass(frozen=True)
+class QrNeedsLogout:
+    """qr refuses while an old login is held (docs/greenapi.md §3.2)."""
+
+
+@dataclass(frozen=True)
+class QrMessage:
+    message: str  # a sentence for an answer that is neither a code nor a known error
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: Reason
+    streak: int = 1  # failed calls in a row, for the backoff
+
+    @property
+    def retrying(self) -> bool:
+        return self.reason.outcome == Outcome.RETRY
+
+
+Observation = StateSeen | QrCode | QrLinked | QrNeedsLogout | QrMessage | Failed
+
+
+def failed_again(reason: Reason, previous: Observation | None) -> Failed:
+    """A failure, counting how many in a row so the pages back off."""
+    streak = previous.streak + 1 if isinstance(previous, Failed) else 1
+    return Failed(reason, streak)
 
 
 def backoff(streak: int) -> float:
@@ -51,51 +67,11 @@ def backoff(streak: int) -> float:
     return float(min(POLL_SECONDS * 2 ** max(streak - 1, 0), MAX_BACKOFF_SECONDS))
 
 
-def is_new(instance: Instance) -> bool:
-    """Created so recently that Green API may still be building it."""
-    created = instance.time_created
-    return created is None or timezone.now() - created < NEW_INSTANCE_WINDOW
-
-
-def failure(error: GreenAPIError, instance: Instance, previous: Answer | None) -> Answer:
-    """Sort a failed call: not ready yet, try again later, or a person must act."""
-    if isinstance(error, InstanceExpired):
-        if is_new(instance):
-            return Answer(kind="creating")
-        return Answer(
-            kind="problem",
-            message="Green API says this instance's account has expired. Renew it in the "
-            "Green API console; linking a phone works again after that.",
-        )
-    if isinstance(error, InstanceNotReady):
-        return Answer(kind="starting")
-    streak = (previous.streak if previous else 0) + 1
-    if isinstance(error, RateLimited):
-        return Answer(kind="trouble", message=BUSY, streak=streak)
-    if isinstance(error, Unavailable):
-        return Answer(kind="trouble", message=DOWN, streak=streak)
-    if isinstance(error, InstanceDeleted | NotFound):
-        return Answer(
-            kind="problem",
-            message="Green API does not know this instance any more; it may have been deleted.",
-        )
-    if isinstance(error, Unauthorized):
-        return Answer(
-            kind="problem",
-            message="Green API refused this instance's token. If it was changed in the Green "
-            "API console, wait for the next sync of the instance list.",
-        )
-    if isinstance(error, BadResponse):
-        return Answer(kind="trouble", message=UNREADABLE, streak=streak)
-    return Answer(kind="problem", message=error.message)
-
-
-def hold(answer: Answer, error: GreenAPIError | None, normal: float) -> float:
-    """How long an answer stands before the next call: longer after failures."""
-    if answer.kind != "trouble":
+def hold(observation: Observation, normal: float, retry_after: float | None = None) -> float:
+    """How long an observation stands before the next call: longer after failures."""
+    if not isinstance(observation, Failed) or not observation.retrying:
         return normal
-    retry_after = getattr(error, "retry_after", None) or 0.0
-    return max(backoff(answer.streak), float(retry_after), normal)
+    return max(backoff(observation.streak), retry_after or 0.0, normal)
 
 
 def qr_message(kind: str, message: str) -> str:

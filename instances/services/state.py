@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from greenapi import GreenAPIError
+from greenapi import GreenAPIError, InstanceClient
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
 
@@ -39,26 +39,41 @@ def state_record(
     return changed
 
 
+def state_from_wire(raw: str | None) -> str:
+    """The mirror's state for getStateInstance's answer (docs/greenapi.md §3.1)."""
+    if raw is None:
+        return Instance.State.CREATING  # null while Green API builds the instance
+    if raw in Instance.State.values:
+        return raw
+    return Instance.State.UNKNOWN  # a state this portal does not know yet: say so, not guess
+
+
+def state_observe(
+    *, instance: Instance, state: str, source: str, client: InstanceClient | None = None
+) -> bool:
+    """Record a state someone observed, and the linked phone's number when first known.
+
+    The one way observations reach the mirror (a state check, the onboarding poll, an action):
+    idempotent, so two watchers of one linking record it once. True when the state changed.
+    """
+    changed = state_record(instance=instance, state=state, source=source)
+    if state in LINKED_STATES and not instance.phone:
+        try:
+            phone = (client or instance_client(instance)).get_wa_settings().phone
+        except GreenAPIError:
+            phone = ""  # the state is known; the number can wait for the next check
+        if phone:
+            Instance.objects.filter(pk=instance.pk).update(phone=phone)
+            instance.phone = phone
+    return changed
+
+
 def instance_state_refresh(*, instance: Instance) -> str:
     """Ask Green API for the state (and the phone, once linked) and record it.
 
     Raises GreenAPIError when Green API cannot answer; the mirror keeps its last knowledge.
     """
     client = instance_client(instance)
-    raw = client.get_state_instance()
-    if raw is None:
-        state = Instance.State.CREATING
-    elif raw in Instance.State.values:
-        state = raw
-    else:  # a state this portal does not know yet: say "unknown" rather than guess
-        state = Instance.State.UNKNOWN
-    state_record(instance=instance, state=state, source=StateChange.Source.CHECK)
-    if state in LINKED_STATES and not instance.phone:
-        try:
-            phone = client.get_wa_settings().phone
-        except GreenAPIError:
-            phone = ""  # the state is known; the number can wait for the next check
-        if phone:
-            Instance.objects.filter(pk=instance.pk).update(phone=phone)
-            instance.phone = phone
+    state = state_from_wire(client.get_state_instance())
+    state_observe(instance=instance, state=state, source=StateChange.Source.CHECK, client=client)
     return state

@@ -102,7 +102,7 @@ def _working_link(
 
 
 def _check(request: HttpRequest, link: OnboardingLink) -> Onboarding:
-    status = onboarding_check(instance=link.instance, request=request, link=link)
+    status = onboarding_check(instance=link.instance)
     if status.step == Step.LINKED:
         onboarding_link_use(link=link, request=request)
     return status
@@ -136,7 +136,7 @@ def link_qr(request: HttpRequest, token: str) -> HttpResponse:
     working = _working_link(request, token)
     if isinstance(working, HttpResponse):
         return qr_response(None)
-    return qr_response(onboarding_qr_png(instance=working.instance, request=request, link=working))
+    return qr_response(onboarding_qr_png(instance=working.instance))
 
 
 @require_POST

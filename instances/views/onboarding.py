@@ -73,7 +73,7 @@ def onboarding_context(
 
 def _staff_context(request: HttpRequest, instance: Instance, **pairing: Any) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
-    status = onboarding_check(instance=instance, request=request)
+    status = onboarding_check(instance=instance)
     return {
         **onboarding_context(status=status, urls=_urls(instance), public=False, **pairing),
         "instance": instance,
@@ -98,7 +98,7 @@ def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     if not request.htmx:
         return redirect("instances:connect", id_instance=instance.pk)
-    status = onboarding_check(instance=instance, request=request)
+    status = onboarding_check(instance=instance)
     context = {
         **onboarding_context(status=status, urls=_urls(instance), public=False),
         "instance": instance,
@@ -111,7 +111,7 @@ def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
 @login_required
 def connect_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
-    return qr_response(onboarding_qr_png(instance=instance, request=request))
+    return qr_response(onboarding_qr_png(instance=instance))
 
 
 def qr_response(png: bytes | None) -> HttpResponse:
@@ -144,7 +144,7 @@ def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
             error = failed.message
     pairing = {"form": form, "code": code, "pairing_error": error}
     if request.htmx:
-        status = onboarding_check(instance=instance, request=request)
+        status = onboarding_check(instance=instance)
         context = onboarding_context(status=status, urls=_urls(instance), public=False, **pairing)
         return no_store(render(request, PAIRING_FRAGMENT, context))
     context = _staff_context(request, instance, **pairing)

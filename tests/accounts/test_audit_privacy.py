@@ -15,7 +15,7 @@ def test_reseller_user_does_not_see_ip_addresses(
 ) -> None:
     request = rf.post("/", REMOTE_ADDR="198.51.100.23")
     request.user = admin
-    audit_record(action="instance.reboot", request=request, target=instance_a)
+    audit_record(action="instance.reboot", actor=admin, request=request, target=instance_a)
     reseller_client, staff_client = Client(), Client()
     reseller_client.force_login(reseller_a_user)
     staff_client.force_login(admin)

@@ -45,11 +45,11 @@ def add_fault(sandbox: SandboxControl, method: str, kind: str, instance: Instanc
 
 # What the page says for each fault kind, in words the user can act on.
 FAULT_SENTENCES = {
-    "http500": "Green API is not answering; try again in a minute.",
-    "http429": "Green API is limiting requests to this instance.",
-    "hang": "Green API did not answer in time; try again in a minute.",
+    "http500": "Green API is not answering. Try again in a minute.",
+    "http429": "Green API is busy right now. Try again in a minute.",
+    "hang": "Green API did not answer in time. Try again in a minute.",
     "malformed": "answer could not be read",
-    "error200": "Green API is not answering; try again in a minute.",
+    "error200": "Green API is not answering. Try again in a minute.",
 }
 
 

@@ -104,7 +104,7 @@ def test_action_on_an_instance_being_created_says_to_wait(
 
     response = logged_in(reseller_a_user).post(f"/instances/{live.pk}/reboot/")
 
-    assert "this instance is still being created: try again in a few minutes" in page_text(response)
+    assert "still being created. Try again in a few minutes." in page_text(response)
 
 
 def test_expired_instance_says_to_renew(

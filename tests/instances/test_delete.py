@@ -184,7 +184,7 @@ def test_logout_refused_while_starting_says_to_wait(
     response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
 
     text = page_text(response)
-    assert "the instance is restarting" in text
+    assert "The instance is restarting" in text
     assert "The instance was not deleted" in text
     assert sandbox.instance(live.pk)["deleted"] is False
 

@@ -73,7 +73,7 @@ def test_new_instance_says_it_is_being_created(admin: User, instance_a: Instance
 
     text = page_text(logged_in(admin).get(url(instance_a)))
 
-    assert "this instance is still being created: try again in a few minutes" in text
+    assert "This instance is still being created: try again in a few minutes." in text
 
 
 @pytest.mark.parametrize(

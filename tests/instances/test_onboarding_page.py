@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
-from instances.models import Instance
+from instances.models import Instance, StateChange
 from instances.services.shared_calls import Entry
 from tests.support.onboarding import HTMX, decode_qr, later, logged_in, make_instance, text
 from tests.support.sandbox import SandboxControl
@@ -70,11 +70,13 @@ def test_scanning_switches_to_linked_with_the_phone_and_stops_polling(
     assert "+79005550101" in fragment
     live.refresh_from_db()
     assert (live.state, live.phone) == (Instance.State.AUTHORIZED, "79005550101")
-    event = AuditEvent.objects.get(action="onboarding.linked")
-    assert event.target_id == str(live.pk)
+    linking = StateChange.objects.get(instance=live, state=Instance.State.AUTHORIZED)
+    assert linking.previous_state == Instance.State.NOT_AUTHORIZED
     later()
-    status(reseller_a_user, live)  # seen linked again: still one event
-    assert AuditEvent.objects.filter(action="onboarding.linked").count() == 1
+    status(reseller_a_user, live)  # seen linked again: still one change on the timeline
+    assert StateChange.objects.filter(instance=live, state=Instance.State.AUTHORIZED).count() == 1
+    # Watching is not acting: the poll writes the timeline, not the audit trail.
+    assert not AuditEvent.objects.filter(action="onboarding.linked").exists()
 
 
 def test_already_logged_answer_means_linked(
@@ -98,7 +100,7 @@ def test_already_logged_answer_means_linked(
     assert "+79001234567" in fragment
     live.refresh_from_db()
     assert live.state == Instance.State.AUTHORIZED
-    assert AuditEvent.objects.filter(action="onboarding.linked").count() == 1
+    assert StateChange.objects.filter(instance=live, state=Instance.State.AUTHORIZED).count() == 1
 
 
 def test_stale_login_offers_logout_and_retry(
@@ -124,9 +126,9 @@ def test_stale_login_offers_logout_and_retry(
     ("kind", "sentence"),
     [
         ("http429", "Green API is busy right now"),
-        ("http502", "Green API is not answering at the moment"),
-        ("http500", "Green API is not answering at the moment"),
-        ("hang", "Green API is not answering at the moment"),
+        ("http502", "Green API is not answering."),
+        ("http500", "Green API is not answering."),
+        ("hang", "Green API did not answer in time."),
         ("malformed", "could not be read"),
     ],
 )

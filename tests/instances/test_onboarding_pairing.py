@@ -133,7 +133,7 @@ def test_a_linked_instance_gets_no_code_and_a_reason(
     ("kind", "sentence"),
     [
         ("http429", "Green API is busy right now"),
-        ("http502", "Green API is not answering at the moment"),
+        ("http502", "Green API is not answering."),
         ("malformed", "could not be read"),
     ],
 )
