@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 RUN_ENV := DJANGO_DEBUG=true GREEN_API_SANDBOX=true \
 	GREEN_API_PARTNER_URL=http://127.0.0.1:$(PORT)/sandbox
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint types format bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+types: $(INSTALLED)
+	$(BIN)/mypy
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .

@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils.http import urlencode
 
+from instances.greenapi_factory import instance_api_url_for, media_url_for
 from instances.models import CreateOrder, Instance
 
 if TYPE_CHECKING:
@@ -220,6 +221,11 @@ def get_instance_for_user_or_404(user: User, id_instance: object) -> Instance:
     if instance is None:
         raise Http404("No such instance.")
     return instance
+
+
+def instance_endpoints(instance: Instance) -> dict[str, str]:
+    """The instance's apiUrl and mediaUrl as the Green API console shows them."""
+    return {"api_url": instance_api_url_for(instance), "media_url": media_url_for(instance)}
 
 
 def order_for_user_or_404(*, user: User, pk: int) -> CreateOrder:

@@ -13,10 +13,9 @@ from accounts.models import Reseller
 from accounts.permissions import Action, can
 from core.errors import ApplicationError
 from instances.detail_forms import TokenRevealForm
-from instances.greenapi_factory import instance_api_url_for, media_url_for
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm
-from instances.selectors import get_instance_for_user_or_404
+from instances.selectors import get_instance_for_user_or_404, instance_endpoints
 from instances.services.actions import instance_state_check
 from instances.services.errors import STILL_CREATING
 from instances.services.links import onboarding_links_of
@@ -30,8 +29,7 @@ def instance_detail(request: HttpRequest, id_instance: int) -> HttpResponse:
     context = {
         **_state_context(instance),
         "timeline": instance_timeline(user=request.user, instance=instance),
-        "api_url": instance_api_url_for(instance),
-        "media_url": media_url_for(instance),
+        **instance_endpoints(instance),
         "may": _permissions(request, instance),
         "token_form": TokenRevealForm(),
         **_assign_context(request, instance),
