@@ -84,6 +84,10 @@ class Instance(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     # Set while one request deletes the instance, so another sends nothing (services/delete.py).
     delete_started_at = models.DateTimeField(null=True, blank=True)
+    # Absent from getInstances answers since this time, and from how many answers in a row: one
+    # answer that leaves an instance out proves nothing, so it is deleted only after several.
+    missing_since = models.DateTimeField(null=True, blank=True)
+    missing_count = models.PositiveIntegerField(default=0)
 
     objects = InstanceQuerySet.as_manager()
 

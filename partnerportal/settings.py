@@ -81,6 +81,14 @@ if not FIELD_ENCRYPTION_KEYS:
 INSTANCE_SYNC_MAX_AGE = env.int("INSTANCE_SYNC_MAX_AGE", default=60)
 # After a failed sync, pages wait this long before calling Green API again.
 INSTANCE_SYNC_RETRY_AFTER = env.int("INSTANCE_SYNC_RETRY_AFTER", default=30)
+# One getInstances answer that leaves an instance out proves nothing: it is marked deleted only
+# once it has been missing from this many answers in a row, over at least this many minutes.
+SYNC_MISSING_ANSWERS = env.int("SYNC_MISSING_ANSWERS", default=3)
+SYNC_MISSING_GRACE_MINUTES = env.int("SYNC_MISSING_GRACE_MINUTES", default=60)
+# An answer that lists fewer than this share of the mirror's active instances (when it has at
+# least SYNC_SHRINK_MIN_INSTANCES of them) is refused as incomplete; one listing none always is.
+SYNC_SHRINK_REFUSE_RATIO = env.float("SYNC_SHRINK_REFUSE_RATIO", default=0.5)
+SYNC_SHRINK_MIN_INSTANCES = env.int("SYNC_SHRINK_MIN_INSTANCES", default=10)
 
 # Password of the demo users that `make run` seeds; random and printed when unset.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

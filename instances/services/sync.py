@@ -14,7 +14,8 @@ from django.utils import timezone
 from greenapi import GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
-from instances.services.create import CLOCK_SKEW, orders_settle_open
+from instances.services.create import orders_settle_open
+from instances.services.listing_guard import expected_in_listing, listing_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ class SyncResult:
     ran: bool  # False when another sync held the lock
     created: int = 0
     updated: int = 0
-    vanished: int = 0
+    missing: int = 0  # absent from this answer, kept until absent from several
+    vanished: int = 0  # absent from enough answers for long enough: now marked deleted
+    refused: bool = False  # the answer looked incomplete, so nothing was applied
     error: str = ""
 
 
@@ -85,6 +88,11 @@ def instances_sync() -> SyncResult:
         _release_lock(error=exc.message)
         return SyncResult(ran=True, error=exc.message)
     try:
+        refusal = listing_refusal(remote, fetched_at=fetched_at)
+        if refusal:
+            logger.warning("Instance sync refused: %s", refusal)
+            _release_lock(error=refusal)
+            return SyncResult(ran=True, refused=True, error=refusal)
         result = _apply(remote, fetched_at=fetched_at)
         orders_settle_open(remote)
     except BaseException:
@@ -96,11 +104,12 @@ def instances_sync() -> SyncResult:
 
 def _apply(remote: list[PartnerInstance], *, fetched_at: datetime | None = None) -> SyncResult:
     now = timezone.now()
-    # A row created after the list was fetched is missing from it, not gone.
-    vanish_before = (fetched_at or now) - CLOCK_SKEW
     remote_by_id = {item.id_instance: item for item in remote}
     with transaction.atomic():
         local = Instance.objects.in_bulk(field_name="pk")
+        expected = set(
+            expected_in_listing(fetched_at=fetched_at or now).values_list("pk", flat=True)
+        )
         to_create: list[Instance] = []
         to_update: list[Instance] = []
         changed_fields: set[str] = set()
@@ -112,30 +121,50 @@ def _apply(remote: list[PartnerInstance], *, fetched_at: datetime | None = None)
                 to_create.append(row)
                 continue
             changed = _copy(item, row)
+            if row.missing_since is not None or row.missing_count:
+                row.missing_since, row.missing_count = None, 0  # listed again
+                changed += ["missing_since", "missing_count"]
             if changed:
                 to_update.append(row)
                 changed_fields.update(changed)
-        # Gone from the list (deleted more than 90 days ago, or never ours): keep as deleted.
-        vanished = [
+        # Absent from this answer: only `deleted: true` proves a deletion (docs/greenapi.md
+        # §2.2), so a row is marked deleted only after several answers over the grace time.
+        missing = [
             row
             for id_instance, row in local.items()
-            if id_instance not in remote_by_id
-            and not row.deleted
-            and (row.time_created is None or row.time_created < vanish_before)
+            if id_instance not in remote_by_id and id_instance in expected
         ]
-        for row in vanished:
-            row.deleted = True
-            row.time_deleted = row.time_deleted or now
+        vanished = 0
+        for row in missing:
+            row.missing_since = row.missing_since or now
+            row.missing_count += 1
+            if _missing_long_enough(row, now):
+                row.deleted = True
+                row.time_deleted = row.time_deleted or now
+                vanished += 1
         Instance.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         if to_update:
             Instance.objects.bulk_update(to_update, sorted(changed_fields), batch_size=BATCH_SIZE)
-        if vanished:
+        if missing:
             Instance.objects.bulk_update(
-                vanished, ["deleted", "time_deleted"], batch_size=BATCH_SIZE
+                missing,
+                ["missing_since", "missing_count", "deleted", "time_deleted"],
+                batch_size=BATCH_SIZE,
             )
     return SyncResult(
-        ran=True, created=len(to_create), updated=len(to_update), vanished=len(vanished)
+        ran=True,
+        created=len(to_create),
+        updated=len(to_update),
+        missing=len(missing) - vanished,
+        vanished=vanished,
     )
+
+
+def _missing_long_enough(row: Instance, now: datetime) -> bool:
+    """Absent from enough answers in a row, over enough time, to be taken as gone for good."""
+    grace = timedelta(minutes=settings.SYNC_MISSING_GRACE_MINUTES)
+    assert row.missing_since is not None
+    return row.missing_count >= settings.SYNC_MISSING_ANSWERS and now - row.missing_since >= grace
 
 
 def _copy(item: PartnerInstance, row: Instance) -> list[str]:

@@ -2,22 +2,58 @@
 
 import dataclasses
 import math
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+import requests
+import time_machine
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from greenapi import CreateInstanceParams, PartnerInstance
 from instances.greenapi_factory import partner_client
-from instances.models import Instance, SyncState
+from instances.models import CreateOrder, Instance, SyncState
 from instances.services import sync
+from instances.services.create import CLOCK_SKEW, SETTLE_GIVE_UP
 from instances.services.sync import instances_sync, sync_is_due
+from tests.support.sandbox import SandboxControl
 
 
 def create_remote(name: str) -> int:
     return partner_client().create_instance(CreateInstanceParams(name=name)).id_instance
+
+
+def mirrored(sandbox: SandboxControl, count: int) -> list[int]:
+    """Create `count` instances in the emulator and mirror them; return their ids."""
+    ids = [create_remote(f"Shop {n}") for n in range(count)]
+    assert instances_sync().created == count
+    return ids
+
+
+def after_creation() -> datetime:
+    """A moment when the instances just created are old enough to be missed from an answer."""
+    return timezone.now() + CLOCK_SKEW + timedelta(minutes=1)
+
+
+def wire_listing(sandbox: SandboxControl) -> list[dict[str, Any]]:
+    """The emulator's getInstances answer, as sent on the wire."""
+    url = f"{sandbox.base_url}/partner/getInstances/{sandbox.partner_token}"
+    response = requests.get(url, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def answer_without(
+    sandbox: SandboxControl, *ids: int, listing: list[dict[str, Any]] | None = None, **options: Any
+) -> None:
+    """Make getInstances answer without these instances, as if Green API had lost them."""
+    listing = wire_listing(sandbox) if listing is None else listing
+    body = [item for item in listing if item["idInstance"] not in ids]
+    sandbox.add_fault("getInstances", "error200", body=body, **options)
 
 
 @pytest.mark.usefixtures("greenapi_settings")
@@ -42,7 +78,10 @@ def test_sync_mirrors_every_field_and_encrypts_tokens(sandbox) -> None:  # type:
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_remotely_deleted_instance_is_kept_as_deleted(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_an_instance_listed_as_deleted_is_deleted_at_once(
+    sandbox: SandboxControl, settings: Any
+) -> None:
+    settings.SYNC_MISSING_ANSWERS = 3
     id_instance = create_remote("Doomed")
     instances_sync()
     partner_client().delete_instance_account(id_instance)
@@ -50,21 +89,161 @@ def test_remotely_deleted_instance_is_kept_as_deleted(sandbox) -> None:  # type:
     result = instances_sync()
 
     row = Instance.objects.get(pk=id_instance)
-    assert result.updated == 1
+    listed = {item.id_instance: item for item in partner_client().get_instances()}[id_instance]
+    assert (result.updated, result.vanished) == (1, 0)
     assert row.deleted is True
-    assert row.time_deleted is not None
+    assert row.time_deleted == listed.time_deleted
+    assert row.missing_since is None
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_instance_missing_from_the_list_is_marked_deleted_not_removed(sandbox) -> None:  # type: ignore[no-untyped-def]
-    Instance.objects.create(id_instance=1101999999, name="Long gone", api_token="t" * 50)
+def test_an_instance_missing_from_one_answer_is_marked_missing_not_deleted(
+    sandbox: SandboxControl,
+) -> None:
+    ids = mirrored(sandbox, 6)
+    gone = ids[0]
+    with time_machine.travel(after_creation(), tick=False):
+        answer_without(sandbox, gone, times=1)
 
-    result = instances_sync()
+        result = instances_sync()
 
-    row = Instance.objects.get(pk=1101999999)
-    assert result.vanished == 1
-    assert row.deleted
-    assert row.time_deleted is not None
+        row = Instance.objects.get(pk=gone)
+        assert (result.refused, result.missing, result.vanished) == (False, 1, 0)
+        assert not row.deleted
+        assert row.missing_since == timezone.now()
+        assert row.missing_count == 1
+    assert Instance.objects.filter(missing_since__isnull=True, deleted=False).count() == 5
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_an_instance_gone_from_answers_over_the_grace_time_is_deleted(
+    sandbox: SandboxControl, settings: Any
+) -> None:
+    settings.SYNC_MISSING_ANSWERS = 3
+    settings.SYNC_MISSING_GRACE_MINUTES = 60
+    ids = mirrored(sandbox, 6)
+    gone = ids[0]
+    answer_without(sandbox, gone)
+    with time_machine.travel(after_creation(), tick=False) as clock:
+        first_missed = timezone.now()
+        instances_sync()
+        clock.shift(timedelta(hours=2))
+        instances_sync()
+        # Long enough, but missing from two answers only.
+        assert not Instance.objects.get(pk=gone).deleted
+
+        clock.shift(timedelta(minutes=1))
+        result = instances_sync()
+
+        row = Instance.objects.get(pk=gone)
+        assert result.vanished == 1
+        assert row.deleted
+        assert row.time_deleted == timezone.now()
+        assert row.missing_since == first_missed
+    assert Instance.objects.filter(deleted=False).count() == 5
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_many_answers_within_the_grace_time_do_not_delete(
+    sandbox: SandboxControl, settings: Any
+) -> None:
+    settings.SYNC_MISSING_ANSWERS = 3
+    settings.SYNC_MISSING_GRACE_MINUTES = 60
+    gone = mirrored(sandbox, 6)[0]
+    answer_without(sandbox, gone)
+    with time_machine.travel(after_creation(), tick=False) as clock:
+        for _ in range(5):
+            instances_sync()
+            clock.shift(timedelta(minutes=10))
+
+    row = Instance.objects.get(pk=gone)
+    assert row.missing_count == 5
+    assert not row.deleted
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_an_instance_listed_again_is_no_longer_missing(
+    sandbox: SandboxControl, settings: Any
+) -> None:
+    settings.SYNC_MISSING_ANSWERS = 2
+    settings.SYNC_MISSING_GRACE_MINUTES = 1
+    ids = mirrored(sandbox, 6)
+    listing = wire_listing(sandbox)  # before the faults: reading it would spend one
+    answer_without(sandbox, ids[0], ids[1], listing=listing, times=1)
+    answer_without(sandbox, ids[1], listing=listing, times=1)
+    with time_machine.travel(after_creation(), tick=False) as clock:
+        instances_sync()  # both missing once
+        clock.shift(timedelta(minutes=2))
+        instances_sync()  # ids[0] listed again; ids[1] missing twice, long enough: deleted
+        assert Instance.objects.get(pk=ids[1]).deleted
+
+        clock.shift(timedelta(minutes=2))
+        instances_sync()  # both listed, alive
+
+    for id_instance in ids[:2]:
+        row = Instance.objects.get(pk=id_instance)
+        assert (row.deleted, row.time_deleted) == (False, None)
+        assert (row.missing_since, row.missing_count) == (None, 0)
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_an_empty_answer_once_changes_nothing_and_is_refused(
+    sandbox: SandboxControl, caplog: pytest.LogCaptureFixture
+) -> None:
+    mirrored(sandbox, 3)
+    with time_machine.travel(after_creation(), tick=False):
+        before = SyncState.get().last_success_at
+        sandbox.add_fault("getInstances", "error200", body=[], times=1)
+
+        result = instances_sync()
+
+        assert result.refused
+        assert "Green API listed 0 of 3 instances" in result.error
+        assert not Instance.objects.filter(Q(deleted=True) | Q(missing_since__isnull=False))
+        state = SyncState.get()
+        assert (state.last_error, state.last_success_at) == (result.error, before)
+        assert state.running_since is None
+        assert "listed 0 of 3" in caplog.text
+
+        # The next, whole answer is applied and clears the notice.
+        assert instances_sync().refused is False
+        assert SyncState.get().last_error == ""
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_a_sharply_shrunk_answer_is_refused(sandbox: SandboxControl, settings: Any) -> None:
+    settings.SYNC_SHRINK_MIN_INSTANCES = 5
+    settings.SYNC_SHRINK_REFUSE_RATIO = 0.5
+    mirrored(sandbox, 6)
+    sandbox.add_fault("getInstances", "error200", body=wire_listing(sandbox)[:2], times=1)
+    with time_machine.travel(after_creation(), tick=False):
+        result = instances_sync()
+
+    assert result.refused
+    assert "Green API listed 2 of 6 instances" in result.error
+    assert not Instance.objects.filter(Q(deleted=True) | Q(missing_since__isnull=False))
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_a_refused_answer_never_fails_an_open_order(sandbox: SandboxControl) -> None:
+    mirrored(sandbox, 3)
+    with time_machine.travel(after_creation(), tick=False):
+        order = CreateOrder.objects.create(
+            key=uuid.uuid4(), name="Lost shop", status=CreateOrder.Status.PENDING
+        )
+        CreateOrder.objects.filter(pk=order.pk).update(
+            created_at=timezone.now() - SETTLE_GIVE_UP - timedelta(minutes=1)
+        )
+        sandbox.add_fault("getInstances", "error200", body=[], times=1)
+
+        assert instances_sync().refused
+        order.refresh_from_db()
+        assert order.status == CreateOrder.Status.PENDING
+
+        # A whole answer that does not list it settles it as not created.
+        instances_sync()
+        order.refresh_from_db()
+        assert order.status == CreateOrder.Status.FAILED
 
 
 @pytest.mark.usefixtures("greenapi_settings")

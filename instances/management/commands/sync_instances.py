@@ -18,6 +18,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synced: {result.created} new, {result.updated} updated, "
-                f"{result.vanished} no longer listed."
+                f"{result.missing} missing from this answer (kept), "
+                f"{result.vanished} no longer listed (marked deleted)."
             )
         )

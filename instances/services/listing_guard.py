@@ -1,0 +1,48 @@
+"""Tell a whole getInstances answer from one that lost instances, before anything trusts it.
+
+getInstances lists every instance of the account, deleted ones for 3 months (docs/greenapi.md
+§2.2), so an active instance of the mirror can leave the list only long after an answer showed it
+`deleted: true`. An answer that leaves out many of them at once is broken, not the truth: the
+sync keeps the mirror and order settling keeps its orders open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from greenapi import PartnerInstance
+from instances.models import Instance
+
+# Green API's times carry no zone (docs/greenapi.md §2.2); allow for clocks that disagree.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def expected_in_listing(*, fetched_at: datetime) -> QuerySet[Instance]:
+    """Mirror rows an answer fetched at `fetched_at` must list (active, and not brand new)."""
+    # A row created after the list was fetched is missing from it, not gone.
+    return Instance.objects.filter(
+        Q(time_created__isnull=True) | Q(time_created__lt=fetched_at - CLOCK_SKEW), deleted=False
+    )
+
+
+def listing_refusal(remote: list[PartnerInstance], *, fetched_at: datetime) -> str:
+    """Why this answer must not be applied (it lost too much of the mirror), or ""."""
+    listed = {item.id_instance for item in remote}
+    expected = list(expected_in_listing(fetched_at=fetched_at).values_list("pk", flat=True))
+    total = len(expected)
+    seen = sum(1 for pk in expected if pk in listed)
+    if total == 0:
+        return ""
+    sharp = (
+        total >= settings.SYNC_SHRINK_MIN_INSTANCES
+        and seen < total * settings.SYNC_SHRINK_REFUSE_RATIO
+    )
+    if seen and not sharp:
+        return ""
+    return (
+        f"Kept the mirror: Green API listed {seen} of {total} instances, which looks like an "
+        "incomplete answer. Nothing was marked deleted; the next sync tries again."
+    )
