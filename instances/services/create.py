@@ -26,6 +26,7 @@ from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
 from instances.quota import quota_room, reseller_locked
+from instances.services.listing_guard import CLOCK_SKEW, listing_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 ABANDONED_CLAIM = timedelta(minutes=2)
 # A pending order that getInstances has not shown after this long was never created.
 SETTLE_GIVE_UP = timedelta(minutes=15)
-# Green API's times carry no zone (docs/greenapi.md §2.2); allow for clocks that disagree.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 class QuotaFull(ApplicationError):
@@ -187,21 +186,12 @@ def order_settle(
     if not _needs_settling(order, timezone.now()):
         return order
     if remote is None:
-        try:
-            remote = partner_client().get_instances()
-        except GreenAPIError as exc:
-            logger.info("Order %s stays pending: %s", order.pk, exc.message)
+        remote = _look(order)
+        if remote is None:
             return order
     match = _match(order, remote)
     if match is not None:
-        return _complete(
-            order,
-            id_instance=match.id_instance,
-            api_token=match.api_token,
-            type_instance=match.type_instance,
-            request=request,
-            remote=match,
-        )
+        return _settled_from(order, match, request=request)
     if timezone.now() - order.created_at > SETTLE_GIVE_UP:
         listed = any(item.name == order.name and not item.deleted for item in remote)
         _finish(
@@ -223,8 +213,39 @@ def order_settle(
     return order
 
 
+def _look(order: CreateOrder) -> list[PartnerInstance] | None:
+    """One getInstances answer to settle from, or None when there is none worth trusting."""
+    fetched_at = timezone.now()
+    try:
+        remote = partner_client().get_instances()
+    except GreenAPIError as exc:
+        logger.info("Order %s stays pending: %s", order.pk, exc.message)
+        return None
+    refusal = listing_refusal(remote, fetched_at=fetched_at)
+    if refusal:
+        logger.warning("Order %s stays pending: %s", order.pk, refusal)
+        return None
+    return remote
+
+
+def _settled_from(
+    order: CreateOrder, match: PartnerInstance, *, request: HttpRequest | None
+) -> CreateOrder:
+    return _complete(
+        order,
+        id_instance=match.id_instance,
+        api_token=match.api_token,
+        type_instance=match.type_instance,
+        request=request,
+        remote=match,
+    )
+
+
 def orders_settle_open(remote: list[PartnerInstance]) -> int:
-    """Settle every open order against one getInstances answer; returns how many closed."""
+    """Settle every open order against one getInstances answer; returns how many closed.
+
+    `remote` must be an answer the sync accepted (see listing_guard.listing_refusal).
+    """
     now = timezone.now()
     closed = 0
     for order in CreateOrder.objects.filter(

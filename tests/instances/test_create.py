@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Reseller, User
+from greenapi import CreateInstanceParams
 from instances.greenapi_factory import instance_client, partner_client
 from instances.models import CreateOrder, Instance
 from instances.services import create as create_service
@@ -353,3 +357,25 @@ def test_rate_limit_or_unreadable_answer_never_pays_twice(
     assert sandbox.calls()["createInstance"] == 1
     assert remote_names().count("Bakery bot") == (1 if after else 0)
     assert Instance.objects.count() == (1 if after else 0)
+
+
+def test_an_order_is_never_failed_from_a_look_that_lost_the_list(
+    admin: User, sandbox: SandboxControl
+) -> None:
+    for n in range(3):
+        partner_client().create_instance(CreateInstanceParams(name=f"Shop {n}"))
+    instances_sync()
+    later = timezone.now() + create_service.CLOCK_SKEW + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        order = CreateOrder.objects.create(
+            key=uuid.uuid4(), name="Lost shop", status=CreateOrder.Status.PENDING
+        )
+        CreateOrder.objects.filter(pk=order.pk).update(
+            created_at=timezone.now() - create_service.SETTLE_GIVE_UP - timedelta(minutes=1)
+        )
+        order.refresh_from_db()
+        sandbox.add_fault("getInstances", "error200", body=[], times=1)
+
+        assert create_service.order_settle(order).status == CreateOrder.Status.PENDING
+        # A whole answer that does not list it settles it as not created.
+        assert create_service.order_settle(order).status == CreateOrder.Status.FAILED
