@@ -4,6 +4,7 @@ createInstance is billed daily, so a duplicate costs money. The order row with a
 committed *before* Green API is called; a repeat of the same submit finds it and never calls
 again. A call whose outcome is unknown (timeout after sending, 5xx, unreadable answer) is never
 re-sent: the order waits as "pending" until getInstances shows the instance or time runs out.
+A refusal can come after the work too, so one look at getInstances decides before it fails.
 """
 
 from __future__ import annotations
@@ -75,20 +76,25 @@ def instance_create(
             type_instance=created.type_instance,
             request=request,
         )
-    if not failure.outcome_unknown:
-        _finish(order, CreateOrder.Status.FAILED, failure.message)
-        audit_record(
-            action="instance.create",
-            request=request,
-            actor=user,
-            reseller=reseller,
-            result=AuditEvent.Result.FAILED,
-            detail=failure.message,
-        )
-        return order
-    logger.warning("createInstance outcome unknown for order %s: %s", order.pk, failure.message)
+    if failure.status is None and not failure.outcome_unknown:
+        # The connection was never made: nothing reached Green API, so nothing was created.
+        return _fail(order, failure.message, request=request)
     _finish(order, CreateOrder.Status.PENDING, failure.message, settled=False)
-    return order_settle(order, request=request)
+    if failure.outcome_unknown:
+        logger.warning("createInstance outcome unknown for order %s: %s", order.pk, failure.message)
+        return order_settle(order, request=request)
+    # Even a refusal (a 429, the "expired" text) can come after the work was done: one look at
+    # the list tells, and only a look that shows no such instance makes the order fail.
+    logger.warning("createInstance refused for order %s: %s", order.pk, failure.message)
+    remote = _look(order)
+    if remote is None:
+        return order
+    match = _match(order, remote)
+    if match is not None:
+        return _settled_from(order, match, request=request)
+    if _candidates(order, remote):
+        return order  # listed, but not told apart from another order's: it stays pending
+    return _fail(order, failure.message, request=request)
 
 
 def _claim(
@@ -128,6 +134,19 @@ def _finish(order: CreateOrder, status: str, message: str, *, settled: bool = Tr
     order.message = message[:500]
     order.settled_at = timezone.now() if settled else None
     order.save(update_fields=["status", "message", "settled_at"])
+
+
+def _fail(order: CreateOrder, message: str, *, request: HttpRequest | None) -> CreateOrder:
+    _finish(order, CreateOrder.Status.FAILED, message)
+    audit_record(
+        action="instance.create",
+        request=request,
+        actor=order.requested_by,
+        reseller=order.reseller,
+        result=AuditEvent.Result.FAILED,
+        detail=message,
+    )
+    return order
 
 
 def _complete(
@@ -262,10 +281,10 @@ def _needs_settling(order: CreateOrder, now: Any) -> bool:
     return order.status == CreateOrder.Status.CLAIMED and now - order.created_at > ABANDONED_CLAIM
 
 
-def _match(order: CreateOrder, remote: list[PartnerInstance]) -> PartnerInstance | None:
-    """The instance this order created: same name, made after the order, claimed by no one."""
+def _candidates(order: CreateOrder, remote: list[PartnerInstance]) -> list[PartnerInstance]:
+    """Listed instances this order may have made: same name and messenger, made after it."""
     earliest = order.created_at - CLOCK_SKEW
-    candidates = [
+    return [
         item
         for item in remote
         if item.name == order.name
@@ -273,6 +292,11 @@ def _match(order: CreateOrder, remote: list[PartnerInstance]) -> PartnerInstance
         and (not order.type_instance or item.type_instance == order.type_instance)
         and (item.time_created is None or item.time_created >= earliest)
     ]
+
+
+def _match(order: CreateOrder, remote: list[PartnerInstance]) -> PartnerInstance | None:
+    """The instance this order created: same name, made after the order, claimed by no one."""
+    candidates = _candidates(order, remote)
     if not candidates:
         return None
     taken = set(

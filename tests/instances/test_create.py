@@ -337,15 +337,19 @@ def test_two_pending_orders_with_one_name_are_never_guessed(
 @pytest.mark.parametrize(
     ("kind", "after", "status"),
     [
-        # Refused before any work: nothing was created, and the order says so.
+        # Refused before any work: one look at getInstances confirms nothing was made.
         ("http429", False, CreateOrder.Status.FAILED),
+        ("text", False, CreateOrder.Status.FAILED),  # the "expired" text
+        # Refused after the work: that look finds the instance, and the order gets it.
+        ("http429", True, CreateOrder.Status.DONE),
+        ("text", True, CreateOrder.Status.DONE),
         # Broken answer after the work: settled from the list to the one instance.
         ("malformed", True, CreateOrder.Status.DONE),
         # Broken answer, no work: it stays pending (never re-sent) until the sync gives up.
         ("malformed", False, CreateOrder.Status.PENDING),
     ],
 )
-def test_rate_limit_or_unreadable_answer_never_pays_twice(
+def test_refused_or_unreadable_answer_never_pays_twice(
     admin: User, sandbox: SandboxControl, kind: str, after: bool, status: str
 ) -> None:
     sandbox.add_fault("createInstance", kind, times=1, after=after)
@@ -357,6 +361,27 @@ def test_rate_limit_or_unreadable_answer_never_pays_twice(
     assert sandbox.calls()["createInstance"] == 1
     assert remote_names().count("Bakery bot") == (1 if after else 0)
     assert Instance.objects.count() == (1 if after else 0)
+    if status == CreateOrder.Status.DONE:
+        assert Instance.objects.get().created_by == admin
+
+
+def test_a_refusal_stays_pending_when_the_look_at_the_list_fails(
+    admin: User, sandbox: SandboxControl
+) -> None:
+    sandbox.add_fault("createInstance", "http429", after=True, times=1)
+    sandbox.add_fault("getInstances", "http500")
+
+    logged_in(admin).post("/instances/new/", form_data())
+
+    order = CreateOrder.objects.get()
+    assert order.status == CreateOrder.Status.PENDING
+    assert not AuditEvent.objects.filter(result=AuditEvent.Result.FAILED).exists()
+    sandbox.clear_faults()
+    instances_sync()
+    order.refresh_from_db()
+    assert order.status == CreateOrder.Status.DONE
+    assert order.instance.created_by == admin
+    assert sandbox.calls()["createInstance"] == 1
 
 
 def test_an_order_is_never_failed_from_a_look_that_lost_the_list(
@@ -379,3 +404,15 @@ def test_an_order_is_never_failed_from_a_look_that_lost_the_list(
         assert create_service.order_settle(order).status == CreateOrder.Status.PENDING
         # A whole answer that does not list it settles it as not created.
         assert create_service.order_settle(order).status == CreateOrder.Status.FAILED
+
+
+def test_a_create_that_never_reached_green_api_fails_at_once(admin: User, settings: Any) -> None:
+    # The connection was never made, so nothing can have been created: no look is needed.
+    settings.GREEN_API_PARTNER_URL = "http://127.0.0.1:9/sandbox"
+
+    logged_in(admin).post("/instances/new/", form_data())
+
+    order = CreateOrder.objects.get()
+    assert order.status == CreateOrder.Status.FAILED
+    assert "Could not connect to Green API" in order.message
+    assert AuditEvent.objects.get(action="instance.create").result == AuditEvent.Result.FAILED
