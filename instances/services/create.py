@@ -36,6 +36,8 @@ ABANDONED_CLAIM = timedelta(minutes=2)
 # A pending order that getInstances has not shown after this long was never created.
 SETTLE_GIVE_UP = timedelta(minutes=15)
 
+ALREADY_SUBMITTED = "This form was already submitted; reload the page to start again."
+
 
 class QuotaFull(ApplicationError):
     """The reseller has no room for another instance."""
@@ -55,15 +57,15 @@ def instance_create(
     params: CreateInstanceParams,
     request: HttpRequest | None = None,
 ) -> CreateOrder:
-    """Create one instance for this form key; a repeated key returns the first order."""
+    """Create one instance for this form key; the same user's repeated key gets the first order."""
     if not can_create_instance_for(user, reseller):
         raise PermissionDenied
     existing = CreateOrder.objects.filter(key=key).first()
     if existing is not None:
-        return existing
+        return _own(existing, user)
     order, claimed = _claim(user=user, key=key, reseller=reseller, params=params)
     if not claimed:
-        return order  # another request claimed this key first and makes the one call
+        return _own(order, user)  # another request claimed this key first and makes the one call
     try:
         created = partner_client().create_instance(params)
     except GreenAPIError as exc:
@@ -95,6 +97,13 @@ def instance_create(
     if _candidates(order, remote):
         return order  # listed, but not told apart from another order's: it stays pending
     return _fail(order, failure.message, request=request)
+
+
+def _own(order: CreateOrder, user: User) -> CreateOrder:
+    """The order of a repeated form key, if this user placed it; another's key learns nothing."""
+    if order.requested_by_id != user.pk:
+        raise ApplicationError(ALREADY_SUBMITTED)
+    return order
 
 
 def _claim(

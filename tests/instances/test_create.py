@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Reseller, User
+from core.errors import ApplicationError
 from greenapi import CreateInstanceParams
 from instances.greenapi_factory import instance_client, partner_client
 from instances.models import CreateOrder, Instance
@@ -404,6 +405,40 @@ def test_an_order_is_never_failed_from_a_look_that_lost_the_list(
         assert create_service.order_settle(order).status == CreateOrder.Status.PENDING
         # A whole answer that does not list it settles it as not created.
         assert create_service.order_settle(order).status == CreateOrder.Status.FAILED
+
+
+def test_another_tenants_form_key_is_refused_and_reveals_nothing(
+    reseller_a_user: User, reseller_b_user: User, sandbox: SandboxControl
+) -> None:
+    key = uuid.uuid4()
+    logged_in(reseller_a_user).post("/instances/new/", form_data(key, name="Secret bakery"))
+    order = CreateOrder.objects.get()
+
+    response = logged_in(reseller_b_user).post("/instances/new/", form_data(key, name="Mine"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This form was already submitted; reload the page to start again" in page
+    assert "Secret bakery" not in page
+    assert f"/instances/orders/{order.pk}/" not in page
+    assert str(order.instance_id) not in page
+    assert CreateOrder.objects.count() == 1
+    assert sandbox.calls()["createInstance"] == 1
+
+
+def test_another_tenants_form_key_is_refused_by_the_service(
+    reseller_a_user: User, reseller_b_user: User, sandbox: SandboxControl
+) -> None:
+    key = uuid.uuid4()
+    logged_in(reseller_a_user).post("/instances/new/", form_data(key))
+
+    with pytest.raises(ApplicationError, match="already submitted"):
+        create_service.instance_create(
+            user=reseller_b_user,
+            key=key,
+            reseller=reseller_b_user.reseller,
+            params=CreateInstanceParams(name="Mine"),
+        )
 
 
 def test_a_create_that_never_reached_green_api_fails_at_once(admin: User, settings: Any) -> None:
