@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.selectors import user_for_login
 
 
-class LoginAttemptGate(AxesStandaloneBackend):
+class LoginAttemptGate(AxesStandaloneBackend):  # type: ignore[misc]  # axes has no type hints
     """First backend: counts the attempt before any password is checked, or refuses it.
 
     Replaces axes' own check, which parallel attempts all pass before any failure is counted.

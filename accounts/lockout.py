@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.selectors import user_for_login
 from core.attempts import (
     AttemptsExhausted,
+    Claim,
     attempt_claim,
     attempt_release,
     attempts_locked_until,
@@ -70,7 +71,7 @@ def login_attempt_claim(request: HttpRequest, credentials: dict[str, Any]) -> bo
             window=settings.AXES_COOLOFF_TIME,
         )
     except AttemptsExhausted:
-        request.axes_locked_out = True  # type: ignore[attr-defined]
+        request.axes_locked_out = True  # type: ignore[attr-defined]  # axes' flag, not on HttpRequest
         return False
     setattr(request, _CLAIM, claim)
     return True
@@ -101,7 +102,7 @@ def is_locked_out(request: HttpRequest, username: str) -> bool:
     return _locked_until(request, {"username": username}) is not None
 
 
-class LoginAttemptHandler(AxesDatabaseHandler):
+class LoginAttemptHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes has no type hints
     """Axes' database handler (AXES_HANDLER) counting by the claims of login_attempt_claim.
 
     The failure whose claim was the last one allowed starts the lockout, exactly once however
@@ -109,10 +110,11 @@ class LoginAttemptHandler(AxesDatabaseHandler):
     """
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
-        claim = getattr(request, _CLAIM, None)
+        claim: Claim | None = getattr(request, _CLAIM, None)
         if claim is not None:
             return claim.number
-        return super().get_failures(request, credentials)
+        failures: int = super().get_failures(request, credentials)
+        return failures
 
     def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
         super().user_logged_in(sender, request, user, **kwargs)

@@ -1,5 +1,6 @@
 import time
 from binascii import unhexlify
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -49,7 +50,7 @@ class User(AbstractUser):
         Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # as django-stubs declares it on AbstractUser
 
     class Meta:
         constraints = [

@@ -234,7 +234,7 @@ def password_change(*, request: HttpRequest, form: PasswordChangeForm) -> User:
     return user
 
 
-def password_reset_complete(*, request: HttpRequest, form: SetPasswordForm) -> User:
+def password_reset_complete(*, request: HttpRequest, form: SetPasswordForm[User]) -> User:
     """Save the password chosen through an e-mailed link (every session of the user ends)."""
     with transaction.atomic():
         user = form.save()

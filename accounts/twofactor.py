@@ -38,7 +38,7 @@ def pending_login_start(*, request: HttpRequest, user: User, next_url: str) -> N
     """Remember that the password was right; the session is not logged in yet."""
     request.session[_PENDING] = {
         "user_id": user.pk,
-        "backend": user.backend,  # type: ignore[attr-defined]  (set by authenticate)
+        "backend": user.backend,  # set by authenticate()
         "at": timezone.now().timestamp(),
         "next": next_url,
     }

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from django.utils import timezone
 
@@ -55,7 +56,7 @@ SHARED_WAIT_SECONDS = 20.0
 WHATSAPP = Instance.Type.WHATSAPP
 # Telegram and MAX log in with a code sent to the phone, maybe a password (docs/greenapi.md §3.1),
 # which this portal does not take yet.
-PENDING_MESSAGES = {
+PENDING_MESSAGES: dict[str, str] = {
     Instance.State.PENDING_CODE: "The messenger is waiting for the login code it sent to the "
     "phone. This portal cannot take that code yet: finish linking in the Green API console.",
     Instance.State.PENDING_PASSWORD: "The account asks for its two-step verification password. "
@@ -145,8 +146,10 @@ def _observe_qr(instance: Instance) -> Observation | None:
             return seen, hold(seen, QR_HOLD, getattr(error, "retry_after", None))
         if result.is_qr_code and result.png_bytes:
             version = hashlib.sha256(result.png_bytes).hexdigest()[:16]
-            same = isinstance(previous, QrCode) and previous.version == version
-            first_seen = previous.first_seen if same else time.time()  # type: ignore[union-attr]
+            if isinstance(previous, QrCode) and previous.version == version:
+                first_seen = previous.first_seen  # the same code keeps its first sighting
+            else:
+                first_seen = time.time()
             return QrCode(result.png_bytes, version, first_seen), QR_HOLD
         if result.is_already_logged:
             # The state check has not caught up yet: record what qr knows, once.
@@ -259,12 +262,21 @@ def _from_mirror(instance: Instance, message: str, *, streak: int) -> Onboarding
     return replace(view, poll_seconds=math.ceil(backoff(streak)))
 
 
-def _view(instance: Instance, step: Step, **fields: object) -> Onboarding:
+class _ViewFields(TypedDict, total=False):
+    """What a caller of `_view` may set on the Onboarding besides the step."""
+
+    message: str
+    qr_version: str
+    rotates_in: int | None
+    offer_logout: bool
+
+
+def _view(instance: Instance, step: Step, **fields: Unpack[_ViewFields]) -> Onboarding:
     view = Onboarding(
         step=step,
         state=instance.state,
         messenger=instance.type_instance,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     if step == Step.LINKED:
         return replace(view, phone=instance.phone)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from greenapi import GreenAPIError, PartnerInstance
@@ -44,7 +44,8 @@ MIRRORED_FIELDS = (
 _MAX_LENGTHS = {
     field.name: field.max_length
     for field in Instance._meta.get_fields()
-    if getattr(field, "max_length", None) and field.name in MIRRORED_FIELDS
+    # A reverse relation (ForeignObjectRel) has no max_length.
+    if isinstance(field, Field) and field.max_length and field.name in MIRRORED_FIELDS
 }
 
 
