@@ -124,20 +124,13 @@ class _Reader:
         return parsed
 
 
-def parse_time(value: str) -> datetime | None:
+def _time(value: str) -> tuple[bool, datetime | None]:
     """Parse a Green API time (`YYYY-MM-DDTHH:MM:SS`, no zone) into an aware UTC datetime.
 
     The zone of these times is not documented upstream; we assume UTC. A time that does carry a
     zone (`Z` or an offset) is honoured. The Go zero time `0001-01-01T00:00:00` (getInstances'
-    "never", see `NEVER`) and an empty string give None. Raises ValueError for anything else.
+    "never", see `NEVER`) and an empty string give None. (False, None) for anything else.
     """
-    ok, parsed = _time(value)
-    if not ok:
-        raise ValueError("not a Green API date-time")
-    return parsed
-
-
-def _time(value: str) -> tuple[bool, datetime | None]:
     if value == "":
         return True, None
     match = _TIME.fullmatch(value)

@@ -18,7 +18,6 @@ from greenapi.parsing import (
     parse_qr,
     parse_settings,
     parse_state,
-    parse_time,
     parse_wa_settings,
 )
 from tests.greenapi import samples
@@ -117,15 +116,16 @@ def test_get_instances_wrong_shape_is_bad_response(body: object) -> None:
 def test_time_parsing_assumes_utc_and_maps_the_zero_time_to_none(
     wire: str, expected: datetime | None
 ) -> None:
-    assert parse_time(wire) == expected
+    [instance] = parse_instances([{**samples.INSTANCE_2022, "timeCreated": wire}])
+    assert instance.time_created == expected
 
 
 @pytest.mark.parametrize(
     "wire", ["2022-06-03", "2022-13-01T00:00:00", "9999-12-31T23:59:59-23:59", "03.06.2022 18:39"]
 )
 def test_time_parsing_rejects_what_is_not_a_green_api_time(wire: str) -> None:
-    with pytest.raises(ValueError, match="not a Green API date-time"):
-        parse_time(wire)
+    with pytest.raises(BadResponse, match="is not a date-time"):
+        parse_instances([{**samples.INSTANCE_2022, "timeCreated": wire}])
 
 
 def test_created_instance_parses_and_hides_the_token() -> None:
