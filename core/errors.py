@@ -1,5 +1,16 @@
 """The one error base of the services (after HackSoft's ApplicationError)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+
+from core.navigation import go_back
+
 
 class ApplicationError(Exception):
     """A service could not do what was asked; `message` says what happened and what to do.
@@ -14,3 +25,28 @@ class ApplicationError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+View = Callable[..., HttpResponse]
+
+
+def errors_as_messages(fallback: Callable[..., str]) -> Callable[[View], View]:
+    """View decorator, the one place where an action's ApplicationError meets the person.
+
+    The error's message is shown on the next page, which is where the form came from (its
+    `next`, when a local path) or else `fallback(**view_kwargs)`. Views that re-render a form
+    put the error on the form instead (`form.add_error(None, error.message)`).
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except ApplicationError as error:
+                messages.error(request, error.message)
+                return go_back(request, fallback(**kwargs))
+
+        return wrapped
+
+    return decorator

@@ -12,7 +12,6 @@ urlpatterns = [
     path("<int:id_instance>/connect/logout/", onboarding.connect_logout, name="connect_logout"),
     path("<int:id_instance>/connect/reboot/", onboarding.connect_reboot, name="connect_reboot"),
     path("<int:id_instance>/connect/hosted-qr/", links.hosted_qr, name="hosted_qr"),
-    path("<int:id_instance>/links/", links.link_list, name="links"),
     path("<int:id_instance>/links/issue/", links.link_issue, name="link_issue"),
     path("<int:id_instance>/links/revoke/", links.link_revoke, name="link_revoke"),
 ]

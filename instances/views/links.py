@@ -7,50 +7,37 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import Action
-from core.errors import ApplicationError
+from core.errors import errors_as_messages
 from core.navigation import go_back
 from instances.onboarding_forms import LinkIssueForm
 from instances.services.links import (
     onboarding_link_issue,
     onboarding_link_of,
     onboarding_link_revoke,
-    onboarding_links_of,
 )
 from instances.services.token import instance_token_reveal
 from instances.views.common import instance_for
 from instances.views.onboarding import no_store
 
-LINKS_FRAGMENT = "instances/_onboarding_links.html"
 HOSTED_QR = "https://qr.green-api.com/waInstance{id}/{token}"
+
+
+def _to_onboarding(id_instance: int) -> str:
+    return reverse("instances:connect", args=[id_instance])
 
 
 def _back(request: HttpRequest, id_instance: int) -> HttpResponse:
     """Back to the page the form was on (instance or onboarding page); onboarding by default."""
-    return go_back(request, reverse("instances:connect", args=[id_instance]))
-
-
-@require_GET
-@login_required
-def link_list(request: HttpRequest, id_instance: int) -> HttpResponse:
-    instance = instance_for(request, id_instance, Action.ONBOARD)
-    if not request.htmx:
-        return _back(request, instance.pk)
-    context = {
-        "instance": instance,
-        "links": onboarding_links_of(instance=instance),
-        "now": timezone.now(),
-        "link_form": LinkIssueForm(),
-    }
-    return render(request, LINKS_FRAGMENT, context)
+    return go_back(request, _to_onboarding(id_instance))
 
 
 @require_POST
 @login_required
+@errors_as_messages(_to_onboarding)
 def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     form = LinkIssueForm(request.POST)
@@ -61,13 +48,9 @@ def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
         for error in form.errors.get("hours", []):
             messages.error(request, error)
         return _back(request, instance.pk)
-    try:
-        issued = onboarding_link_issue(
-            instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
-        )
-    except ApplicationError as refused:
-        messages.error(request, str(refused))
-        return _back(request, instance.pk)
+    issued = onboarding_link_issue(
+        instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
+    )
     context = {"instance": instance, "issued": issued, "qr": issued.qr_data_uri()}
     # The only page that ever holds the link's address: keep it out of every cache.
     return no_store(render(request, "instances/onboarding_link_issued.html", context))
@@ -89,16 +72,13 @@ def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@errors_as_messages(_to_onboarding)
 def hosted_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.HOSTED_QR)
     user: User = request.user  # type: ignore[assignment]
-    try:
-        # The hosted page's address holds the API token, so showing it is a token reveal.
-        token = instance_token_reveal(
-            instance=instance, user=user, password=request.POST.get("password", ""), request=request
-        )
-    except ApplicationError as failed:
-        messages.error(request, failed.message)
-        return _back(request, instance.pk)
+    # The hosted page's address holds the API token, so showing it is a token reveal.
+    token = instance_token_reveal(
+        instance=instance, user=user, password=request.POST.get("password", ""), request=request
+    )
     context = {"instance": instance, "url": HOSTED_QR.format(id=instance.pk, token=token)}
     return no_store(render(request, "instances/onboarding_hosted_qr.html", context))

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import Action, can
-from core.errors import ApplicationError
+from core.errors import ApplicationError, errors_as_messages
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm, PairingForm
 from instances.services.links import onboarding_links_of
@@ -151,27 +151,25 @@ def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
     return no_store(render(request, "instances/onboarding.html", context))
 
 
+def _to_onboarding(id_instance: int) -> str:
+    return reverse("instances:connect", args=[id_instance])
+
+
 @require_POST
 @login_required
+@errors_as_messages(_to_onboarding)
 def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
-    try:
-        onboarding_logout(instance=instance, user=request.user, request=request)
-    except ApplicationError as failed:
-        messages.error(request, failed.message)
-    else:
-        messages.success(request, "Logged out. A new QR code appears in a moment.")
+    onboarding_logout(instance=instance, user=request.user, request=request)
+    messages.success(request, "Logged out. A new QR code appears in a moment.")
     return redirect("instances:connect", id_instance=instance.pk)
 
 
 @require_POST
 @login_required
+@errors_as_messages(_to_onboarding)
 def connect_reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
-    try:
-        onboarding_reboot(instance=instance, user=request.user, request=request)
-    except ApplicationError as failed:
-        messages.error(request, failed.message)
-    else:
-        messages.success(request, "Reboot requested. The instance restarts within 5 minutes.")
+    onboarding_reboot(instance=instance, user=request.user, request=request)
+    messages.success(request, "Reboot requested. The instance restarts within 5 minutes.")
     return redirect("instances:connect", id_instance=instance.pk)

@@ -176,7 +176,6 @@ ROWS = [
         reseller=(403, 404, 404, 404),
         data={"password": PASSWORD},
     ),
-    Row("instances:links", kind="instance", **INSTANCE_POST_ANYONE),
     Row("instances:link_issue", "post", kind="instance", **INSTANCE_POST_ANYONE),
     Row("instances:link_revoke", "post", kind="instance", **INSTANCE_POST_ANYONE),
     Row("public:link", kind="link", **LINK_PAGE),

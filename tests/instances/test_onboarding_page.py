@@ -329,7 +329,6 @@ def test_pages_never_hold_a_token(
     responses = [
         client.get(f"/instances/{live.pk}/connect/"),
         client.get(f"/instances/{live.pk}/connect/status/", **HTMX),
-        client.get(f"/instances/{live.pk}/links/", **HTMX),
         client.post(f"/instances/{live.pk}/connect/code/", {"phone_number": "79001234567"}),
         client.post(f"/instances/{live.pk}/links/issue/", {"hours": "24"}),
     ]
