@@ -276,9 +276,7 @@ def orders_settle_open(remote: list[PartnerInstance]) -> int:
     """
     now = timezone.now()
     closed = 0
-    for order in CreateOrder.objects.filter(
-        status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING]
-    ).select_related("reseller", "requested_by"):
+    for order in CreateOrder.objects.open().select_related("reseller", "requested_by"):
         if _needs_settling(order, now):
             closed += not order_settle(order, remote=remote).is_open
     return closed
@@ -315,11 +313,8 @@ def _match(order: CreateOrder, remote: list[PartnerInstance]) -> PartnerInstance
     )
     free = [item for item in candidates if item.id_instance not in taken]
     rivals = (
-        CreateOrder.objects.filter(
-            name=order.name,
-            type_instance=order.type_instance,
-            status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING],
-        )
+        CreateOrder.objects.open()
+        .filter(name=order.name, type_instance=order.type_instance)
         .exclude(pk=order.pk)
         .exists()
     )

@@ -224,8 +224,12 @@ def _delete_upstream(
         logger.info("Delete of %s: getInstances failed too: %s", instance.pk, exc.message)
         _fail(instance, user, request, _unsettled(error, instance))
     remote = listed.get(instance.pk)
-    if remote is None or remote.deleted:
-        return False, remote.time_deleted if remote is not None else None
+    if remote is not None and remote.deleted:
+        return False, remote.time_deleted
+    if remote is None:
+        # Deleted instances stay listed for 3 months (docs/greenapi.md §2.2): an answer without
+        # this one at all is incomplete, and proves nothing either way.
+        _fail(instance, user, request, _unsettled(error, instance))
     if not error.outcome_unknown:
         _fail(
             instance,

@@ -304,6 +304,20 @@ def test_lost_answer_and_unreadable_list_keep_the_instance(
     assert Instance.objects.get(pk=live.pk).deleted is False
 
 
+def test_a_list_without_the_instance_proves_nothing(
+    reseller_a_user: User, live: Instance, sandbox: SandboxControl
+) -> None:
+    # Deleted instances stay listed (deleted: true), so an answer without it is incomplete.
+    sandbox.add_fault("deleteInstanceAccount", "http429", idInstance=live.pk)
+    sandbox.add_fault("getInstances", "error200", body=[])
+
+    response = logged_in(reseller_a_user).post(delete_url(live), confirm(live))
+
+    assert response.status_code == 200
+    assert "could not be read to check whether it happened" in page_text(response)
+    assert Instance.objects.get(pk=live.pk).deleted is False
+
+
 BEING_DELETED = "This instance is being deleted by someone else right now"
 
 

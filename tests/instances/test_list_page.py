@@ -1,6 +1,7 @@
 """The instance list page: sync and freshness, htmx fragments, links, and who sees what."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ def test_list_syncs_from_green_api_and_shows_the_instances(admin_client, sandbox
     assert created.api_token not in html
 
 
+OLD = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @pytest.mark.usefixtures("greenapi_settings")
 def test_list_says_plainly_when_green_api_is_down(admin_client, sandbox) -> None:  # type: ignore[no-untyped-def]
     Instance.objects.create(id_instance=1101000042, name="Cached shop", api_token="a" * 50)
@@ -47,8 +51,22 @@ def test_list_says_plainly_when_green_api_is_down(admin_client, sandbox) -> None
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Green API could not be reached" in html
+    assert "The last sync with Green API failed" in html
     assert "Cached shop" in html  # the mirror still serves the page
+
+
+@pytest.mark.usefixtures("greenapi_settings")
+def test_list_says_when_an_incomplete_answer_was_refused(admin_client, sandbox) -> None:  # type: ignore[no-untyped-def]
+    Instance.objects.create(
+        id_instance=1101000042, name="Cached shop", api_token="a" * 50, time_created=OLD
+    )
+    sandbox.add_fault("getInstances", "error200", body=[])
+
+    html = admin_client.get("/instances/").content.decode()
+
+    assert "The last sync with Green API failed. Kept the mirror: Green API listed 0 of 1" in html
+    assert "Cached shop" in html
+    assert Instance.objects.get(pk=1101000042).deleted is False
 
 
 @pytest.mark.django_db
@@ -259,6 +277,6 @@ def test_list_stays_up_from_the_mirror_whatever_green_api_does(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Green API could not be reached" in html
+    assert "The last sync with Green API failed" in html
     assert "Cached shop" in html
     assert Instance.objects.get(pk=1101000042).deleted is False
