@@ -1,13 +1,23 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from accounts.models import AuditEvent, Reseller, User
 
+if TYPE_CHECKING:
+    # django-stubs makes the admin classes generic in their model; Django's are not subscriptable.
+    _UserAdmin = UserAdmin[User]
+    _AuditEventAdmin = admin.ModelAdmin[AuditEvent]
+else:
+    _UserAdmin = UserAdmin
+    _AuditEventAdmin = admin.ModelAdmin
+
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Portal", {"fields": ("role", "reseller")}))
+class PortalUserAdmin(_UserAdmin):
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Portal", {"fields": ("role", "reseller")}))
     list_display = ("username", "email", "role", "reseller", "is_active", "is_superuser")
     list_filter = ("role", "is_active", "is_superuser", "reseller")
 
@@ -16,7 +26,7 @@ admin.site.register(Reseller)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(_AuditEventAdmin):
     """Read-only: the trail is written by audit_record and never edited."""
 
     list_display = ("created_at", "actor_username", "action", "result", "target_label", "reseller")

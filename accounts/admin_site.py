@@ -1,5 +1,7 @@
 """Django's admin, kept for superusers only; everyone else uses the portal's own pages."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -16,7 +18,9 @@ class PortalAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_superuser)
 
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         # The admin's own login form would skip two-factor verification: use the portal's.
         if request.user.is_authenticated:
             # Logged in but not a superuser: sending them to log in again would loop.

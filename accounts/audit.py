@@ -77,7 +77,8 @@ def _tenant_of(target: models.Model | None, actor: User | None) -> Reseller | No
     if isinstance(target, Reseller):
         return target
     if target is not None and getattr(target, "reseller_id", None) is not None:
-        return target.reseller  # type: ignore[attr-defined]
+        owner: Reseller | None = target.reseller  # type: ignore[attr-defined]  # has reseller_id
+        return owner
     if actor is not None and actor.reseller_id is not None:
         return actor.reseller
     return None

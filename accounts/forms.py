@@ -42,7 +42,7 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].replace(" ", "")
+        token: str = self.cleaned_data["token"].replace(" ", "")
         if not (token.isascii() and token.isdigit() and len(token) == 6):
             raise forms.ValidationError("Enter the 6-digit code your app shows.")
         return token
@@ -54,7 +54,11 @@ class PortalPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str) -> Any:
         # Unlike Django's form, invited users who never set a password may reset it too.
         users = User.objects.select_related("reseller").filter(email__iexact=email, is_active=True)
-        return (u for u in users if u.role != User.Role.RESELLER or u.reseller.is_active)
+        return (
+            u
+            for u in users
+            if u.role != User.Role.RESELLER or (u.reseller is not None and u.reseller.is_active)
+        )
 
 
 class ResellerForm(forms.Form):
@@ -80,7 +84,7 @@ class ResellerForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         clashes = Reseller.objects.filter(name__iexact=name)
         if self.reseller is not None:
             clashes = clashes.exclude(pk=self.reseller.pk)
@@ -123,7 +127,9 @@ class UserForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         # Only resellers the admin may pick: active ones, and the one the user already has.
-        self.fields["reseller"].queryset = selectors.reseller_choices_for_user_form(
+        reseller_field = self.fields["reseller"]
+        assert isinstance(reseller_field, forms.ModelChoiceField)
+        reseller_field.queryset = selectors.reseller_choices_for_user_form(
             current=user.reseller if user is not None else None
         )
         if user is None:
@@ -134,20 +140,21 @@ class UserForm(forms.Form):
         return others.exclude(pk=self.user.pk) if self.user is not None else others
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"]
+        username: str = self.cleaned_data["username"]
         if self._others().filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
             raise forms.ValidationError("This username is taken.")
         return username
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
+        email: str = self.cleaned_data["email"].strip()
         # Another account's username must not be this e-mail either: logins accept both.
         if self._others().filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
             raise forms.ValidationError("Another user has this e-mail address.")
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         role, reseller = cleaned.get("role"), cleaned.get("reseller")
         if role == User.Role.RESELLER and reseller is None:
             self.add_error("reseller", "A reseller user must belong to a reseller.")
@@ -175,13 +182,17 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from the same scoping as the events: no other tenant's names.
-        self.fields["user"].queryset = User.objects.visible_to(viewer).order_by("username")
-        self.fields["reseller"].queryset = Reseller.objects.visible_to(viewer)
+        user_field, reseller_field = self.fields["user"], self.fields["reseller"]
+        assert isinstance(user_field, forms.ModelChoiceField)
+        assert isinstance(reseller_field, forms.ModelChoiceField)
+        user_field.queryset = User.objects.visible_to(viewer).order_by("username")
+        reseller_field.queryset = Reseller.objects.visible_to(viewer)
         if not viewer.is_staff_role:
             del self.fields["reseller"]  # a reseller user only ever sees their own
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("date_from", "date_to"):
             value = cleaned.get(name)
             if value is not None and not _EARLIEST <= value <= _LATEST:

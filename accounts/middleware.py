@@ -9,9 +9,11 @@ from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp.middleware import is_verified
 
 from accounts.sessions import session_end, session_expiry_reason
 from accounts.twofactor import two_factor_required
+from core.http import HtmxHttpRequest
 
 ENDED_MESSAGES = {
     "idle": "You were logged out after {minutes} minutes without activity. Please log in again.",
@@ -25,7 +27,7 @@ class SessionLimitsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
             reason = session_expiry_reason(request.session)
@@ -49,18 +51,20 @@ class SessionLimitsMiddleware:
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         user = request.user
+        # Set before process_view runs; None only for a request that resolved no URL.
+        url_name = request.resolver_match.url_name if request.resolver_match else None
         if (
             user.is_authenticated
             and two_factor_required(user)
-            and not user.is_verified()
-            and request.resolver_match.url_name not in TWO_FACTOR_SETUP_PAGES
+            and not is_verified(user)  # what OTPMiddleware's user.is_verified() calls
+            and url_name not in TWO_FACTOR_SETUP_PAGES
         ):
             messages.warning(request, "Set up two-factor authentication to use the portal.")
             return redirect("account")
         return None
 
 
-def _htmx_login_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def _htmx_login_redirect(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
     """An htmx request sent to the login page reloads the whole page there, not a fragment."""
     if not request.htmx or response.status_code != 302:
         return response

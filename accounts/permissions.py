@@ -102,7 +102,7 @@ def can_create_instance_for(user: Any, reseller: Reseller | None) -> bool:
     if not can(user, Action.CREATE_INSTANCE):
         return False
     if reseller is None:
-        return user.role == _ADMIN  # unassigned instances are the partner's own
+        return bool(user.role == _ADMIN)  # unassigned instances are the partner's own
     return reseller.is_active and in_tenant(user, reseller.pk)
 
 

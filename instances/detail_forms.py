@@ -84,13 +84,13 @@ class InstanceSettingsForm(forms.Form):
         return [self[attr] for attr in FLAG_LABELS]
 
     def clean_webhook_url(self) -> str:
-        url = self.cleaned_data["webhook_url"]
+        url: str = self.cleaned_data["webhook_url"]
         if url and urlsplit(url).scheme not in {"http", "https"}:
             raise forms.ValidationError("The webhook URL must start with https:// or http://.")
         return url
 
     def clean_webhook_url_token(self) -> str:
-        token = self.cleaned_data["webhook_url_token"]
+        token: str = self.cleaned_data["webhook_url_token"]
         # It travels in an HTTP header: visible ASCII only.
         if token and not all("!" <= ch <= "~" for ch in token):
             raise forms.ValidationError(
@@ -99,7 +99,8 @@ class InstanceSettingsForm(forms.Form):
         return token
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("webhook_url_token") and data.get("clear_webhook_url_token"):
             raise forms.ValidationError(
                 "Either type a new webhook token or remove the current one, not both."
@@ -148,7 +149,7 @@ class DeleteConfirmForm(forms.Form):
         self.instance = instance
 
     def clean_confirm_id(self) -> str:
-        typed = self.cleaned_data["confirm_id"]
+        typed: str = self.cleaned_data["confirm_id"]
         if typed != str(self.instance.pk):
             raise forms.ValidationError(
                 f"That is not this instance's id. Type {self.instance.pk} exactly as shown."

@@ -92,7 +92,7 @@ class InstanceCreateForm(forms.Form):
             reseller_field.empty_label = "Unassigned (partner staff only)"
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
+        name: str = self.cleaned_data["name"]
         if any(ord(ch) < 32 for ch in name):
             raise forms.ValidationError("The name cannot contain control characters.")
         return name

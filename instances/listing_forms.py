@@ -146,7 +146,8 @@ class InstanceAssignForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         # An absent field is not the same as an empty one: only an explicit "" unassigns.
         if "reseller" not in self.data:
             self.add_error("reseller", "Choose a reseller, or Unassigned.")
@@ -156,7 +157,8 @@ class InstanceAssignForm(forms.Form):
         """(value, label) of the select, "" first for unassigned; one query, no COUNT."""
         field = self.fields["reseller"]
         assert isinstance(field, forms.ModelChoiceField)
+        assert field.queryset is not None  # set in the declaration above
         return [("", str(field.empty_label))] + [(str(r.pk), r.name) for r in field.queryset]
 
     def error_text(self) -> str:
-        return " ".join(message for errors in self.errors.values() for message in errors)
+        return " ".join(str(message) for errors in self.errors.values() for message in errors)

@@ -107,7 +107,7 @@ class StateCount:
 
 @dataclass(frozen=True)
 class InstanceListing:
-    page: Page
+    page: Page[Instance]
     counts: list[StateCount]
     filters: InstanceFilters
 

@@ -28,7 +28,7 @@ def _bool(name: str, default: bool) -> bool:
 
 
 def _required_secret(name: str, dev_default: str) -> str:
-    value = env.str(name, default="")
+    value: str = env.str(name, default="")
     if value:
         return value
     if DEBUG:
@@ -199,7 +199,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"  # settings_test.py sets None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -232,7 +232,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="partner-portal@local
 # REQUIRE_ADMIN_2FA (false): partner admins must set up TOTP before they can use the portal.
 # TOTP_ISSUER ("Partner Portal"): the account name authenticator apps show.
 def _positive_int(name: str, default: int) -> int:
-    value = env.int(name, default=default)
+    value: int = env.int(name, default=default)
     if value < 1:
         raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
     return value
