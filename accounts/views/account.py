@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -10,17 +10,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import twofactor
 from accounts.forms import TokenForm
+from accounts.http import AuthenticatedHttpRequest
 
 
 @login_required
 @require_http_methods(["GET"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", _account_context(request, TokenForm()))
 
 
 @require_POST
 @login_required
-def totp_setup_start(request: HttpRequest) -> HttpResponse:
+def totp_setup_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if twofactor.device_for(request.user) is not None:
         messages.info(request, "Two-factor authentication is already on.")
         return redirect("account")
@@ -32,7 +33,7 @@ def totp_setup_start(request: HttpRequest) -> HttpResponse:
 @never_cache  # the page shows the secret while setting up: no cache may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
-def totp_setup_confirm(request: HttpRequest) -> HttpResponse:
+def totp_setup_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = twofactor.pending_device_for(request.user)
     if device is None:
         return redirect("account")
@@ -56,7 +57,7 @@ def totp_setup_confirm(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("token")
 @require_POST
 @login_required
-def totp_disable(request: HttpRequest) -> HttpResponse:
+def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     if twofactor.two_factor_required(request.user):
         messages.error(request, "Partner admins must keep two-factor authentication on.")
         return redirect("account")
@@ -70,7 +71,9 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", _account_context(request, form))
 
 
-def _account_context(request: HttpRequest, disable_form: TokenForm) -> dict[str, object]:
+def _account_context(
+    request: AuthenticatedHttpRequest, disable_form: TokenForm
+) -> dict[str, object]:
     return {
         "device": twofactor.device_for(request.user),
         "pending": twofactor.pending_device_for(request.user),

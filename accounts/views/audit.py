@@ -1,13 +1,14 @@
 """The audit log page: scoped to the viewer, filtered, paged."""
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts import selectors
 from accounts.forms import AuditFilterForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AuditEvent
 from accounts.permissions import Action, action_required
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 @require_GET
 @action_required(Action.READ_AUDIT)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, viewer=request.user)
     if not form.is_bound:
         events = selectors.audit_event_list(user=request.user, filters=selectors.AuditFilters())

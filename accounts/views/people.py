@@ -2,24 +2,25 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import ResellerForm, UserForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 
 
 @require_GET
 @action_required(Action.MANAGE_PEOPLE)
-def reseller_list(request: HttpRequest) -> HttpResponse:
+def reseller_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/reseller_list.html", {"resellers": selectors.reseller_list()})
 
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.MANAGE_PEOPLE)
-def reseller_create(request: HttpRequest) -> HttpResponse:
+def reseller_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ResellerForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         reseller = services.reseller_create(
@@ -32,7 +33,7 @@ def reseller_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.MANAGE_PEOPLE)
-def reseller_edit(request: HttpRequest, reseller_id: int) -> HttpResponse:
+def reseller_edit(request: AuthenticatedHttpRequest, reseller_id: int) -> HttpResponse:
     reseller = selectors.reseller_get(reseller_id)
     form = ResellerForm(request.POST if request.method == "POST" else None, reseller=reseller)
     if form.is_valid():
@@ -46,7 +47,7 @@ def reseller_edit(request: HttpRequest, reseller_id: int) -> HttpResponse:
 
 @require_POST
 @action_required(Action.MANAGE_PEOPLE)
-def reseller_deactivate(request: HttpRequest, reseller_id: int) -> HttpResponse:
+def reseller_deactivate(request: AuthenticatedHttpRequest, reseller_id: int) -> HttpResponse:
     reseller = selectors.reseller_get(reseller_id)
     services.reseller_deactivate(actor=request.user, request=request, reseller=reseller)
     messages.success(request, f"Reseller {reseller.name} was deactivated; its users are out.")
@@ -55,13 +56,13 @@ def reseller_deactivate(request: HttpRequest, reseller_id: int) -> HttpResponse:
 
 @require_GET
 @action_required(Action.MANAGE_PEOPLE)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"users": selectors.user_list()})
 
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.MANAGE_PEOPLE)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UserForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         user, sent = services.user_create(actor=request.user, request=request, **form.cleaned_data)
@@ -79,7 +80,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.MANAGE_PEOPLE)
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     subject = selectors.user_get(user_id)
     form = UserForm(request.POST if request.method == "POST" else None, user=subject)
     if form.is_valid():
@@ -97,7 +98,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @action_required(Action.MANAGE_PEOPLE)
-def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     subject = selectors.user_get(user_id)
     try:
         services.user_deactivate(actor=request.user, request=request, user=subject)
@@ -110,7 +111,7 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @action_required(Action.MANAGE_PEOPLE)
-def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     subject = selectors.user_get(user_id)
     if services.password_reset_send(actor=request.user, request=request, user=subject):
         messages.success(request, f"A password link was e-mailed to {subject.username}.")

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 from core.errors import ApplicationError
 from instances.services.actions import instance_logout, instance_reboot
@@ -52,17 +53,17 @@ LOGOUT = _Confirm(
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.REBOOT_LOGOUT)
-def reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
+def reboot(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     return _confirmed(request, id_instance, REBOOT)
 
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.REBOOT_LOGOUT)
-def logout(request: HttpRequest, id_instance: int) -> HttpResponse:
+def logout(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     return _confirmed(request, id_instance, LOGOUT)
 
 
-def _confirmed(request: HttpRequest, id_instance: int, spec: _Confirm) -> HttpResponse:
+def _confirmed(request: AuthenticatedHttpRequest, id_instance: int, spec: _Confirm) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     if instance.deleted:
         return deleted_notice(request, instance, doing=spec.doing)

@@ -1,8 +1,9 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 from core.errors import errors_as_messages
 from core.navigation import go_back
@@ -21,7 +22,7 @@ def _to_list() -> str:
 @require_POST
 @action_required(Action.ASSIGN_RESELLER)
 @errors_as_messages(_to_list)
-def instance_assign(request: HttpRequest) -> HttpResponse:
+def instance_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InstanceAssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Nothing was assigned. {form.error_text()}")

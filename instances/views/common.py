@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, require
 from instances.models import Instance
 from instances.selectors import get_instance_for_user_or_404
 from instances.services.errors import deleted_message
 
 
-def instance_for(request: HttpRequest, id_instance: int, action: Action) -> Instance:
+def instance_for(request: AuthenticatedHttpRequest, id_instance: int, action: Action) -> Instance:
     """The instance, if the user may see it (else 404) and do `action` on it (else 403)."""
     instance = get_instance_for_user_or_404(request.user, id_instance)
     require(request.user, action, instance)

@@ -1,11 +1,12 @@
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 from core.errors import ApplicationError
 from instances import selectors
@@ -23,7 +24,7 @@ def _after_order(order: CreateOrder) -> str:
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.CREATE_INSTANCE)
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = InstanceCreateForm(request.POST, user=request.user)
         if form.is_valid():
@@ -46,7 +47,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_for_user_or_404(user=request.user, pk=pk)
     order = order_settle(order, request=request)
     if order.status == CreateOrder.Status.DONE and order.instance_id:

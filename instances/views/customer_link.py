@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
+from core.http import HtmxHttpRequest
 from core.ratelimit import rate_limit_wait
 from instances.models import OnboardingLink
 from instances.onboarding_forms import PairingForm
@@ -38,7 +39,7 @@ from instances.views.onboarding import (
     qr_response,
 )
 
-CLOSED_MESSAGES = {
+CLOSED_MESSAGES: dict[str, str] = {
     OnboardingLink.Status.USED: "This phone is already linked. You can close this page.",
     OnboardingLink.Status.EXPIRED: "This link has expired — ask your provider for a new one.",
     OnboardingLink.Status.REVOKED: "This link was revoked — ask your provider for a new one.",
@@ -82,7 +83,7 @@ def _urls(token: str) -> dict[str, str]:
 
 
 def _working_link(
-    request: HttpRequest, token: str, *, opening: bool = False
+    request: HtmxHttpRequest, token: str, *, opening: bool = False
 ) -> OnboardingLink | HttpResponse:
     """The link if it still works; otherwise the page that says why not."""
     link = onboarding_link_for_token(token)
@@ -110,7 +111,7 @@ def _check(request: HttpRequest, link: OnboardingLink) -> Onboarding:
 
 @require_GET
 @public_page
-def link_page(request: HttpRequest, token: str) -> HttpResponse:
+def link_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
     working = _working_link(request, token, opening=True)
     if isinstance(working, HttpResponse):
         return working
@@ -121,7 +122,7 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @public_page
-def link_status(request: HttpRequest, token: str) -> HttpResponse:
+def link_status(request: HtmxHttpRequest, token: str) -> HttpResponse:
     working = _working_link(request, token)
     if isinstance(working, HttpResponse):
         return working
@@ -132,7 +133,7 @@ def link_status(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @public_page
-def link_qr(request: HttpRequest, token: str) -> HttpResponse:
+def link_qr(request: HtmxHttpRequest, token: str) -> HttpResponse:
     working = _working_link(request, token)
     if isinstance(working, HttpResponse):
         return qr_response(None)
@@ -141,7 +142,7 @@ def link_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @public_page
-def link_code(request: HttpRequest, token: str) -> HttpResponse:
+def link_code(request: HtmxHttpRequest, token: str) -> HttpResponse:
     working = _working_link(request, token)
     if isinstance(working, HttpResponse):
         return working

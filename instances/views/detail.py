@@ -4,11 +4,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Reseller
 from accounts.permissions import Action, can
 from core.errors import ApplicationError
@@ -24,7 +25,7 @@ from instances.timeline import instance_timeline
 
 @require_GET
 @login_required
-def instance_detail(request: HttpRequest, id_instance: int) -> HttpResponse:
+def instance_detail(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = get_instance_for_user_or_404(request.user, id_instance)
     context = {
         **_state_context(instance),
@@ -38,7 +39,7 @@ def instance_detail(request: HttpRequest, id_instance: int) -> HttpResponse:
     return render(request, "instances/detail.html", context)
 
 
-def _links_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
+def _links_context(request: AuthenticatedHttpRequest, instance: Instance) -> dict[str, Any]:
     """The customer links with their status, for whoever may onboard this instance."""
     if not can(request.user, Action.ONBOARD, instance):
         return {}
@@ -47,7 +48,7 @@ def _links_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
 
 @require_POST
 @login_required
-def state_refresh(request: HttpRequest, id_instance: int) -> HttpResponse:
+def state_refresh(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = get_instance_for_user_or_404(request.user, id_instance)
     error = ""
     try:
@@ -71,7 +72,7 @@ def _state_context(instance: Instance, *, error: str = "") -> dict[str, Any]:
     }
 
 
-def _permissions(request: HttpRequest, instance: Instance) -> dict[str, bool]:
+def _permissions(request: AuthenticatedHttpRequest, instance: Instance) -> dict[str, bool]:
     """Which actions to offer: none on a deleted instance, which is read-only."""
     live = not instance.deleted
 
@@ -88,7 +89,7 @@ def _permissions(request: HttpRequest, instance: Instance) -> dict[str, bool]:
     }
 
 
-def _assign_context(request: HttpRequest, instance: Instance) -> dict[str, Any]:
+def _assign_context(request: AuthenticatedHttpRequest, instance: Instance) -> dict[str, Any]:
     # The assign endpoint belongs to the list page; the form shows once it exists.
     if instance.deleted or not can(request.user, Action.ASSIGN_RESELLER, instance):
         return {}

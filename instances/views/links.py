@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Action
 from core.errors import errors_as_messages
@@ -30,7 +31,7 @@ def _to_onboarding(id_instance: int) -> str:
     return reverse("instances:connect", args=[id_instance])
 
 
-def _back(request: HttpRequest, id_instance: int) -> HttpResponse:
+def _back(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     """Back to the page the form was on (instance or onboarding page); onboarding by default."""
     return go_back(request, _to_onboarding(id_instance))
 
@@ -38,7 +39,7 @@ def _back(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 @errors_as_messages(_to_onboarding)
-def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
+def link_issue(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     form = LinkIssueForm(request.POST)
     if instance.deleted:
@@ -46,7 +47,7 @@ def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
         return _back(request, instance.pk)
     if not form.is_valid():
         for error in form.errors.get("hours", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _back(request, instance.pk)
     issued = onboarding_link_issue(
         instance=instance, user=request.user, hours=form.cleaned_data["hours"], request=request
@@ -58,7 +59,7 @@ def link_issue(request: HttpRequest, id_instance: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
+def link_revoke(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     link = onboarding_link_of(instance=instance, link_id=request.POST.get("link", ""))
     if link is None:
@@ -73,9 +74,9 @@ def link_revoke(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 @errors_as_messages(_to_onboarding)
-def hosted_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
+def hosted_qr(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.HOSTED_QR)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     # The hosted page's address holds the API token, so showing it is a token reveal.
     token = instance_token_reveal(
         instance=instance, user=user, password=request.POST.get("password", ""), request=request

@@ -1,12 +1,14 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
+from core.http import HtmxHttpRequest
 from instances import selectors
 from instances.listing_forms import InstanceAssignForm, InstanceFilterForm
 from instances.services.sync import instances_sync_if_due
@@ -14,25 +16,26 @@ from instances.services.sync import instances_sync_if_due
 FILTER_FORM_ID = "instance-filters"
 
 
-def _wants_fragment(request: HttpRequest) -> bool:
+def _wants_fragment(request: HtmxHttpRequest) -> bool:
     # htmx restoring history asks with HX-Request too, but needs the whole page.
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_safe
 @login_required
-def instance_list(request: HttpRequest) -> HttpResponse:
+def instance_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     sync = instances_sync_if_due()
     form = InstanceFilterForm(request.GET, user=request.user)
     listing = selectors.instance_list(user=request.user, filters=form.filters())
     list_url = reverse("instances:list")
+    current_url = f"{list_url}?{listing.query}" if listing.query else list_url
     context = {
         "form": form,
         "listing": listing,
         "page": listing.page,
         "sync": sync,
         "list_url": list_url,
-        "current_url": f"{list_url}?{listing.query}" if listing.query else list_url,
+        "current_url": current_url,
         "can_create": can(request.user, Action.CREATE_INSTANCE),
         "assign_form": (
             InstanceAssignForm() if can(request.user, Action.ASSIGN_RESELLER) else None
@@ -44,7 +47,7 @@ def instance_list(request: HttpRequest) -> HttpResponse:
         context["refresh_filters"] = not from_form or bool(form.errors)
         response = render(request, "instances/_results.html", context)
         # The canonical query (no empty or invalid parameters) is the one worth sharing.
-        push_url(response, context["current_url"])
+        push_url(response, current_url)
     else:
         response = render(request, "instances/list.html", context)
     # The fragment and the page share a URL: caches must tell them apart.

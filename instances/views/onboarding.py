@@ -6,16 +6,17 @@ calls Green API. No instance token ever reaches the browser.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.permissions import Action, can
 from core.errors import ApplicationError, errors_as_messages
@@ -47,6 +48,14 @@ def _urls(instance: Instance) -> dict[str, str]:
     }
 
 
+class Pairing(TypedDict, total=False):
+    """The pairing-code part of `onboarding_context`, passed on as keyword arguments."""
+
+    form: PairingForm | None
+    code: PairingCode | None
+    pairing_error: str
+
+
 def onboarding_context(
     *,
     status: Onboarding,
@@ -71,8 +80,10 @@ def onboarding_context(
     }
 
 
-def _staff_context(request: HttpRequest, instance: Instance, **pairing: Any) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+def _staff_context(
+    request: AuthenticatedHttpRequest, instance: Instance, **pairing: Unpack[Pairing]
+) -> dict[str, Any]:
+    user: User = request.user
     status = onboarding_check(instance=instance)
     return {
         **onboarding_context(status=status, urls=_urls(instance), public=False, **pairing),
@@ -87,14 +98,14 @@ def _staff_context(request: HttpRequest, instance: Instance, **pairing: Any) -> 
 
 @require_GET
 @login_required
-def connect(request: HttpRequest, id_instance: int) -> HttpResponse:
+def connect(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     return render(request, "instances/onboarding.html", _staff_context(request, instance))
 
 
 @require_GET
 @login_required
-def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
+def connect_status(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     if not request.htmx:
         return redirect("instances:connect", id_instance=instance.pk)
@@ -109,7 +120,7 @@ def connect_status(request: HttpRequest, id_instance: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def connect_qr(request: HttpRequest, id_instance: int) -> HttpResponse:
+def connect_qr(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     return qr_response(onboarding_qr_png(instance=instance))
 
@@ -128,7 +139,7 @@ def no_store(response: HttpResponse) -> HttpResponse:
 
 @require_POST
 @login_required
-def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
+def connect_code(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     form = PairingForm(request.POST)
     code, error = None, ""
@@ -142,7 +153,7 @@ def connect_code(request: HttpRequest, id_instance: int) -> HttpResponse:
             )
         except ApplicationError as failed:
             error = failed.message
-    pairing = {"form": form, "code": code, "pairing_error": error}
+    pairing: Pairing = {"form": form, "code": code, "pairing_error": error}
     if request.htmx:
         status = onboarding_check(instance=instance)
         context = onboarding_context(status=status, urls=_urls(instance), public=False, **pairing)
@@ -158,7 +169,7 @@ def _to_onboarding(id_instance: int) -> str:
 @require_POST
 @login_required
 @errors_as_messages(_to_onboarding)
-def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
+def connect_logout(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     onboarding_logout(instance=instance, user=request.user, request=request)
     messages.success(request, "Logged out. A new QR code appears in a moment.")
@@ -168,7 +179,7 @@ def connect_logout(request: HttpRequest, id_instance: int) -> HttpResponse:
 @require_POST
 @login_required
 @errors_as_messages(_to_onboarding)
-def connect_reboot(request: HttpRequest, id_instance: int) -> HttpResponse:
+def connect_reboot(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     onboarding_reboot(instance=instance, user=request.user, request=request)
     messages.success(request, "Reboot requested. The instance restarts within 5 minutes.")

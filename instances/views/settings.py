@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 from core.errors import ApplicationError
 from instances.detail_forms import InstanceSettingsForm
@@ -21,7 +22,7 @@ SAVED = (
 
 @require_http_methods(["GET", "POST"])
 @action_required(Action.EDIT_SETTINGS)
-def instance_settings(request: HttpRequest, id_instance: int) -> HttpResponse:
+def instance_settings(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.EDIT_SETTINGS)
     if instance.deleted:
         return deleted_notice(request, instance, doing="change the settings")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 from core.errors import ApplicationError
 from instances.detail_forms import TokenRevealForm
@@ -17,7 +18,7 @@ from instances.views.common import deleted_notice, instance_for
 @require_POST
 @never_cache
 @action_required(Action.REVEAL_TOKEN)
-def token_reveal(request: HttpRequest, id_instance: int) -> HttpResponse:
+def token_reveal(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REVEAL_TOKEN)
     if instance.deleted:
         return deleted_notice(request, instance, doing="show the API token")
