@@ -1,4 +1,6 @@
 import socket
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,7 +26,7 @@ from tests.support.sandbox import SandboxControl
 _real_connect = socket.socket.connect
 
 
-def _loopback_only_connect(sock: socket.socket, address, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _loopback_only_connect(sock: socket.socket, address: Any, *args: Any, **kwargs: Any) -> None:
     # The suite must never reach the internet: Green API is the emulator on loopback.
     host = address[0] if isinstance(address, tuple) else address
     if (
@@ -38,7 +40,7 @@ def _loopback_only_connect(sock: socket.socket, address, *args, **kwargs):  # ty
 
 @pytest.fixture(autouse=True, scope="session")
 def _block_network() -> None:
-    socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign]
+    socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign, assignment]  # blocks the network for the run
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +50,7 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture
-def sandbox_url(live_server) -> str:  # type: ignore[no-untyped-def]
+def sandbox_url(live_server: Any) -> str:
     """The emulator's base URL, served over real HTTP by pytest-django's live server."""
     return f"{live_server.url}/sandbox"
 
@@ -59,7 +61,7 @@ def partner_token() -> str:
 
 
 @pytest.fixture
-def sandbox(sandbox_url: str, partner_token: str) -> SandboxControl:
+def sandbox(sandbox_url: str, partner_token: str) -> Iterator[SandboxControl]:
     control = SandboxControl(sandbox_url, partner_token)
     yield control
     control.clear_faults()
@@ -69,7 +71,7 @@ def sandbox(sandbox_url: str, partner_token: str) -> SandboxControl:
 
 
 @pytest.fixture
-def greenapi_settings(settings, sandbox_url: str):  # type: ignore[no-untyped-def]
+def greenapi_settings(settings: Any, sandbox_url: str) -> Iterator[Any]:
     """Point the portal's Green API client at the live emulator."""
     settings.GREEN_API_PARTNER_URL = sandbox_url
     yield settings

@@ -1,6 +1,6 @@
 """Reseller users read their reseller's audit events, without anyone's IP address."""
 
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -11,7 +11,7 @@ def test_reseller_user_does_not_see_ip_addresses(
     admin: User,
     reseller_a_user: User,
     instance_a: Instance,
-    rf,  # type: ignore[no-untyped-def]
+    rf: RequestFactory,
 ) -> None:
     request = rf.post("/", REMOTE_ADDR="198.51.100.23")
     request.user = admin

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -14,10 +15,13 @@ from core.models import AttemptCounter
 from tests.support.parallel import count_password_checks, post_in_parallel, postgres_only
 from tests.support.personas import PASSWORD
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def login(client: Client, username: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+def login(client: Client, username: str, password: str = PASSWORD, **extra: str) -> "TestResponse":
     return client.post("/login/", {"username": username, "password": password}, **extra)
 
 
@@ -126,7 +130,9 @@ def test_lockout_after_the_failure_limit_with_a_page_that_says_when(admin: User)
     assert Counter(actions()) == {"login.failed": limit, "login.locked": 1, "login.blocked": 1}
 
 
-def test_the_lockout_page_gives_the_time_in_utc_whatever_the_time_zone(settings, admin: User):  # type: ignore[no-untyped-def]
+def test_the_lockout_page_gives_the_time_in_utc_whatever_the_time_zone(
+    settings: Any, admin: User
+) -> None:
     settings.TIME_ZONE = "Asia/Tokyo"
     with time_machine.travel(T0, tick=False):
         fail(Client(), times=settings.AXES_FAILURE_LIMIT - 1)

@@ -1,6 +1,7 @@
 """The admins' reseller and user pages: validation, scoping, sessions, e-mail and audit."""
 
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -167,7 +168,9 @@ def test_admin_sends_a_password_link(admin_client: Client, reseller_a_user: User
     assert "/password-reset/" not in event.detail
 
 
-def test_a_failed_password_e_mail_is_reported(settings, admin_client: Client, support: User):  # type: ignore[no-untyped-def]
+def test_a_failed_password_e_mail_is_reported(
+    settings: Any, admin_client: Client, support: User
+) -> None:
     settings.EMAIL_BACKEND = "tests.accounts.test_people.BrokenEmailBackend"
     response = admin_client.post(f"/users/{support.pk}/password-link/", follow=True)
     assert b"could not be sent" in response.content

@@ -1,6 +1,7 @@
 """Idle and absolute session limits, and sessions that end when an account is switched off."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import time_machine
 from django.contrib.sessions.models import Session
@@ -46,7 +47,7 @@ def test_activity_keeps_a_session_alive_until_the_absolute_limit(admin: User) ->
     assert AuditEvent.objects.get(action="session.expired").detail == "absolute"
 
 
-def test_session_limits_come_from_the_settings(settings, admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_session_limits_come_from_the_settings(settings: Any, admin: User) -> None:
     settings.SESSION_IDLE_MINUTES = 5
     with time_machine.travel(T0, tick=False) as clock:
         client = logged_in("admin")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -14,10 +15,10 @@ from instances.models import CreateOrder, Instance, OnboardingLink
 from tests.support.personas import PERSONAS, World
 
 
-def _rows(world: World) -> dict[str, dict[str, object]]:
+def _rows(world: World) -> dict[str, dict[str, Model]]:
     """One row of each tenant-owned model per tenant ("a", "b", and "none" where it exists)."""
     now = timezone.now()
-    rows: dict[str, dict[str, object]] = {}
+    rows: dict[str, dict[str, Model]] = {}
     for tenant, reseller, instance in (
         ("a", world.reseller_a, world.instance_a),
         ("b", world.reseller_b, world.instance_b),
@@ -60,13 +61,11 @@ MODELS = {
 def test_visible_to_applies_one_rule_to_every_model(world: World, persona: str, kind: str) -> None:
     rows = _rows(world)
     user = world.persona(persona) or AnonymousUser()
-    expected = {rows[t][kind].pk for t in VISIBLE[persona] if kind in rows[t]}  # type: ignore[attr-defined]
+    expected = {rows[t][kind].pk for t in VISIBLE[persona] if kind in rows[t]}
     mine = set(
         MODELS[kind]
         .objects.visible_to(user)
-        .filter(
-            pk__in=[row[kind].pk for row in rows.values() if kind in row]  # type: ignore[attr-defined]
-        )
+        .filter(pk__in=[row[kind].pk for row in rows.values() if kind in row])
         .values_list("pk", flat=True)
     )
     assert mine == expected

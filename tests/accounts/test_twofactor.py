@@ -6,6 +6,7 @@ import re
 import time
 from binascii import unhexlify
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
@@ -230,7 +231,7 @@ def test_turning_it_off_needs_a_current_code(support: User) -> None:
 
 
 @pytest.fixture
-def admin_2fa_required(settings):  # type: ignore[no-untyped-def]
+def admin_2fa_required(settings: Any) -> None:
     settings.REQUIRE_ADMIN_2FA = True
 
 

@@ -4,12 +4,15 @@ import pytest
 
 from greenapi import CreateInstanceParams, InstanceClient, Unavailable
 from instances.greenapi_factory import client_config, partner_client
+from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
 
 
 @pytest.mark.parametrize("method", ["reboot", "logout"])
-def test_acting_get_is_sent_once_on_a_server_error(sandbox, sandbox_url, method: str) -> None:  # type: ignore[no-untyped-def]
+def test_acting_get_is_sent_once_on_a_server_error(
+    sandbox: SandboxControl, sandbox_url: str, method: str
+) -> None:
     created = partner_client().create_instance(CreateInstanceParams(name="Once"))
     client = InstanceClient(
         base_url=sandbox_url,

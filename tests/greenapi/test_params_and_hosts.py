@@ -62,7 +62,7 @@ def test_create_params_every_flag_has_a_wire_name() -> None:
         "deleted_message_webhook": "deletedMessageWebhook",
     }
 
-    wire = CreateInstanceParams(**dict.fromkeys(flags, True)).to_wire()  # type: ignore[arg-type]
+    wire = CreateInstanceParams(**dict.fromkeys(flags, True)).to_wire()  # type: ignore[arg-type]  # flag names as keys
 
     assert wire == {name: "yes" for name in flags.values()}
 
@@ -75,7 +75,7 @@ def test_create_params_need_at_least_one_parameter() -> None:
 @pytest.mark.parametrize("delay", [499, 600_001, 0, -1, 1.5, True, "1000"])
 def test_create_params_reject_a_delay_outside_500_to_600000(delay: object) -> None:
     with pytest.raises(ValueError, match="delaySendMessagesMilliseconds"):
-        CreateInstanceParams(delay_send_messages_milliseconds=delay)  # type: ignore[arg-type]
+        CreateInstanceParams(delay_send_messages_milliseconds=delay)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 @pytest.mark.parametrize("delay", [500, 600_000])
@@ -91,7 +91,7 @@ def test_create_params_accept_the_delay_bounds(delay: int) -> None:
 )
 def test_create_params_reject_wrong_types(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must be"):
-        CreateInstanceParams(**kwargs)  # type: ignore[arg-type]
+        CreateInstanceParams(**kwargs)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 def test_set_settings_body_is_checked_before_sending() -> None:
@@ -101,7 +101,7 @@ def test_set_settings_body_is_checked_before_sending() -> None:
     }
     for bad in ({}, {"stateWebhook": True}, {"delaySendMessagesMilliseconds": 10}, {"x": None}):
         with pytest.raises(ValueError, match=r"setSettings|delaySendMessagesMilliseconds"):
-            settings_body(bad)  # type: ignore[arg-type]
+            settings_body(bad)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_base_urls_must_be_http_urls(bad: str) -> None:
 @pytest.mark.parametrize("bad", [0, -5, True, "7105187566"])
 def test_instance_ids_must_be_positive_integers(bad: object) -> None:
     with pytest.raises(ValueError, match="positive integer"):
-        instance_api_url(bad)  # type: ignore[arg-type]
+        instance_api_url(bad)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 @pytest.mark.parametrize("token", ["", "with space", "slash/inside", "new\nline"])
@@ -206,4 +206,4 @@ def test_partner_client_never_gets_v3() -> None:
 )
 def test_client_config_rejects_nonsense(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="ClientConfig"):
-        ClientConfig(**kwargs)  # type: ignore[arg-type]
+        ClientConfig(**kwargs)  # type: ignore[arg-type]  # a wrong type on purpose

@@ -172,7 +172,7 @@ def test_callers_overall_end_cuts_a_calls_own_deadline_short() -> None:
 @pytest.mark.parametrize("ends_at", [float("nan"), float("inf"), "soon"])
 def test_overall_end_must_be_a_finite_time(ends_at: object) -> None:
     with pytest.raises(ValueError, match="ends_at"):
-        ClientConfig(ends_at=ends_at)  # type: ignore[arg-type]
+        ClientConfig(ends_at=ends_at)  # type: ignore[arg-type]  # a wrong type on purpose
 
 
 @responses.activate

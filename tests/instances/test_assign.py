@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 
 from accounts.models import AuditEvent, Reseller, User
 from core.errors import ApplicationError
@@ -15,9 +14,13 @@ from instances.models import Instance
 from instances.services.assign import instances_assign
 from tests.support.personas import MISSING_ID, World
 
+if TYPE_CHECKING:
+    # What django.test.Client returns (django-stubs names it; Django does not).
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]  # type: ignore[attr-defined]
+
+def messages_of(response: TestResponse) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def resellers_of(world: World) -> dict[int, int | None]:

@@ -1,5 +1,8 @@
 """Instance tokens are encrypted at rest and a wrong key never yields ciphertext."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
@@ -11,7 +14,7 @@ TOKEN = "0123456789abcdef" * 3 + "ab"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_fernet_cache():  # type: ignore[no-untyped-def]
+def _fresh_fernet_cache() -> Iterator[None]:
     crypto._fernet.cache_clear()
     yield
     crypto._fernet.cache_clear()
@@ -30,7 +33,7 @@ def test_raw_database_row_holds_no_plaintext_token() -> None:
 
 
 @pytest.mark.django_db
-def test_wrong_key_raises_instead_of_returning_ciphertext(settings) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_key_raises_instead_of_returning_ciphertext(settings: Any) -> None:
     Instance.objects.create(id_instance=1101000002, api_token=TOKEN)
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(crypto.DecryptionError):
@@ -38,7 +41,7 @@ def test_wrong_key_raises_instead_of_returning_ciphertext(settings) -> None:  # 
 
 
 @pytest.mark.django_db
-def test_rotated_keys_still_decrypt_old_rows(settings) -> None:  # type: ignore[no-untyped-def]
+def test_rotated_keys_still_decrypt_old_rows(settings: Any) -> None:
     Instance.objects.create(id_instance=1101000003, api_token=TOKEN)
     settings.FIELD_ENCRYPTION_KEYS = [
         Fernet.generate_key().decode(),

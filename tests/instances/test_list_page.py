@@ -14,11 +14,12 @@ from accounts.models import Reseller, User
 from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
+from tests.support.personas import World
 from tests.support.sandbox import SandboxControl
 
 
 @pytest.fixture
-def admin_client(db) -> Client:  # type: ignore[no-untyped-def]
+def admin_client(db: None) -> Client:
     user = User.objects.create_user("boss", password="pw-123-long", role=User.Role.ADMIN)
     client = Client()
     client.force_login(user)
@@ -26,7 +27,9 @@ def admin_client(db) -> Client:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_list_syncs_from_green_api_and_shows_the_instances(admin_client, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_list_syncs_from_green_api_and_shows_the_instances(
+    admin_client: Client, sandbox: SandboxControl
+) -> None:
     created = partner_client().create_instance(CreateInstanceParams(name="Bakery bot"))
 
     response = admin_client.get("/instances/")
@@ -43,7 +46,9 @@ OLD = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_list_says_plainly_when_green_api_is_down(admin_client, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_list_says_plainly_when_green_api_is_down(
+    admin_client: Client, sandbox: SandboxControl
+) -> None:
     Instance.objects.create(id_instance=1101000042, name="Cached shop", api_token="a" * 50)
     sandbox.add_fault("getInstances", "http500")
 
@@ -56,7 +61,9 @@ def test_list_says_plainly_when_green_api_is_down(admin_client, sandbox) -> None
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_list_says_when_an_incomplete_answer_was_refused(admin_client, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_list_says_when_an_incomplete_answer_was_refused(
+    admin_client: Client, sandbox: SandboxControl
+) -> None:
     Instance.objects.create(
         id_instance=1101000042, name="Cached shop", api_token="a" * 50, time_created=OLD
     )
@@ -70,7 +77,7 @@ def test_list_says_when_an_incomplete_answer_was_refused(admin_client, sandbox) 
 
 
 @pytest.mark.django_db
-def test_reseller_sees_only_its_own_instances(settings) -> None:  # type: ignore[no-untyped-def]
+def test_reseller_sees_only_its_own_instances(settings: Any) -> None:
     settings.INSTANCE_SYNC_MAX_AGE = 10**6
     SyncState.objects.create(pk=1, last_success_at="2026-01-01T00:00:00Z")
     mine, theirs = Reseller.objects.create(name="Mine"), Reseller.objects.create(name="Theirs")
@@ -99,7 +106,7 @@ def test_anonymous_visitor_is_sent_to_login() -> None:
 
 
 @pytest.fixture
-def fresh_mirror(db) -> None:  # type: ignore[no-untyped-def]
+def fresh_mirror(db: None) -> None:
     SyncState.objects.create(pk=1, last_success_at=timezone.now())
 
 
@@ -107,7 +114,7 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_full_page_has_a_plain_get_form_that_htmx_enhances(world) -> None:  # type: ignore[no-untyped-def]
+def test_full_page_has_a_plain_get_form_that_htmx_enhances(world: World) -> None:
     html = world.client("admin").get("/instances/?q=shop").content.decode()
 
     assert html.startswith("<!doctype html>")
@@ -127,7 +134,7 @@ def test_full_page_has_a_plain_get_form_that_htmx_enhances(world) -> None:  # ty
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_htmx_request_gets_the_results_fragment_only(world) -> None:  # type: ignore[no-untyped-def]
+def test_htmx_request_gets_the_results_fragment_only(world: World) -> None:
     client = world.client("admin")
 
     full = client.get("/instances/?q=1101")
@@ -146,7 +153,7 @@ def test_htmx_request_gets_the_results_fragment_only(world) -> None:  # type: ig
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_htmx_answer_pushes_the_canonical_query(world) -> None:  # type: ignore[no-untyped-def]
+def test_htmx_answer_pushes_the_canonical_query(world: World) -> None:
     url = "/instances/?q=shop&state=&messenger=&show=active&expired=&sort=-created"
 
     response = world.client("admin").get(url, headers=HTMX)
@@ -155,7 +162,7 @@ def test_htmx_answer_pushes_the_canonical_query(world) -> None:  # type: ignore[
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_a_shared_link_opens_with_the_same_filters(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_shared_link_opens_with_the_same_filters(world: World) -> None:
     url = f"/instances/?q=1101&state=unknown&reseller={world.reseller_a.pk}&sort=name"
 
     html = world.client("support").get(url).content.decode()
@@ -167,7 +174,7 @@ def test_a_shared_link_opens_with_the_same_filters(world) -> None:  # type: igno
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_history_restore_gets_the_whole_page(world) -> None:  # type: ignore[no-untyped-def]
+def test_history_restore_gets_the_whole_page(world: World) -> None:
     headers = {**HTMX, "HX-History-Restore-Request": "true"}
 
     response = world.client("admin").get("/instances/?q=shop", headers=headers)
@@ -176,7 +183,7 @@ def test_history_restore_gets_the_whole_page(world) -> None:  # type: ignore[no-
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_links_refresh_the_filter_form_but_typing_does_not(world) -> None:  # type: ignore[no-untyped-def]
+def test_links_refresh_the_filter_form_but_typing_does_not(world: World) -> None:
     client = world.client("admin")
 
     from_link = client.get("/instances/?state=unknown", headers=HTMX).content.decode()
@@ -192,7 +199,7 @@ def test_links_refresh_the_filter_form_but_typing_does_not(world) -> None:  # ty
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_page_has_no_inline_script_or_style(world) -> None:  # type: ignore[no-untyped-def]
+def test_page_has_no_inline_script_or_style(world: World) -> None:
     html = world.client("admin").get("/instances/").content.decode()
 
     scripts = re.findall(r"<script[^>]*>", html)
@@ -213,7 +220,7 @@ def test_vendored_htmx_is_version_2() -> None:
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_rows_link_to_the_instance_page(world) -> None:  # type: ignore[no-untyped-def]
+def test_rows_link_to_the_instance_page(world: World) -> None:
     html = world.client("reseller_a_user").get("/instances/").content.decode()
 
     assert f'href="/instances/{world.instance_a.pk}/"' in html
@@ -221,14 +228,14 @@ def test_rows_link_to_the_instance_page(world) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.usefixtures("fresh_mirror")
 @pytest.mark.parametrize("persona", ["admin", "support", "reseller_a_user"])
-def test_new_instance_button_for_those_who_may_create(world, persona) -> None:  # type: ignore[no-untyped-def]
+def test_new_instance_button_for_those_who_may_create(world: World, persona: str) -> None:
     html = world.client(persona).get("/instances/").content.decode()
 
     assert 'href="/instances/new/"' in html
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_only_admins_get_checkboxes_and_the_assign_form(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_get_checkboxes_and_the_assign_form(world: World) -> None:
     inactive = Reseller.objects.create(name="Closed reseller", is_active=False)
     Instance.objects.create(id_instance=1101000077, reseller=inactive)
 
@@ -249,12 +256,12 @@ def test_only_admins_get_checkboxes_and_the_assign_form(world) -> None:  # type:
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_list_refuses_post(world) -> None:  # type: ignore[no-untyped-def]
+def test_list_refuses_post(world: World) -> None:
     assert world.client("admin").post("/instances/").status_code == 405
 
 
 @pytest.mark.usefixtures("fresh_mirror")
-def test_empty_result_says_so(world) -> None:  # type: ignore[no-untyped-def]
+def test_empty_result_says_so(world: World) -> None:
     html = world.client("admin").get("/instances/?q=nothing-like-this").content.decode()
 
     assert "No instances match these filters." in html

@@ -5,6 +5,7 @@ from django.test import Client
 
 from accounts.models import User
 from instances.models import Instance
+from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
 
@@ -30,10 +31,10 @@ def tokenless(instance_a: Instance) -> Instance:
 def test_actions_on_a_tokenless_instance_explain_instead_of_failing(
     admin: User,
     tokenless: Instance,
-    sandbox,
+    sandbox: SandboxControl,
     method: str,
     path: str,
-    data: dict,  # type: ignore[no-untyped-def]
+    data: dict[str, str],
 ) -> None:
     client = Client()
     client.force_login(admin)

@@ -1,5 +1,8 @@
 """After rotating keys, old keys can be removed and every secret still decrypts."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
@@ -12,14 +15,14 @@ TOKEN = "ab" * 25
 
 
 @pytest.fixture(autouse=True)
-def _fresh_fernet_cache():  # type: ignore[no-untyped-def]
+def _fresh_fernet_cache() -> Iterator[None]:
     crypto._fernet.cache_clear()
     yield
     crypto._fernet.cache_clear()
 
 
 @pytest.mark.django_db
-def test_rotation_lets_the_old_key_go(settings, admin: User) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_lets_the_old_key_go(settings: Any, admin: User) -> None:
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     Instance.objects.create(id_instance=1101000009, api_token=TOKEN)
     TOTPDevice.objects.create(user=admin, name="phone", key="cd" * 20)

@@ -14,7 +14,7 @@ PASSWORD = "demo-pass-123"
 
 
 @pytest.fixture(autouse=True)
-def _development_mode(settings) -> None:  # type: ignore[no-untyped-def]
+def _development_mode(settings: Any) -> None:
     # pytest-django runs tests with DEBUG off; `make run` has it on.
     settings.DEBUG = True
     settings.DEMO_PASSWORD = PASSWORD
@@ -54,7 +54,9 @@ DEMO_OWNERS = {
 }
 
 
-def test_seed_mirrors_the_emulator_and_assigns_by_name(emulator: SandboxControl, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_seed_mirrors_the_emulator_and_assigns_by_name(
+    emulator: SandboxControl, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("seed_demo", port=8123)
 
     output = capsys.readouterr().out
@@ -102,8 +104,8 @@ def test_seed_leaves_an_instance_someone_reassigned(emulator: SandboxControl) ->
 
 
 def test_random_password_is_printed_when_none_is_set(
-    emulator: SandboxControl, settings, capsys
-) -> None:  # type: ignore[no-untyped-def]
+    emulator: SandboxControl, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings.DEMO_PASSWORD = ""
     call_command("seed_demo")
     output = capsys.readouterr().out
@@ -121,7 +123,7 @@ def test_seed_says_so_when_the_emulator_does_not_answer() -> None:
 
 
 @pytest.mark.django_db
-def test_seed_refuses_to_run_with_debug_off(settings) -> None:  # type: ignore[no-untyped-def]
+def test_seed_refuses_to_run_with_debug_off(settings: Any) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only runs with DJANGO_DEBUG"):
         call_command("seed_demo")

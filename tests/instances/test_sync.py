@@ -57,7 +57,7 @@ def answer_without(
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_sync_mirrors_every_field_and_encrypts_tokens(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_sync_mirrors_every_field_and_encrypts_tokens(sandbox: SandboxControl) -> None:
     first = create_remote("Shop one")
     second = create_remote("Shop two")
 
@@ -247,7 +247,7 @@ def test_a_refused_answer_never_fails_an_open_order(sandbox: SandboxControl) -> 
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_unchanged_rows_are_not_rewritten(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_unchanged_rows_are_not_rewritten(sandbox: SandboxControl) -> None:
     create_remote("Steady")
     instances_sync()
 
@@ -257,7 +257,7 @@ def test_unchanged_rows_are_not_rewritten(sandbox) -> None:  # type: ignore[no-u
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_upstream_failure_keeps_the_mirror_and_records_the_reason(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_upstream_failure_keeps_the_mirror_and_records_the_reason(sandbox: SandboxControl) -> None:
     id_instance = create_remote("Survivor")
     instances_sync()
     sandbox.add_fault("getInstances", "http502")
@@ -280,7 +280,7 @@ def test_a_second_sync_does_not_run_while_one_holds_the_lock() -> None:
 
 
 @pytest.mark.usefixtures("greenapi_settings")
-def test_a_dead_sync_lock_is_taken_over(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_dead_sync_lock_is_taken_over(sandbox: SandboxControl) -> None:
     stale = timezone.now() - sync.STALE_LOCK - timedelta(seconds=1)
     SyncState.objects.update_or_create(pk=1, defaults={"running_since": stale})
 
@@ -288,7 +288,7 @@ def test_a_dead_sync_lock_is_taken_over(sandbox) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.django_db
-def test_sync_is_due_when_stale_but_not_right_after_a_failure(settings) -> None:  # type: ignore[no-untyped-def]
+def test_sync_is_due_when_stale_but_not_right_after_a_failure(settings: Any) -> None:
     settings.INSTANCE_SYNC_MAX_AGE = 60
     settings.INSTANCE_SYNC_RETRY_AFTER = 30
     now = timezone.now()

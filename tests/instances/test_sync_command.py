@@ -6,11 +6,14 @@ from django.core.management import CommandError, call_command
 from greenapi import CreateInstanceParams
 from instances.greenapi_factory import partner_client
 from instances.models import Instance
+from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
 
 
-def test_command_mirrors_new_instances(sandbox, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_command_mirrors_new_instances(
+    sandbox: SandboxControl, capsys: pytest.CaptureFixture[str]
+) -> None:
     created = partner_client().create_instance(CreateInstanceParams(name="From cron"))
 
     call_command("sync_instances")
@@ -19,7 +22,7 @@ def test_command_mirrors_new_instances(sandbox, capsys) -> None:  # type: ignore
     assert Instance.objects.get(pk=created.id_instance).name == "From cron"
 
 
-def test_command_reports_an_unreachable_green_api(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_command_reports_an_unreachable_green_api(sandbox: SandboxControl) -> None:
     sandbox.add_fault("getInstances", "http502")
 
     with pytest.raises(CommandError, match="Sync failed: "):

@@ -1,6 +1,7 @@
 """Logged-in pages stay out of shared caches; pages with secrets are never stored at all."""
 
 import pytest
+from django.test import Client
 from django.utils.cache import get_max_age
 
 from tests.support.personas import PASSWORD, World
@@ -28,7 +29,7 @@ def test_a_view_that_asks_for_no_store_keeps_it(world: World) -> None:
     assert response["Cache-Control"].startswith("no-store")
 
 
-def test_anonymous_pages_are_not_marked_private(db: None, client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_pages_are_not_marked_private(db: None, client: Client) -> None:
     response = client.get("/static/css/portal.css")
 
     assert "private" not in response.get("Cache-Control", "")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.http.response import HttpResponseBase
 from django.test import Client
 
 from accounts.models import User
@@ -43,7 +44,7 @@ def test_template_has_no_inline_code_or_style(path: Path) -> None:
     assert not problems, f"CSP forbids inline scripts, styles and handlers: {problems}"
 
 
-def _policy(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _policy(response: HttpResponseBase) -> dict[str, str]:
     header = response["Content-Security-Policy"]
     pairs = (part.strip().partition(" ") for part in header.split(";") if part.strip())
     return {name: value for name, _, value in pairs}

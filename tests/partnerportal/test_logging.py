@@ -22,7 +22,7 @@ def reachable_handlers(name: str) -> list[logging.Handler]:
     logger: logging.Logger | None = logging.getLogger(name)
     while logger is not None:
         handlers += logger.handlers
-        logger = logger.parent if logger.propagate else None  # type: ignore[assignment]
+        logger = logger.parent if logger.propagate else None
     # pytest's own capture handlers are not part of the configuration under test.
     return [
         h

@@ -1,6 +1,7 @@
 """`seed_sandbox` fills the emulator with `make run`'s demo instances, once."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,7 @@ from sandbox.state import effective_state
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_creates_the_demo_instances_in_their_states(settings) -> None:  # type: ignore[no-untyped-def]
+def test_seed_creates_the_demo_instances_in_their_states(settings: Any) -> None:
     settings.SANDBOX_CREATE_SECONDS = 60  # long enough to see the fresh one still being built
 
     call_command("seed_sandbox")
