@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -282,7 +282,7 @@ def orders_settle_open(remote: list[PartnerInstance]) -> int:
     return closed
 
 
-def _needs_settling(order: CreateOrder, now: Any) -> bool:
+def _needs_settling(order: CreateOrder, now: datetime) -> bool:
     if order.status == CreateOrder.Status.PENDING:
         return True
     return order.status == CreateOrder.Status.CLAIMED and now - order.created_at > ABANDONED_CLAIM
