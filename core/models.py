@@ -1,4 +1,4 @@
-"""The one shared model: the attempt counters behind lockouts (see core/attempts.py)."""
+"""Shared models: attempt counters behind lockouts (core/attempts.py), heartbeats of jobs."""
 
 from django.db import models
 
@@ -12,3 +12,17 @@ class AttemptCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process or job ("worker", "sync", ...).
+
+    /readyz and the metrics read these to tell a live worker from a dead one.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

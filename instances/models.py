@@ -80,8 +80,17 @@ class Instance(models.Model):
         max_length=32, blank=True, choices=State.choices, default=State.UNKNOWN
     )
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the state was last confirmed (for a webhook: when Green API says it happened), and
+    # how: older news never overwrites newer (services/state.py).
     state_checked_at = models.DateTimeField(null=True, blank=True)
+    state_source = models.CharField(max_length=16, blank=True)  # a StateChange.Source value
+    # When the worker should confirm the state next (services/state_refresh.py); an index makes
+    # "which are due" cheap at any size.
+    state_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     phone = models.CharField(max_length=32, blank=True)
+    # The webhookUrlToken the portal gave Green API for this instance, when its webhook URL is
+    # the portal's own (webhooks are then authenticated with it); empty otherwise.
+    webhook_token = EncryptedTextField(blank=True)
     # Set while one request deletes the instance, so another sends nothing (services/delete.py).
     delete_started_at = models.DateTimeField(null=True, blank=True)
     # Absent from getInstances answers since this time, and from how many answers in a row: one
@@ -170,7 +179,8 @@ class StateChange(models.Model):
     """One change of an instance's state, for its timeline."""
 
     class Source(models.TextChoices):
-        CHECK = "check", "Checked with Green API"
+        CHECK = "check", "Checked on a page"
+        POLL = "poll", "Checked by the worker"
         WEBHOOK = "webhook", "Green API notification"
         ACTION = "action", "Portal action"
 

@@ -90,6 +90,10 @@ SYNC_MISSING_GRACE_MINUTES = env.int("SYNC_MISSING_GRACE_MINUTES", default=60)
 SYNC_SHRINK_REFUSE_RATIO = env.float("SYNC_SHRINK_REFUSE_RATIO", default=0.5)
 SYNC_SHRINK_MIN_INSTANCES = env.int("SYNC_SHRINK_MIN_INSTANCES", default=10)
 
+# Every live instance's state is confirmed at least this often, in seconds (more often where
+# it matters: being created, starting, onboarding, just changed).
+STATE_MAX_AGE = env.int("STATE_MAX_AGE", default=300)
+
 # Password of the demo users that `make run` seeds; random and printed when unset.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 

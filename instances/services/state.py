@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,27 +16,75 @@ from instances.models import Instance, StateChange
 LINKED_STATES = frozenset({Instance.State.AUTHORIZED, Instance.State.YELLOW_CARD})
 
 
+# States worth a look every few seconds: something is about to happen.
+URGENT_STATES = frozenset(
+    {Instance.State.UNKNOWN, Instance.State.CREATING, Instance.State.STARTING}
+)
+URGENT_EVERY = timedelta(seconds=5)
+# A new instance waiting for its phone is in onboarding for this long.
+ONBOARDING_WINDOW = timedelta(days=1)
+# A state that just changed may change again soon (a logout after a ban, a restart).
+RECENT_CHANGE = timedelta(minutes=10)
+RECENT_EVERY = timedelta(seconds=30)
+
+
+def next_check_in(
+    *, state: str, changed_at: datetime | None, created_at: datetime | None, now: datetime
+) -> timedelta:
+    """How long the state may go unconfirmed: 5 s where it matters, STATE_MAX_AGE at most."""
+    onboarding = (
+        state == Instance.State.NOT_AUTHORIZED
+        and created_at is not None
+        and now - created_at < ONBOARDING_WINDOW
+    )
+    if state in URGENT_STATES or onboarding:
+        return URGENT_EVERY
+    if changed_at is not None and now - changed_at < RECENT_CHANGE:
+        return RECENT_EVERY
+    return timedelta(seconds=settings.STATE_MAX_AGE)
+
+
 def state_record(
     *, instance: Instance, state: str, source: str, at: datetime | None = None
 ) -> bool:
-    """Store a state observation; True when it changed (and went on the timeline)."""
-    now = at or timezone.now()
+    """Store a state observation made `at` (default now); True when it changed the state.
+
+    The one writer of an instance's state, whoever saw it (a page, the worker, a webhook, an
+    action): under a row lock, so a change goes on the timeline once however many observers
+    saw it, and an observation older than the one already stored changes nothing.
+    """
+    now = timezone.now()
+    seen_at = at or now
     with transaction.atomic():
         locked = Instance.objects.select_for_update().get(pk=instance.pk)
+        if locked.state_checked_at is not None and seen_at < locked.state_checked_at:
+            return False  # older news: the state known now was seen later
         changed = locked.state != state
-        fields = ["state_checked_at"]
-        locked.state_checked_at = now
+        fields = ["state_checked_at", "state_source", "state_due_at"]
+        locked.state_checked_at, locked.state_source = seen_at, source
         if changed:
             StateChange.objects.create(
-                instance=locked, state=state, previous_state=locked.state, source=source, at=now
+                instance=locked, state=state, previous_state=locked.state, source=source, at=seen_at
             )
-            locked.state, locked.state_changed_at = state, now
+            locked.state, locked.state_changed_at = state, seen_at
             fields += ["state", "state_changed_at"]
             if state not in LINKED_STATES and state != Instance.State.BLOCKED:
                 locked.phone = ""
                 fields.append("phone")
+        locked.state_due_at = now + next_check_in(
+            state=state, changed_at=locked.state_changed_at, created_at=locked.time_created, now=now
+        )
         locked.save(update_fields=fields)
-    instance.refresh_from_db(fields=["state", "state_checked_at", "state_changed_at", "phone"])
+    instance.refresh_from_db(
+        fields=[
+            "state",
+            "state_checked_at",
+            "state_source",
+            "state_due_at",
+            "state_changed_at",
+            "phone",
+        ]
+    )
     return changed
 
 
