@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "instances",
     "django_otp",
     "django_htmx",
+    "huey.contrib.djhuey",
     "axes",
     "csp",
 ]
@@ -222,6 +223,25 @@ STORAGES = {
 # CACHE_URL must point at a shared cache, e.g. redis://127.0.0.1:6379/1 or dbcache://cache_table
 # (after `manage.py createcachetable`).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# The task queue (huey) behind the worker (`manage.py run_huey`): Redis when REDIS_URL is set,
+# as production needs (every process shares it); otherwise a SQLite file, so `make run` needs
+# nothing installed. Tasks always run in the worker, also in debug mode.
+REDIS_URL = env.str("REDIS_URL", default="")
+HUEY_WORKERS = env.int("HUEY_WORKERS", default=2)
+HUEY = {
+    "name": "partnerportal",
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread", "periodic": True},
+}
+if REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    HUEY |= {
+        "huey_class": "huey.SqliteHuey",
+        "filename": env.str("HUEY_SQLITE_PATH", default=str(BASE_DIR / "huey.sqlite3")),
+    }
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -24,3 +24,7 @@ STATIC_ROOT = None
 
 # Retries of GETs against a dead address (no emulator in the test) should not slow the suite.
 GREEN_API_BACKOFF = 0.05
+
+# Tests run tasks where they are enqueued (huey's immediate mode keeps its queue in memory), so
+# no test shares a queue file with another; worker tests call the jobs themselves.
+HUEY = {**HUEY, "immediate": True}  # noqa: F405
