@@ -12,11 +12,18 @@ class UserQuerySet(TenantQuerySet["User"]):
     """Users belong to their reseller; staff users belong to none (staff see them all)."""
 
 
-# At module level, where django-stubs can build the class too (not in a class's bases).
-_UserManagerBase = DjangoUserManager.from_queryset(UserQuerySet)
+if TYPE_CHECKING:
+    # What from_queryset builds below, spelled out: django-stubs' plugin builds it only in
+    # some orders of analysis, which vary from run to run in this import cycle.
+    class _UserManagerBase(DjangoUserManager["User"]):
+        def get_queryset(self) -> UserQuerySet: ...
+        def visible_to(self, user: Any) -> TenantQuerySet[User]: ...
+
+else:
+    _UserManagerBase = DjangoUserManager.from_queryset(UserQuerySet)
 
 
-class UserManager(_UserManagerBase["User"]):
+class UserManager(_UserManagerBase):
     def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra: Any
     ) -> "User":
