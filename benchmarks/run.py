@@ -4,6 +4,10 @@
 - Mirror sync: queries and seconds to apply 100 and 10,000 instances, and a no-change re-sync.
 - Instance list page: database queries at 10 and 2,000 instances, for a few filters and
   pages (must be equal).
+- State refresh: one worker round over 1,000 instances with 100 ms of emulated latency per
+  call, over the ideal N x latency / concurrency (goal <= 1.3, no 429; benchmarks/state_refresh.py).
+- Webhook ingest: events a second on one gunicorn worker, each stored before it is answered,
+  over 500 (goal >= 1; benchmarks/webhook_ingest.py).
 
 Runs against a throwaway test database (SQLite by default, or DATABASE_URL's server).
 """
@@ -28,6 +32,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from state_refresh import bench_state_refresh  # noqa: E402  (benchmarks/state_refresh.py)
+from webhook_ingest import bench_webhook_ingest  # noqa: E402  (benchmarks/webhook_ingest.py)
 
 from accounts.models import User  # noqa: E402
 from greenapi.parsing import parse_instances  # noqa: E402
@@ -138,6 +144,8 @@ def main() -> None:
         bench_parsing()
         bench_sync()
         bench_list_page()
+        bench_state_refresh()
+        bench_webhook_ingest()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -13,6 +13,7 @@ one shared end time, GREEN_API_ACTION_DEADLINE from its start, that no call runs
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -115,9 +116,10 @@ class TokenMissing(GreenAPIError):
     """The mirror holds no API token for this instance, so Green API cannot be asked."""
 
 
-def instance_client(instance: InstanceLike) -> InstanceClient:
+def instance_client(instance: InstanceLike, *, get_retries: int | None = None) -> InstanceClient:
     """A client for one instance (anything with id_instance, api_token and type_instance).
 
+    `get_retries` overrides GREEN_API_GET_RETRIES (the worker asks again next round instead).
     Raises TokenMissing (a GreenAPIError, so every service already reports it) when the mirror
     has no token: Green API may stop listing tokens in getInstances (issue #815).
     """
@@ -132,7 +134,11 @@ def instance_client(instance: InstanceLike) -> InstanceClient:
         id_instance=instance.id_instance,
         api_token=instance.api_token,
         type_instance=instance.type_instance,
-        config=client_config(),
+        config=(
+            client_config()
+            if get_retries is None
+            else dataclasses.replace(client_config(), get_retries=get_retries)
+        ),
         session=_session(),
     )
 

@@ -93,6 +93,14 @@ SYNC_SHRINK_MIN_INSTANCES = env.int("SYNC_SHRINK_MIN_INSTANCES", default=10)
 # Every live instance's state is confirmed at least this often, in seconds (more often where
 # it matters: being created, starting, onboarding, just changed).
 STATE_MAX_AGE = env.int("STATE_MAX_AGE", default=300)
+# The worker asks getStateInstance for at most this many instances at once (each instance at
+# most once a second), and for at most STATE_REFRESH_BATCH instances per round, urgent first.
+STATE_REFRESH_CONCURRENCY = env.int("STATE_REFRESH_CONCURRENCY", default=10)
+STATE_REFRESH_BATCH = env.int("STATE_REFRESH_BATCH", default=500)
+if STATE_REFRESH_CONCURRENCY < 1 or STATE_REFRESH_BATCH < 1:
+    raise ImproperlyConfigured(
+        "STATE_REFRESH_CONCURRENCY and STATE_REFRESH_BATCH must be 1 or more."
+    )
 
 # Password of the demo users that `make run` seeds; random and printed when unset.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -28,3 +28,9 @@ GREEN_API_BACKOFF = 0.05
 # Tests run tasks where they are enqueued (huey's immediate mode keeps its queue in memory), so
 # no test shares a queue file with another; worker tests call the jobs themselves.
 HUEY = {**HUEY, "immediate": True}  # noqa: F405
+
+# On in-memory SQLite the live emulator serves every request through one shared connection, so
+# the worker's parallel state checks run one at a time there; PostgreSQL runs test them in
+# parallel (tests/instances/test_state_refresh_parallel.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    STATE_REFRESH_CONCURRENCY = 1
