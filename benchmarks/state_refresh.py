@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -119,9 +120,9 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def control(method: str, url: str, **kwargs: object) -> requests.Response:
+def control(method: str, url: str, **kwargs: Any) -> requests.Response:
     headers = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
-    response = requests.request(method, url, headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+    response = requests.request(method, url, headers=headers, timeout=30, **kwargs)
     response.raise_for_status()
     return response
 
