@@ -38,6 +38,7 @@ from greenapi.models import (
     QrResult,
     WaSettings,
 )
+from greenapi.observe import CallEvent, Observer
 from greenapi.params import CreateInstanceParams
 from greenapi.partner import PartnerClient
 from greenapi.transport import new_session
@@ -47,6 +48,7 @@ __all__ = [
     "AuthorizationCode",
     "BadRequest",
     "BadResponse",
+    "CallEvent",
     "ClientConfig",
     "CreateInstanceParams",
     "CreatedInstance",
@@ -58,6 +60,7 @@ __all__ = [
     "InstanceNotReady",
     "InstanceSettings",
     "NotFound",
+    "Observer",
     "PartnerClient",
     "PartnerInstance",
     "QrResult",

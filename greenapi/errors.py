@@ -14,6 +14,8 @@ Every failure of a client call is raised as a `GreenAPIError` subclass. Each err
   failed (a POST that timed out after it was sent, a 5xx answer to a POST, a 200 whose body could
   not be read). A caller that creates or deletes must then settle the order by reading the state
   back (getInstances) instead of sending it again.
+- `kind` (on the class): a short stable name of the failure ("rate_limited", "timeout",
+  "unavailable", ...), the outcome a `Transport` observer reports (greenapi/observe.py).
 
 Errors are always raised outside `except` blocks and never chained, so no `requests` exception
 (whose text embeds the URL and therefore the token) hangs off `__cause__` or `__context__`.
@@ -28,6 +30,8 @@ class GreenAPIError(Exception):
     """Base class: a Green API call failed. See the module docstring for the attributes."""
 
     default_retryable = False
+    # A short stable name of the failure, for metrics ("rate_limited", "timeout", ...).
+    kind = "error"
 
     def __init__(
         self,
@@ -60,15 +64,20 @@ class GreenAPIError(Exception):
 class Unauthorized(GreenAPIError):
     """Green API rejected the token (HTTP 401/403, or `{"code": 401}` in a 200). Not retryable."""
 
+    kind = "unauthorized"
+
 
 class NotFound(GreenAPIError):
     """The instance does not exist or is already deleted (`{"code": 404}` or HTTP 404)."""
+
+    kind = "not_found"
 
 
 class RateLimited(GreenAPIError):
     """HTTP 429: over the per-instance, per-method rate limit. Retryable after `retry_after`."""
 
     default_retryable = True
+    kind = "rate_limited"
 
     def __init__(
         self,
@@ -88,16 +97,21 @@ class Unavailable(GreenAPIError):
     connection). Retryable."""
 
     default_retryable = True
+    kind = "unavailable"
 
 
 class UpstreamTimeout(Unavailable):
     """The connect timeout, the read timeout or the call's overall deadline ran out. Retryable;
     for a POST that was sent, `outcome_unknown` is True."""
 
+    kind = "timeout"
+
 
 class BadResponse(GreenAPIError):
     """The answer could not be understood: not JSON, truncated, the wrong shape, or an unexpected
     text. Not retryable: the same call would most likely get the same answer."""
+
+    kind = "bad_response"
 
 
 class InstanceExpired(BadResponse):
@@ -108,9 +122,13 @@ class InstanceExpired(BadResponse):
     that polls a new instance should treat it like "not ready yet" and keep polling.
     """
 
+    kind = "expired"
+
 
 class BadRequest(GreenAPIError):
     """HTTP 400 "bad request data" or another 400 text that has no subclass of its own."""
+
+    kind = "bad_request"
 
 
 class InstanceNotReady(BadRequest):
@@ -118,15 +136,22 @@ class InstanceNotReady(BadRequest):
     after some seconds (it can take up to 5 minutes); the client does not retry it by itself."""
 
     default_retryable = True
+    kind = "not_ready"
 
 
 class InstanceNotAuthorized(BadRequest):
     """HTTP 400 "instance account not authorized": the instance is not linked to a phone yet."""
 
+    kind = "not_authorized"
+
 
 class InstanceDeleted(BadRequest):
     """HTTP 400 "Instance is deleted"."""
 
+    kind = "deleted"
+
 
 class QuotaExceeded(GreenAPIError):
     """HTTP 466: the monthly quota of a Developer (free) plan is used up. Not retryable."""
+
+    kind = "quota_exceeded"

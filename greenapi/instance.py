@@ -9,6 +9,7 @@ import requests
 from greenapi.config import ClientConfig
 from greenapi.hosts import instance_api_url, normalise_base_url
 from greenapi.models import AuthorizationCode, InstanceSettings, QrResult, WaSettings
+from greenapi.observe import Observer
 from greenapi.params import settings_body
 from greenapi.parsing import (
     parse_authorization_code,
@@ -45,6 +46,8 @@ class InstanceClient:
         type_instance: "whatsapp", "telegram" or "v3" (MAX).
         config: timeouts, deadline and retries; the defaults when omitted.
         session: a `requests.Session` to reuse (one per thread); a new one when omitted.
+        observer: called with a `CallEvent` after every HTTP attempt (greenapi/observe.py),
+            e.g. to count calls for metrics; None for no observer.
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class InstanceClient:
         config: ClientConfig | None = None,
         *,
         session: requests.Session | None = None,
+        observer: Observer | None = None,
     ) -> None:
         if isinstance(id_instance, bool) or not isinstance(id_instance, int) or id_instance <= 0:
             raise ValueError("idInstance must be a positive integer.")
@@ -66,7 +70,7 @@ class InstanceClient:
         )
         self._token = check_token(api_token, "instance token")
         self.config = config or ClientConfig()
-        self._transport = Transport(self.config, session)
+        self._transport = Transport(self.config, session, observer=observer)
         prefix = "/v3" if type_instance == MAX_TYPE else ""
         self._path = f"{self.base_url}{prefix}/waInstance{id_instance}"
 

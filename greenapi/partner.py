@@ -9,6 +9,7 @@ import requests
 from greenapi.config import ClientConfig
 from greenapi.hosts import normalise_base_url
 from greenapi.models import CreatedInstance, PartnerInstance
+from greenapi.observe import Observer
 from greenapi.params import CreateInstanceParams
 from greenapi.parsing import parse_created_instance, parse_deleted, parse_instances
 from greenapi.transport import Transport
@@ -40,6 +41,8 @@ class PartnerClient:
         partner_token: the `gac.…` token. It appears in no repr, log or error.
         config: timeouts, deadline and retries; the defaults when omitted.
         session: a `requests.Session` to reuse (one per thread); a new one when omitted.
+        observer: called with a `CallEvent` after every HTTP attempt (greenapi/observe.py),
+            e.g. to count calls for metrics; None for no observer.
     """
 
     def __init__(
@@ -49,11 +52,12 @@ class PartnerClient:
         config: ClientConfig | None = None,
         *,
         session: requests.Session | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url, drop_suffix="/v3")
         self._token = check_token(partner_token, "partner token")
         self.config = config or ClientConfig()
-        self._transport = Transport(self.config, session)
+        self._transport = Transport(self.config, session, observer=observer)
 
     def __repr__(self) -> str:
         return f"PartnerClient(base_url={self.base_url!r})"

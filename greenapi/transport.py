@@ -37,6 +37,7 @@ from greenapi.errors import (
     Unavailable,
     UpstreamTimeout,
 )
+from greenapi.observe import OK, CallEvent, Observer
 from greenapi.replies import Reply, interpret
 
 # urllib3 logs "GET /waInstance.../<token>" at DEBUG: filter those loggers before any request.
@@ -63,12 +64,20 @@ class Transport:
     """Sends one Green API call with the policy of a `ClientConfig`.
 
     A Transport is as thread-safe as its `requests.Session`: share one per thread, not across
-    threads.
+    threads. `observer`, when given, receives a `CallEvent` for every HTTP attempt
+    (greenapi/observe.py); it must be thread-safe if several Transports share it.
     """
 
-    def __init__(self, config: ClientConfig, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        session: requests.Session | None = None,
+        *,
+        observer: Observer | None = None,
+    ) -> None:
         self.config = config
         self.session = session if session is not None else new_session()
+        self.observer = observer
 
     def __repr__(self) -> str:
         return f"Transport(config={self.config!r})"
@@ -112,16 +121,23 @@ class Transport:
                 attempt + 1,
                 attempts,
             )
+            attempt_started = time.monotonic()
             outcome = self._attempt(
                 verb, url, method=method, payload=payload, deadline=deadline, config=config
             )
+            seconds = time.monotonic() - attempt_started
+            status = outcome.status if isinstance(outcome, Reply) else None
             if isinstance(outcome, Reply):
                 try:
-                    return interpret(outcome, method=method, verb=verb)
+                    value = interpret(outcome, method=method, verb=verb)
                 except GreenAPIError as exc:
                     error = exc
+                else:
+                    self._observe(CallEvent(method, verb, OK, seconds, status, attempt + 1))
+                    return value
             else:
                 error = outcome
+            self._observe(CallEvent(method, verb, error.kind, seconds, status, attempt + 1))
             pause = self._pause_before_retry(error, attempt, attempts, deadline)
             if pause is None:
                 logger.info("Green API %s (%s) failed: %s", method, target, error.message)
@@ -135,6 +151,15 @@ class Transport:
             )
             time.sleep(pause)
         raise AssertionError("unreachable: the last attempt either returns or raises")
+
+    def _observe(self, event: CallEvent) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer(event)
+        except Exception:
+            # Metrics must never break a call. The event holds no URL, so the log holds no token.
+            logger.exception("Green API call observer failed for %s", event.method)
 
     def _pause_before_retry(
         self, error: GreenAPIError, attempt: int, attempts: int, deadline: float

@@ -9,6 +9,9 @@ Action deadline: a page may make several calls (a delete makes up to four), each
 GREEN_API_DEADLINE, which together could outlast gunicorn's worker timeout. Inside
 `action_deadline()` (every request is inside one: instances/middleware.py) the clients built get
 one shared end time, GREEN_API_ACTION_DEADLINE from its start, that no call runs past.
+
+Metrics: every client built here reports each HTTP attempt to prometheus-client counters
+(monitoring/metrics.py), which /metrics and the worker's metrics port serve.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from greenapi import (
     instance_media_url,
     new_session,
 )
+from monitoring.metrics import greenapi_call_observed
 
 _local = threading.local()
 # The time.monotonic() end of the current action's calls, or None outside an action.
@@ -102,6 +106,7 @@ def partner_client() -> PartnerClient:
         partner_token=settings.GREEN_API_PARTNER_TOKEN,
         config=client_config(),
         session=_session(),
+        observer=greenapi_call_observed,
     )
 
 
@@ -140,6 +145,7 @@ def instance_client(instance: InstanceLike, *, get_retries: int | None = None) -
             else dataclasses.replace(client_config(), get_retries=get_retries)
         ),
         session=_session(),
+        observer=greenapi_call_observed,
     )
 
 

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -126,6 +127,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "instances",
+    "monitoring",
     "django_otp",
     "django_htmx",
     "huey.contrib.djhuey",
@@ -136,6 +138,9 @@ if GREEN_API_SANDBOX:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer probes and scrapers that come by IP address
+    # and plain HTTP, before host checks, HTTPS redirects and sessions (monitoring/middleware.py).
+    "monitoring.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -352,6 +357,38 @@ CONTENT_SECURITY_POLICY = {
 # --- Onboarding ------------------------------------------------------------------------------
 # Requests per minute to a customer link's pages, per client IP address and per link.
 ONBOARDING_LINK_RATE_LIMIT = _positive_int("ONBOARDING_LINK_RATE_LIMIT", default=120)
+
+# --- Health and metrics (monitoring/, docs/operations.md) -----------------------------------
+# /readyz answers 503 when the worker's heartbeat, the last successful sync or the oldest state
+# the worker can confirm is older than these, in seconds; 0 leaves that one out of readiness.
+READY_WORKER_MAX_AGE = env.int("READY_WORKER_MAX_AGE", default=60)
+READY_SYNC_MAX_AGE = env.int("READY_SYNC_MAX_AGE", default=600)
+READY_STATE_MAX_AGE = env.int("READY_STATE_MAX_AGE", default=2 * STATE_MAX_AGE)
+# /metrics answers only a scraper that sends `Authorization: Bearer <METRICS_TOKEN>` or comes
+# from METRICS_ALLOWED_NETWORKS (addresses or CIDR networks, comma-separated); with neither set
+# it is off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+
+def _networks(name: str, default: list[str]) -> list[str]:
+    values: list[str] = env.list(name, default=default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds {value!r}, which is not an IP address or network."
+            ) from None
+    return values
+
+
+METRICS_ALLOWED_NETWORKS = _networks(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1", "::1"] if DEBUG else []
+)
+# The worker is a process of its own: it serves its registry (its Green API calls, its tasks)
+# at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics, with the same access rules; 0: off.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_HOST = env.str("WORKER_METRICS_HOST", default="127.0.0.1")
 
 # --- Logging ---------------------------------------------------------------------------------
 # Green API tokens travel in URL paths, so every logger that may print a URL gets the
