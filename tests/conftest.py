@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from instances import greenapi_factory
 from sandbox import busy
@@ -22,6 +23,11 @@ from tests.support.personas import (  # noqa: F401  (fixtures: the fixed persona
     world,
 )
 from tests.support.sandbox import SandboxControl
+
+# Hypothesis times each example on the wall clock (200 ms by default). With the suite in parallel
+# on a shared machine, a slow example is the machine's load, not a failure of the code under test.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 _real_connect = socket.socket.connect
 
