@@ -3,7 +3,6 @@
 import json
 import math
 import random
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -132,7 +131,9 @@ def active() -> list[Fault]:
 
 
 def clear() -> int:
+    """Delete every fault, and end the hangs and drips in progress (in this process)."""
     deleted, _ = Fault.objects.all().delete()
+    busy.release()
     return deleted
 
 
@@ -164,12 +165,12 @@ def serve(method: str, id_instance: int | None, answer: Callable[[], HttpRespons
     if fault is None:
         return answer()
     if fault.kind == "hang":
-        with busy.held():
+        with busy.held() as pause:
             if fault.after:
                 response = answer()
-                time.sleep(fault.seconds)
+                pause(fault.seconds)
                 return response
-            time.sleep(fault.seconds)
+            pause(fault.seconds)
             return answer()
     if fault.kind == "drip":  # a slow transfer of the real answer: the work always happens
         return _drip(fault, answer())
@@ -248,8 +249,8 @@ def _drip(fault: Fault, real: HttpResponse) -> StreamingHttpResponse:
 def _trickle(content: bytes, chunks: int, seconds: float) -> Iterator[bytes]:
     size = math.ceil(len(content) / chunks) if content else 1
     pause = seconds / chunks
-    with busy.held():
+    with busy.held() as sleep:
         for start in range(0, max(len(content), 1), size):
             if start:  # the first chunk (and so the headers) leaves at once, the rest trickle
-                time.sleep(pause)
+                sleep(pause)
             yield content[start : start + size]

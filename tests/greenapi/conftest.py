@@ -1,7 +1,6 @@
 """Clients pointed at the emulator (served over real HTTP by the live server)."""
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -12,7 +11,6 @@ from greenapi import (
     InstanceClient,
     PartnerClient,
 )
-from tests.support.sandbox import SandboxControl
 
 # Short timeouts keep fault tests fast; retries are on so that GET retries are exercised.
 FAST = ClientConfig(
@@ -62,19 +60,3 @@ def client_for(sandbox_url: str, config: ClientConfig) -> Callable[..., Instance
 @pytest.fixture
 def client(client_for: Callable[..., InstanceClient], created: CreatedInstance) -> InstanceClient:
     return client_for(created)
-
-
-@pytest.fixture
-def server_busy(sandbox: SandboxControl) -> Iterator[Callable[[float], None]]:
-    """For faults that keep the emulator working after the client gave up (hang, drip): the
-    test says for how long, and teardown waits, so the server thread finishes while the test
-    database still exists instead of failing noisily during the next test."""
-    until = 0.0
-
-    def busy_for(seconds: float) -> None:
-        nonlocal until
-        until = max(until, time.monotonic() + seconds)
-
-    yield busy_for
-    if (delay := until - time.monotonic()) > 0:
-        time.sleep(delay + 0.3)

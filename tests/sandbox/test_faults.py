@@ -2,11 +2,13 @@
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
 
+from sandbox import busy
 from tests.sandbox.conftest import Wire
 
 EXPIRED = "Instance account is expired. Renew your instance from personal area"
@@ -59,7 +61,25 @@ def test_hang_delays_the_real_answer(wire: Wire, instance: dict[str, Any], sandb
 
     assert time.monotonic() - started >= 0.35
     assert response.json() == {"stateInstance": "notAuthorized"}
-    time.sleep(0.3)  # let the abandoned request finish before the database is flushed
+
+
+def test_clearing_the_faults_ends_a_hang_in_progress(
+    wire: Wire, instance: dict[str, Any], sandbox: Any
+) -> None:
+    sandbox.add_fault("getStateInstance", "hang", seconds=60)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(wire.call, instance, "getStateInstance", timeout=30)
+        deadline = time.monotonic() + 10
+        while busy.wait_idle(timeout=0):  # until the request is hanging
+            assert time.monotonic() < deadline, "the request never started hanging"
+            time.sleep(0.01)
+        started = time.monotonic()
+
+        sandbox.clear_faults()
+
+        response = pending.result(timeout=10)
+    assert time.monotonic() - started < 5
+    assert response.json() == {"stateInstance": "notAuthorized"}
 
 
 def test_drip_trickles_the_real_answer_out_slowly(
@@ -216,7 +236,6 @@ def test_hang_after_the_work_times_out_a_create_that_happened(wire: Wire, sandbo
         )
 
     assert [item["name"] for item in wire.partner("getInstances", verb="GET").json()] == ["slow"]
-    time.sleep(0.4)  # let the abandoned request finish before the database is flushed
 
 
 def test_id_instance_restricts_a_fault_to_one_instance(wire: Wire, sandbox: Any) -> None:
