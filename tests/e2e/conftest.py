@@ -126,6 +126,18 @@ class Session:
     def not_reloaded(self) -> bool:
         return self.page.evaluate("window.__noReload") == "still here"
 
+    def fetched(self, part: str) -> int:
+        """How many fetch() calls this document has made to URLs containing `part`."""
+        return self.page.evaluate(
+            "part => window.__fetches.started.filter(url => url.includes(part)).length", part
+        )
+
+    def wait_fetches_settled(self) -> None:
+        """Wait until every fetch() the document made has its whole answer (or failed)."""
+        self.page.wait_for_function(
+            "() => window.__fetches.settled === window.__fetches.started.length"
+        )
+
     def image(self, selector: str = "img[data-qr]") -> bytes:
         """The bytes of the image the page shows, fetched with the page's own cookies."""
         src = self.page.get_attribute(selector, "src")
@@ -135,9 +147,32 @@ class Session:
         return response.body()
 
 
-def open_session(browser: Browser, base_url: str) -> Session:
+# Counts the page's fetch() calls, started and settled (body read or failed), so that a test
+# can see at once whether a timer fired a poll, instead of watching the network for a while.
+_COUNT_FETCHES = """(() => {
+  const realFetch = window.fetch;
+  const fetches = (window.__fetches = { started: [], settled: 0 });
+  window.fetch = function (input, init) {
+    fetches.started.push(String(input instanceof Request ? input.url : input));
+    const answer = realFetch.apply(this, arguments);
+    answer
+      .then((response) => response.clone().text())
+      .catch(() => null)
+      .finally(() => { fetches.settled += 1; });
+    return answer;
+  };
+})();"""
+
+
+def open_session(browser: Browser, base_url: str, *, clock: bool = False) -> Session:
+    """A fresh browser context and page. With `clock`, the page's timers run on Playwright's
+    clock (time flows as usual until a test moves it on with page.clock.run_for) and its fetch()
+    calls are counted (Session.fetched)."""
     context = browser.new_context(base_url=base_url, viewport={"width": 1100, "height": 900})
     context.set_default_timeout(20_000)
+    if clock:
+        context.clock.install()
+        context.add_init_script(_COUNT_FETCHES)
     page = context.new_page()
     recorder = Recorder()
     page.on("response", recorder)

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("e2e_settings")]
 def test_reseller_creates_an_instance_and_links_it_by_qr(
     browser: Browser, live_server: Any, reseller_a_user: User, sandbox: SandboxControl
 ) -> None:
-    session = open_session(browser, live_server.url)
+    session = open_session(browser, live_server.url, clock=True)
     page = session.page
     log_in(session, reseller_a_user)
 
@@ -43,6 +43,7 @@ def test_reseller_creates_an_instance_and_links_it_by_qr(
     assert payload == sandbox.instance(instance.pk)["currentQrPayload"]
 
     assert sandbox.scan(payload, phone_number=79005550111).status_code == 200
+    page.clock.run_for(2000)  # the next poll now, not in up to 2 s
     page.wait_for_selector('[data-step="linked"]')
     assert session.not_reloaded()
     assert "+79005550111" in page.inner_text(".success")
@@ -58,7 +59,9 @@ def test_reseller_creates_an_instance_and_links_it_by_qr(
 def _assert_polling_stopped(session: Session) -> None:
     seen: list[str] = []
     session.page.on("request", lambda request: seen.append(request.url))
-    session.page.wait_for_timeout(4500)
+    polls = session.fetched("/status")
+    session.page.clock.run_for(4500)  # the page's next 4.5 s of timers, at once
+    assert session.fetched("/status") == polls
     assert not [url for url in seen if "/status" in url or "qr.png" in url]
 
 
@@ -205,23 +208,21 @@ def test_polling_pauses_while_the_tab_is_hidden(
     browser: Browser, live_server: Any, reseller_a_user: User, sandbox: SandboxControl
 ) -> None:
     instance = make_instance(reseller_a_user.reseller)
-    session = open_session(browser, live_server.url)
+    session = open_session(browser, live_server.url, clock=True)
     page = session.page
     log_in(session, reseller_a_user)
     page.goto(f"/instances/{instance.pk}/connect/")
     page.wait_for_selector("img[data-qr]")
-    polls: list[str] = []
-    page.on("request", lambda request: polls.append(request.url) if "/status" in request.url else 0)
 
     page.evaluate(_VISIBILITY.format(state="hidden"))
-    page.wait_for_timeout(3000)  # let a poll already on its way land
-    polls.clear()
-    page.wait_for_timeout(4500)
-    assert polls == []
+    session.wait_fetches_settled()  # a poll already on its way lands
+    polls = session.fetched("/status")
+    page.clock.run_for(7500)  # the page's next 7.5 s of timers, at once
+    assert session.fetched("/status") == polls
 
-    page.evaluate(_VISIBILITY.format(state="visible"))
-    page.wait_for_timeout(1000)
-    assert len(polls) >= 1  # shown again: it asks at once
+    with page.expect_request(lambda request: "/status" in request.url):
+        page.evaluate(_VISIBILITY.format(state="visible"))
+    assert session.fetched("/status") == polls + 1  # shown again: it asks at once
     session.context.close()
 
 
