@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -226,6 +226,7 @@ def _asker(jobs: queue.SimpleQueue[Instance | None], answers: queue.SimpleQueue[
             answers.put((instance, _ask(instance)))
     finally:
         close_session()
+        connections.close_all()  # none is opened here; should one ever be, it must not leak
 
 
 def _ask(instance: Instance) -> _Answer:

@@ -20,6 +20,7 @@ from instances.models import Instance, StateChange
 from instances.services import state_refresh
 from instances.services.state_refresh import LEASE, states_refresh_due
 from instances.services.sync import instances_sync
+from sandbox import busy
 from tests.support.pages import logged_in, page_text
 from tests.support.sandbox import SandboxControl
 
@@ -162,28 +163,35 @@ def test_a_429_holds_back_that_instance_for_its_retry_after(
     assert row(ids["Busy"]).state == Instance.State.NOT_AUTHORIZED
 
 
-@pytest.mark.parametrize("kind", ["http500", "http502", "malformed", "error200", "hang"])
+@pytest.mark.parametrize("kind", ["down", "http500", "http502", "malformed", "error200", "hang"])
 def test_a_failing_green_api_loses_nothing_and_is_asked_again_after_a_pause(
     sandbox: SandboxControl, clock: time_machine.Coordinates, settings: Any, kind: str
 ) -> None:
     ids = mirrored("A", "B", "C")
     # Give up on a hung call within a second.
     settings.GREEN_API_READ_TIMEOUT, settings.GREEN_API_DEADLINE = 0.5, 1.0
-    options = {"seconds": 1.5} if kind == "hang" else {}
-    sandbox.add_fault(STATE_CALLS, kind, **options)
+    emulator_url = settings.GREEN_API_PARTNER_URL
+    if kind == "down":
+        settings.GREEN_API_PARTNER_URL = "http://127.0.0.1:9/sandbox"  # nothing listens there
+    else:
+        sandbox.add_fault(STATE_CALLS, kind, **({"seconds": 1.5} if kind == "hang" else {}))
 
     failed = states_refresh_due()
+    # The emulator finishes the calls given up on before the test talks to it again.
+    assert busy.wait_idle(timeout=30)
 
     assert (failed.checked, failed.failed, failed.pause) == (0, 3, 5.0)
     for id_instance in ids.values():
-        assert state_calls(sandbox, id_instance) == 1  # no retries piled on a failing upstream
+        # Asked once: no retries piled on a failing upstream.
+        assert state_calls(sandbox, id_instance) == (0 if kind == "down" else 1)
         instance = row(id_instance)
         assert (instance.state, instance.state_checked_at) == ("", None)  # nothing half-known
+    settings.GREEN_API_PARTNER_URL = emulator_url
     sandbox.clear_faults()
     clock.shift(timedelta(seconds=4))
     paused = states_refresh_due()
     assert (paused.checked, paused.pause) == (0, 1.0)
-    assert state_calls(sandbox) == 3
+    assert state_calls(sandbox) == (0 if kind == "down" else 3)
     clock.shift(timedelta(seconds=1))
     recovered = states_refresh_due()
     assert (recovered.checked, recovered.changed, recovered.pause) == (3, 3, 0)

@@ -22,18 +22,27 @@ pytestmark = [postgres_only, pytest.mark.usefixtures("greenapi_settings")]
 
 
 class InFlight:
-    """Wraps the threads' call to count how many are asking Green API at once."""
+    """Wraps the threads' call to count how many are asking Green API at once.
 
-    def __init__(self) -> None:
-        self.now = self.most = 0
+    The first `expected` calls wait for each other, which proves that many run at once however
+    slowly the machine starts them (a round that allowed fewer would break the barrier).
+    """
+
+    def __init__(self, expected: int) -> None:
+        self.now = self.most = self.started = 0
         self.lock = threading.Lock()
+        self.gate = threading.Barrier(expected, timeout=10)
         self.ask = state_refresh._ask
 
     def __call__(self, instance: Any) -> Any:
         with self.lock:
             self.now += 1
+            self.started += 1
             self.most = max(self.most, self.now)
+            first = self.started <= self.gate.parties
         try:
+            if first:
+                self.gate.wait()
             return self.ask(instance)
         finally:
             with self.lock:
@@ -45,8 +54,8 @@ def test_at_most_the_configured_number_of_calls_are_in_flight(
 ) -> None:
     settings.STATE_REFRESH_CONCURRENCY = 4
     ids = mirrored(*(f"Shop {n}" for n in range(12)))
-    sandbox.add_fault(STATE_CALLS, "hang", seconds=0.3)  # slow, but it answers
-    in_flight = InFlight()
+    sandbox.add_fault(STATE_CALLS, "hang", seconds=0.2)  # slow, but it answers
+    in_flight = InFlight(expected=4)
     monkeypatch.setattr(state_refresh, "_ask", in_flight)
 
     result = states_refresh_due()
@@ -63,7 +72,8 @@ def test_two_rounds_at_once_share_the_due_instances_without_overlap(
 ) -> None:
     settings.STATE_REFRESH_CONCURRENCY = 3
     ids = mirrored(*(f"Shop {n}" for n in range(12)))
-    sandbox.add_fault(STATE_CALLS, "hang", seconds=0.2)
+    # Slow enough that neither round can finish them all before the other starts.
+    sandbox.add_fault(STATE_CALLS, "hang", seconds=0.5)
     results: list[RefreshResult] = []
     start = threading.Barrier(2)
 
