@@ -13,7 +13,8 @@ set -euo pipefail
 image=${1:-partnerportal-base:bookworm}
 cache=${BASE_IMAGE_CACHE:-/var/cache/partnerportal}
 suite=bookworm
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# DEBIAN_MIRROR: a Debian mirror URL; unset, debootstrap uses its default one.
+mirror=${DEBIAN_MIRROR:-}
 tarball="${cache}/base-${suite}.tar"
 
 if docker image inspect "$image" >/dev/null 2>&1; then
@@ -29,9 +30,9 @@ if [ ! -s "$tarball" ]; then
   mkdir -p "$cache"
   rootfs=$(mktemp -d "${cache}/rootfs.XXXXXX")
   trap 'rm -rf "$rootfs"' EXIT
-  echo "debootstrap ${suite} into ${rootfs} (about a minute)"
+  echo "debootstrap ${suite} into ${rootfs} (a few minutes)"
   debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-    "$suite" "$rootfs" "$mirror" >"${cache}/debootstrap.log" 2>&1 || {
+    "$suite" "$rootfs" ${mirror:+"$mirror"} >"${cache}/debootstrap.log" 2>&1 || {
     tail -20 "${cache}/debootstrap.log" >&2
     exit 1
   }
