@@ -8,7 +8,8 @@ INSTALLED := $(VENV)/.installed
 
 # `make run` serves the dashboard on the built-in Green API emulator.
 RUN_ENV := DJANGO_DEBUG=true GREEN_API_SANDBOX=true \
-	GREEN_API_PARTNER_URL=http://127.0.0.1:$(PORT)/sandbox
+	GREEN_API_PARTNER_URL=http://127.0.0.1:$(PORT)/sandbox \
+	PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: install run test lint types format bench clean
 

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from accounts.models import Reseller, User
 from greenapi import CreateInstanceParams
@@ -78,6 +79,11 @@ class InstanceCreateForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        if settings.PUBLIC_BASE_URL:
+            self.fields["webhook_url"].help_text = (
+                "Where Green API sends notifications. Leave empty and the portal receives them "
+                "(it keeps only state changes) until you set your own."
+            )
         for attr, (label, default) in FLAG_LABELS.items():
             self.fields[attr] = forms.BooleanField(required=False, initial=default, label=label)
         reseller_field = self.fields["reseller"]

@@ -91,6 +91,12 @@ class Instance(models.Model):
     # The webhookUrlToken the portal gave Green API for this instance, when its webhook URL is
     # the portal's own (webhooks are then authenticated with it); empty otherwise.
     webhook_token = EncryptedTextField(blank=True)
+    # What Green API last said by webhook (quotaExceeded, deviceInfo: docs/greenapi.md §3.13):
+    # the free plan's used-up quota and the phone's device, each with when it said so. Shown only.
+    quota_exceeded_at = models.DateTimeField(null=True, blank=True)
+    quota_exceeded = models.JSONField(default=dict, blank=True)
+    device_info_at = models.DateTimeField(null=True, blank=True)
+    device_info = models.JSONField(default=dict, blank=True)
     # Set while one request deletes the instance, so another sends nothing (services/delete.py).
     delete_started_at = models.DateTimeField(null=True, blank=True)
     # Absent from getInstances answers since this time, and from how many answers in a row: one
@@ -159,6 +165,9 @@ class CreateOrder(models.Model):
         Instance, null=True, blank=True, on_delete=models.SET_NULL, related_name="create_order"
     )
     message = models.CharField(max_length=500, blank=True)
+    # The webhookUrlToken sent with the create when the portal's webhook URL was given; it moves
+    # to the instance when the order completes (services/create.py).
+    webhook_token = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 

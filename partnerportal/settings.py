@@ -5,6 +5,7 @@ import hashlib
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +65,25 @@ GREEN_API_DEADLINE = env.float("GREEN_API_DEADLINE", default=15.0)
 GREEN_API_GET_RETRIES = env.int("GREEN_API_GET_RETRIES", default=2)
 # All the calls of one request together, in seconds: within gunicorn's 30 s worker timeout.
 GREEN_API_ACTION_DEADLINE = env.float("GREEN_API_ACTION_DEADLINE", default=20.0)
+
+# The portal's address as Green API reaches it (https://portal.example.com). When set, instances
+# created without a webhook URL of their own get the portal's (PUBLIC_BASE_URL +
+# /webhooks/green-api/), a fresh token and stateWebhook on: state changes then arrive at once
+# instead of at the next poll. Empty: states come from polling alone.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").strip().rstrip("/")
+if PUBLIC_BASE_URL:
+    _public = urlsplit(PUBLIC_BASE_URL)
+    if _public.scheme not in {"http", "https"} or not _public.netloc:
+        raise ImproperlyConfigured(
+            "PUBLIC_BASE_URL must be an address such as https://portal.example.com."
+        )
+    if _public.query or _public.fragment:
+        raise ImproperlyConfigured("PUBLIC_BASE_URL cannot have a query or a fragment (? or #).")
+    if _public.scheme == "http" and not DEBUG:
+        raise ImproperlyConfigured(
+            "PUBLIC_BASE_URL must start with https:// when DJANGO_DEBUG is off: Green API sends "
+            "each instance's webhook token to it."
+        )
 
 # Fernet keys for tokens at rest, newest first, comma-separated. Generate one with
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.

@@ -28,6 +28,7 @@ from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
 from instances.quota import quota_room, reseller_locked
 from instances.services.listing_guard import CLOCK_SKEW, listing_refusal
+from instances.services.webhooks import params_with_portal_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,10 @@ def instance_create(
     existing = CreateOrder.objects.filter(key=key).first()
     if existing is not None:
         return _own(existing, user)
-    order, claimed = _claim(user=user, key=key, reseller=reseller, params=params)
+    params, webhook_token = params_with_portal_webhook(params)
+    order, claimed = _claim(
+        user=user, key=key, reseller=reseller, params=params, webhook_token=webhook_token
+    )
     if not claimed:
         return _own(order, user)  # another request claimed this key first and makes the one call
     try:
@@ -107,11 +111,17 @@ def _own(order: CreateOrder, user: User) -> CreateOrder:
 
 
 def _claim(
-    *, user: User, key: uuid.UUID, reseller: Reseller | None, params: CreateInstanceParams
+    *,
+    user: User,
+    key: uuid.UUID,
+    reseller: Reseller | None,
+    params: CreateInstanceParams,
+    webhook_token: str,
 ) -> tuple[CreateOrder, bool]:
     """Commit the order row (after the quota check) before anything is sent to Green API.
 
-    Returns the order and whether this call claimed it; only the claimer calls Green API.
+    Returns the order and whether this call claimed it; only the claimer calls Green API. The
+    portal's webhook token is committed with it, so whichever process settles the order knows it.
     """
     with transaction.atomic():
         if reseller is not None:
@@ -131,6 +141,7 @@ def _claim(
                     type_instance=params.type_instance or "",
                     reseller=reseller,
                     requested_by=user,
+                    webhook_token=webhook_token,
                 )
             return order, True
         except IntegrityError:
@@ -178,6 +189,8 @@ def _complete(
         }
         if remote is not None:
             fields |= {"name": remote.name, "time_created": remote.time_created}
+        if order.webhook_token:
+            fields["webhook_token"] = order.webhook_token  # Green API now sends it to the portal
         instance, _ = Instance.objects.update_or_create(
             id_instance=id_instance,
             defaults=fields,
@@ -193,7 +206,8 @@ def _complete(
         order.status = CreateOrder.Status.DONE
         order.settled_at = now
         order.message = ""
-        order.save(update_fields=["instance", "status", "settled_at", "message"])
+        order.webhook_token = ""  # kept once, on the instance
+        order.save(update_fields=["instance", "status", "settled_at", "message", "webhook_token"])
     audit_record(
         action="instance.create",
         request=request,

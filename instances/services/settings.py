@@ -17,6 +17,7 @@ from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
 from instances.services.errors import explain, refuse_if_deleted
 from instances.services.state import state_record
+from instances.services.webhooks import webhook_token_follow_settings
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def instance_settings_save(
             detail=f"{message} ({detail})",
         )
         raise ApplicationError(message)
+    webhook_token_follow_settings(instance=instance, changes=changes)
     state_record(instance=instance, state=Instance.State.STARTING, source=StateChange.Source.ACTION)
     audit_record(
         action="instance.settings", request=request, actor=user, target=instance, detail=detail

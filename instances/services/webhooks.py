@@ -1,0 +1,195 @@
+"""Green API's webhooks to the portal (docs/greenapi.md §3.13): states as they change.
+
+When PUBLIC_BASE_URL is set, an instance created without a webhook URL of its own gets the
+portal's, with a token of its own (services/create.py). A webhook counts only with that
+instance's token. `stateInstanceChanged` goes through the one state writer, `quotaExceeded` and
+`deviceInfo` are kept on the instance, every other type is answered and dropped. Each event is
+one indexed write (by primary key) and makes no outgoing call; a repeated event changes nothing
+and an older one never overwrites what is known.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Q
+
+from core.crypto import DecryptionError
+from greenapi import CreateInstanceParams
+from greenapi.webhooks import (
+    DeviceInfo,
+    MalformedWebhook,
+    QuotaExceeded,
+    StateInstanceChanged,
+    Webhook,
+    parse_webhook,
+)
+from instances.models import Instance, StateChange
+from instances.services.state import LINKED_STATES, state_from_wire, state_record
+
+logger = logging.getLogger(__name__)
+
+# The endpoint's path (partnerportal/urls.py); Green API is given PUBLIC_BASE_URL + this.
+WEBHOOK_PATH: Final = "webhooks/green-api/"
+# A webhook's timestamp is in whole seconds: the change happened somewhere in that second.
+_SECOND: Final = timedelta(seconds=1) - timedelta(microseconds=1)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"  # the state was recorded (changed, or confirmed as it was)
+    RECORDED = "recorded"  # quota or device news was kept
+    STALE = "stale"  # older than what is known, or quota/device news already kept: no change
+    IGNORED = "ignored"  # a type the portal does not use, or a deleted instance
+    UNKNOWN_INSTANCE = "unknown instance"
+    UNAUTHORIZED = "unauthorized"
+    MALFORMED = "malformed"
+    UNAVAILABLE = "unavailable"  # the database failed: Green API should try again
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    outcome: Outcome
+    changed: bool = False
+
+
+def portal_webhook_url() -> str:
+    """The webhook URL Green API is given for the portal, or "" when PUBLIC_BASE_URL is unset."""
+    base: str = settings.PUBLIC_BASE_URL
+    return f"{base}/{WEBHOOK_PATH}" if base else ""
+
+
+def params_with_portal_webhook(params: CreateInstanceParams) -> tuple[CreateInstanceParams, str]:
+    """The create's parameters with the portal's webhook, and its fresh token ("" for none).
+
+    Only when PUBLIC_BASE_URL is set and the customer gave no webhook URL of their own (or gave
+    the portal's, which works only with the portal's token). A customer's own URL is kept, and
+    that instance's state then comes from polling.
+    """
+    url = portal_webhook_url()
+    if not url or (params.webhook_url and params.webhook_url != url):
+        return params, ""
+    token = secrets.token_urlsafe(32)
+    return replace(params, webhook_url=url, webhook_url_token=token, state_webhook=True), token
+
+
+def webhook_token_follow_settings(*, instance: Instance, changes: Mapping[str, str | int]) -> None:
+    """Keep the stored token true after setSettings changed the webhook URL or token.
+
+    A URL that is no longer the portal's takes the portal's trust with it; a new token while
+    the URL is the portal's is the one Green API will send from now on.
+    """
+    portal = portal_webhook_url()
+    if "webhookUrl" in changes and changes["webhookUrl"] != portal:
+        token = ""
+    elif "webhookUrlToken" in changes and (
+        changes.get("webhookUrl") == portal
+        or ("webhookUrl" not in changes and instance.webhook_token)
+    ):
+        token = str(changes["webhookUrlToken"])
+    else:
+        return
+    if token != instance.webhook_token:
+        Instance.objects.filter(pk=instance.pk).update(webhook_token=token)
+        instance.webhook_token = token
+
+
+def webhook_receive(*, authorization: str, body: bytes) -> Receipt:
+    """Authenticate and apply one webhook; the outcome decides the HTTP answer."""
+    token = _bearer(authorization)
+    if not token:
+        return Receipt(Outcome.UNAUTHORIZED)
+    try:
+        webhook = parse_webhook(body)
+    except MalformedWebhook as error:
+        logger.info("Green API webhook refused as malformed: %s", error)
+        return Receipt(Outcome.MALFORMED)
+    try:
+        return _receive(webhook, token)
+    except DecryptionError:
+        logger.error(
+            "Webhook for instance %s: its token cannot be decrypted with FIELD_ENCRYPTION_KEYS",
+            webhook.id_instance,
+        )
+        return Receipt(Outcome.UNAVAILABLE)
+    except DatabaseError as error:
+        logger.warning(
+            "Webhook for instance %s not stored, the database failed: %s",
+            webhook.id_instance,
+            type(error).__name__,
+        )
+        return Receipt(Outcome.UNAVAILABLE)
+
+
+def _bearer(authorization: str) -> str:
+    # Green API's own receivers strip "Bearer "; the exact form is unconfirmed (docs/greenapi.md
+    # §3.13, §7), so a bare token is accepted too.
+    scheme, _, rest = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return rest.strip()
+    return authorization.strip()
+
+
+def _receive(webhook: Webhook, token: str) -> Receipt:
+    try:
+        instance = Instance.objects.only("webhook_token", "deleted").get(pk=webhook.id_instance)
+    except Instance.DoesNotExist:
+        # 200, so Green API stops retrying: an order not settled yet, or not ours at all.
+        logger.info(
+            "Green API webhook %s for unknown instance %s ignored",
+            webhook.type_webhook,
+            webhook.id_instance,
+        )
+        return Receipt(Outcome.UNKNOWN_INSTANCE)
+    expected = instance.webhook_token
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        logger.warning(
+            "Green API webhook for instance %s refused: wrong token", webhook.id_instance
+        )
+        return Receipt(Outcome.UNAUTHORIZED)
+    if instance.deleted:
+        return Receipt(Outcome.IGNORED)
+    if isinstance(webhook, StateInstanceChanged):
+        return _state_changed(instance, webhook)
+    if isinstance(webhook, QuotaExceeded):
+        return _keep(instance, webhook.timestamp, quota_exceeded=webhook.quota)
+    if isinstance(webhook, DeviceInfo):
+        return _keep(instance, webhook.timestamp, device_info=webhook.device)
+    return Receipt(Outcome.IGNORED)
+
+
+def _state_changed(instance: Instance, webhook: StateInstanceChanged) -> Receipt:
+    # The end of the webhook's second: a poll earlier in that second saw the state before the
+    # change, and must not outrank it.
+    at = webhook.timestamp + _SECOND
+    state = state_from_wire(webhook.state_instance)
+    changed = state_record(instance=instance, state=state, source=StateChange.Source.WEBHOOK, at=at)
+    if instance.state_checked_at != at:
+        return Receipt(Outcome.STALE)
+    phone = webhook.phone
+    if state in LINKED_STATES and phone and phone != instance.phone:
+        # Once per linking. Should it fail, the state stands; a retry or the next poll adds it.
+        Instance.objects.filter(pk=instance.pk, state=state).update(phone=phone)
+    if changed:
+        logger.info("Instance %s is now %s (Green API webhook)", instance.pk, state or "unknown")
+    return Receipt(Outcome.APPLIED, changed=changed)
+
+
+def _keep(instance: Instance, at: datetime, **news: dict[str, str | int | float]) -> Receipt:
+    """Store quota or device news unless newer news of the same kind is already stored."""
+    (field, value), *_ = news.items()
+    stamp = f"{field}_at"
+    kept = (
+        Instance.objects.filter(pk=instance.pk)
+        .filter(Q(**{f"{stamp}__isnull": True}) | Q(**{f"{stamp}__lt": at}))
+        .update(**{field: value, stamp: at})
+    )
+    return Receipt(Outcome.RECORDED if kept else Outcome.STALE)
