@@ -28,6 +28,18 @@ RECENT_CHANGE = timedelta(minutes=10)
 RECENT_EVERY = timedelta(seconds=30)
 
 
+# All that state_record reads and writes: the locked read leaves the rest (tokens) alone.
+_STATE_FIELDS = (
+    "state",
+    "state_changed_at",
+    "state_checked_at",
+    "state_source",
+    "state_due_at",
+    "time_created",
+    "phone",
+)
+
+
 def next_check_in(
     *, state: str, changed_at: datetime | None, created_at: datetime | None, now: datetime
 ) -> timedelta:
@@ -56,8 +68,9 @@ def state_record(
     now = timezone.now()
     seen_at = at or now
     with transaction.atomic():
-        locked = Instance.objects.select_for_update().get(pk=instance.pk)
+        locked = Instance.objects.select_for_update().only(*_STATE_FIELDS).get(pk=instance.pk)
         if locked.state_checked_at is not None and seen_at < locked.state_checked_at:
+            _tell(instance, locked)
             return False  # older news: the state known now was seen later
         changed = locked.state != state
         fields = ["state_checked_at", "state_source", "state_due_at"]
@@ -75,17 +88,14 @@ def state_record(
             state=state, changed_at=locked.state_changed_at, created_at=locked.time_created, now=now
         )
         locked.save(update_fields=fields)
-    instance.refresh_from_db(
-        fields=[
-            "state",
-            "state_checked_at",
-            "state_source",
-            "state_due_at",
-            "state_changed_at",
-            "phone",
-        ]
-    )
+    _tell(instance, locked)
     return changed
+
+
+def _tell(instance: Instance, locked: Instance) -> None:
+    """The caller's copy learns what is stored now, without reading the row again."""
+    for field in _STATE_FIELDS:
+        setattr(instance, field, getattr(locked, field))
 
 
 def state_from_wire(raw: str | None) -> str:
