@@ -1,12 +1,15 @@
 from django.urls import include, path
 
-from instances.views import actions, assign, create, delete, detail, listing, settings, token
+from instances.views import actions, assign, create, delete, detail, listing, settings, sync, token
 
 app_name = "instances"
 
 urlpatterns = [
     path("", listing.instance_list, name="list"),
     path("new/", create.create, name="create"),
+    # "Sync now" (POST) and the status the list polls until that sync is done.
+    path("sync/", sync.sync_now, name="sync"),
+    path("sync/status/", sync.sync_status_fragment, name="sync_status"),
     path("assign/", assign.instance_assign, name="assign"),
     path("orders/<int:pk>/", create.order_detail, name="order"),
     path("<int:id_instance>/", detail.instance_detail, name="detail"),

@@ -1,10 +1,10 @@
 """`make run`: serve the dashboard, then seed the demo once the server answers.
 
 The demo seed (`manage.py seed_demo`) mirrors the emulator's instances through the portal's own
-sync, over HTTP to the emulator this server hosts, so the server has to be up first. The server
-runs as a child process and stays in the foreground: Ctrl-C or SIGTERM stops every child, and
-when one child stops the others are stopped too. Add a long-running process (a worker) to
-`children()`.
+sync, over HTTP to the emulator this server hosts, so the server has to be up first; so does the
+worker (`manage.py run_huey`), which then keeps the mirror and the states true. Both run as child
+processes and this launcher stays in the foreground: Ctrl-C or SIGTERM stops every child, and
+when one child stops the others are stopped too.
 
 Usage: python partnerportal/run_dev.py --port 8000 (with the environment `make run` sets).
 """
@@ -28,9 +28,12 @@ STOP_TIMEOUT = 10.0  # seconds a child gets to exit before it is killed
 
 
 def children(port: int) -> dict[str, list[str]]:
-    """The long-running processes of `make run`, by name."""
+    """The long-running processes of `make run`, by name, in the order they start."""
     return {
         "runserver": [sys.executable, MANAGE, "runserver", f"127.0.0.1:{port}"],
+        # The task consumer and its schedule (instances/tasks.py). It starts once the server
+        # answers: its first sync calls the emulator that the server hosts.
+        "worker": [sys.executable, MANAGE, "run_huey"],
     }
 
 
@@ -80,7 +83,8 @@ def main() -> int:
     port = parser.parse_args().port
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # children's lines in the order they happen
 
-    processes = {name: subprocess.Popen(argv, env=env) for name, argv in children(port).items()}  # noqa: S603
+    (server, server_argv), *others = children(port).items()
+    processes = {server: subprocess.Popen(server_argv, env=env)}  # noqa: S603
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         # Ctrl-C reaches the children from the terminal too; SIGTERM (`kill`) reaches only us.
@@ -93,6 +97,8 @@ def main() -> int:
     if not wait_until_ready(f"http://127.0.0.1:{port}/login/", processes):
         stop(processes)
         return 1
+    for name, argv in others:
+        processes[name] = subprocess.Popen(argv, env=env)  # noqa: S603
     seed = subprocess.run([sys.executable, MANAGE, "seed_demo", "--port", str(port)], env=env)  # noqa: S603
     if seed.returncode != 0:
         say("seed_demo failed (see above); stopping.")

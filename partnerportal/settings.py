@@ -29,6 +29,13 @@ def _bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
 
 
+def _positive_int(name: str, default: int) -> int:
+    value: int = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
+    return value
+
+
 def _required_secret(name: str, dev_default: str) -> str:
     value: str = env.str(name, default="")
     if value:
@@ -98,10 +105,18 @@ if not FIELD_ENCRYPTION_KEYS:
         base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
     ]
 
-# The list page refreshes the mirror from getInstances when it is older than this.
-INSTANCE_SYNC_MAX_AGE = env.int("INSTANCE_SYNC_MAX_AGE", default=60)
-# After a failed sync, pages wait this long before calling Green API again.
-INSTANCE_SYNC_RETRY_AFTER = env.int("INSTANCE_SYNC_RETRY_AFTER", default=30)
+# The worker's jobs (instances/jobs.py), each run at most once per period, in seconds: the
+# mirror from getInstances; create orders whose outcome is unknown (only when one waits); the
+# deletion of data whose time is over; rounds of state checks (which instances a round asks
+# about follows STATE_MAX_AGE and state_due_at). A job that fails waits one period, then twice
+# as long each time, up to WORKER_BACKOFF_MAX.
+INSTANCE_SYNC_PERIOD = _positive_int("INSTANCE_SYNC_PERIOD", default=60)
+ORDER_SETTLE_PERIOD = _positive_int("ORDER_SETTLE_PERIOD", default=15)
+DATA_EXPIRE_PERIOD = _positive_int("DATA_EXPIRE_PERIOD", default=3600)
+STATE_REFRESH_PERIOD = _positive_int("STATE_REFRESH_PERIOD", default=1)
+WORKER_BACKOFF_MAX = _positive_int("WORKER_BACKOFF_MAX", default=600)
+# Ended customer links (expired, revoked or used) are deleted after this many days.
+CUSTOMER_LINK_RETENTION_DAYS = _positive_int("CUSTOMER_LINK_RETENTION_DAYS", default=30)
 # One getInstances answer that leaves an instance out proves nothing: it is marked deleted only
 # once it has been missing from this many answers in a row, over at least this many minutes.
 SYNC_MISSING_ANSWERS = env.int("SYNC_MISSING_ANSWERS", default=3)
@@ -261,12 +276,20 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # as production needs (every process shares it); otherwise a SQLite file, so `make run` needs
 # nothing installed. Tasks always run in the worker, also in debug mode.
 REDIS_URL = env.str("REDIS_URL", default="")
-HUEY_WORKERS = env.int("HUEY_WORKERS", default=2)
+# Worker threads: the jobs (sync, state checks, settle, expire) can each run at once, and the
+# ticks (one a second) that write the heartbeat need a free thread beside them.
+HUEY_WORKERS = _positive_int("HUEY_WORKERS", default=4)
 HUEY = {
     "name": "partnerportal",
     "immediate": False,
     "utc": True,
-    "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread", "periodic": True},
+    # An idle thread looks at a SQLite queue every second at most (Redis wakes it at once).
+    "consumer": {
+        "workers": HUEY_WORKERS,
+        "worker_type": "thread",
+        "periodic": True,
+        "max_delay": 1.0,
+    },
 }
 if REDIS_URL:
     HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
@@ -288,13 +311,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="partner-portal@local
 # SESSION_MAX_HOURS (12): a session ends this long after login, however active.
 # REQUIRE_ADMIN_2FA (false): partner admins must set up TOTP before they can use the portal.
 # TOTP_ISSUER ("Partner Portal"): the account name authenticator apps show.
-def _positive_int(name: str, default: int) -> int:
-    value: int = env.int(name, default=default)
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
-    return value
-
-
 AUTHENTICATION_BACKENDS = [
     # First: it counts the attempt, or refuses a locked-out username and IP, before any
     # password is checked (accounts/lockout.py).
@@ -431,6 +447,9 @@ LOGGING = {
             "level": "INFO",
             "propagate": False,
         },
+        # huey logs every task it runs; the jobs log one line each themselves (instances/jobs.py).
+        # With a handler here, run_huey adds none of its own (which would print lines twice).
+        "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

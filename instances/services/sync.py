@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,13 +10,11 @@ from django.db import transaction
 from django.db.models import Field, Q
 from django.utils import timezone
 
-from greenapi import GreenAPIError, PartnerInstance
+from greenapi import GreenAPIError, PartnerInstance, RateLimited
 from instances.greenapi_factory import partner_client
 from instances.models import Instance, SyncState
 from instances.services.create import orders_settle_open
 from instances.services.listing_guard import expected_in_listing, listing_refusal
-
-logger = logging.getLogger(__name__)
 
 # A sync that has not finished after this long is assumed dead and its lock is taken over.
 STALE_LOCK = timedelta(minutes=5)
@@ -58,6 +55,7 @@ class SyncResult:
     vanished: int = 0  # absent from enough answers for long enough: now marked deleted
     refused: bool = False  # the answer looked incomplete, so nothing was applied
     error: str = ""
+    retry_after: float | None = None  # seconds, when Green API asked for a pause (429)
 
 
 def _claim_lock() -> bool:
@@ -78,20 +76,23 @@ def _release_lock(*, error: str) -> None:
 
 
 def instances_sync() -> SyncResult:
-    """Pull getInstances and upsert the mirror; a concurrent call returns ran=False."""
+    """Pull getInstances and upsert the mirror; a concurrent call returns ran=False.
+
+    Failures are returned, not logged: the caller (the worker's job, a command) says what
+    happened in one line.
+    """
     if not _claim_lock():
         return SyncResult(ran=False)
     fetched_at = timezone.now()
     try:
         remote = partner_client().get_instances()
     except GreenAPIError as exc:
-        logger.warning("Instance sync failed: %s", exc.message)
         _release_lock(error=exc.message)
-        return SyncResult(ran=True, error=exc.message)
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        return SyncResult(ran=True, error=exc.message, retry_after=retry_after)
     try:
         refusal = listing_refusal(remote, fetched_at=fetched_at)
         if refusal:
-            logger.warning("Instance sync refused: %s", refusal)
             _release_lock(error=refusal)
             return SyncResult(ran=True, refused=True, error=refusal)
         result = _apply(remote, fetched_at=fetched_at)
@@ -181,24 +182,3 @@ def _copy(item: PartnerInstance, row: Instance) -> list[str]:
             setattr(row, field, value)
             changed.append(field)
     return changed
-
-
-def instances_sync_if_due() -> SyncState:
-    """Refresh the mirror when it is stale; return how fresh it now is, for the page."""
-    state = SyncState.get()
-    if sync_is_due(state):
-        instances_sync()
-        state.refresh_from_db()
-    return state
-
-
-def sync_is_due(state: SyncState | None = None) -> bool:
-    """Whether a page should refresh the mirror now (stale, and not just failed)."""
-    state = state or SyncState.get()
-    now = timezone.now()
-    retry_after = timedelta(seconds=settings.INSTANCE_SYNC_RETRY_AFTER)
-    if state.last_error and state.last_attempt_at and now - state.last_attempt_at < retry_after:
-        return False
-    if state.last_success_at is None:
-        return True
-    return now - state.last_success_at >= timedelta(seconds=settings.INSTANCE_SYNC_MAX_AGE)

@@ -11,7 +11,7 @@ from accounts.permissions import Action, can
 from core.http import HtmxHttpRequest
 from instances import selectors
 from instances.listing_forms import InstanceAssignForm, InstanceFilterForm
-from instances.services.sync import instances_sync_if_due
+from instances.sync_freshness import sync_status
 
 FILTER_FORM_ID = "instance-filters"
 
@@ -24,7 +24,8 @@ def _wants_fragment(request: HtmxHttpRequest) -> bool:
 @require_safe
 @login_required
 def instance_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    sync = instances_sync_if_due()
+    # The mirror only: the worker syncs it (instances/tasks.py); a GET never calls Green API.
+    sync = sync_status()
     form = InstanceFilterForm(request.GET, user=request.user)
     listing = selectors.instance_list(user=request.user, filters=form.filters())
     list_url = reverse("instances:list")

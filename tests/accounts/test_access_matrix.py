@@ -125,6 +125,9 @@ ROWS = [
     Row("audit_log"),
     # Instances.
     Row("instances:list"),
+    # "Sync now" asks the worker for a sync of the whole mirror; anyone logged in may.
+    Row("instances:sync", "post", **LOGGED_IN_REDIRECTED),
+    Row("instances:sync_status"),
     Row("instances:create"),
     # Nothing posted: the admin is sent back with a message; other roles may not assign.
     Row("instances:assign", "post", admin=302, support=403, reseller=403),
