@@ -6,4 +6,4 @@ class InstancesConfig(AppConfig):
     verbose_name = "Instances"
 
     def ready(self) -> None:
-        from instances import checks  # noqa: F401  (registers the system checks)
+        from instances import checks, checks_worker  # noqa: F401  (registers the system checks)

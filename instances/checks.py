@@ -126,9 +126,9 @@ def check_shared_cache(**kwargs: Any) -> list[Warning]:
     if backend.endswith(("LocMemCache", "DummyCache")):
         return [
             Warning(
-                "CACHE_URL is a per-process cache: with several server processes the portal can "
-                "call Green API's qr and getStateInstance more often than the per-instance "
-                "limits allow, and customer-link rate limits multiply.",
+                "CACHE_URL is a per-process cache: with several processes (server processes, "
+                "the worker) the portal can call Green API's qr and getStateInstance more often "
+                "than the per-instance limits allow, and customer-link rate limits multiply.",
                 hint="Set CACHE_URL to redis://... or dbcache://<table> (then run "
                 "`manage.py createcachetable`). With exactly one process this can be silenced.",
                 id="greenapi.W003",

@@ -30,6 +30,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "GREEN_API_SANDBOX": "false",
             "DATABASE_URL": "sqlite:///:memory:",
             "CACHE_URL": "dbcache://partnerportal_cache",
+            "REDIS_URL": "redis://redis.example:6379/0",
         }
         | overrides
     )
