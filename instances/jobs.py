@@ -120,9 +120,10 @@ JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
         JobSpec(SYNC, _sync, "INSTANCE_SYNC_PERIOD", lease=STALE_LOCK),
-        JobSpec(SETTLE, _settle, "ORDER_SETTLE_PERIOD", lease=timedelta(minutes=5)),
+        JobSpec(SETTLE, _settle, "ORDER_SETTLE_PERIOD", lease=timedelta(minutes=2)),
         JobSpec(EXPIRE, _expire, "DATA_EXPIRE_PERIOD", lease=timedelta(minutes=10)),
-        JobSpec(REFRESH, _refresh, "STATE_REFRESH_PERIOD", lease=timedelta(minutes=5)),
+        # Rounds may overlap safely (each claims its instances), so a dead run holds little up.
+        JobSpec(REFRESH, _refresh, "STATE_REFRESH_PERIOD", lease=timedelta(minutes=1)),
     )
 }
 

@@ -280,3 +280,19 @@ def test_sync_now_waits_for_a_running_sync_then_runs_its_own(sandbox: SandboxCon
     tasks.sync_now.call_local(asked, timezone.now().isoformat())
 
     assert tasks.sync_began_since(asked)
+
+
+def test_the_refresh_job_runs_rounds_back_to_back_while_full_batches_are_due(
+    sandbox: SandboxControl, settings: Any
+) -> None:
+    settings.SANDBOX_RATE_LIMITS = False
+    settings.STATE_REFRESH_BATCH = 2
+    for n in range(5):
+        create_remote(f"Shop {n}")
+    job_run(SYNC)
+
+    outcome = job_run(REFRESH)
+
+    assert outcome is not None
+    assert outcome.summary.startswith("3 round(s): 5 checked (5 changed)")
+    assert not Instance.objects.filter(state="").exists()
