@@ -81,7 +81,8 @@ cleanup() {
     "${dc[@]}" logs --no-color --tail=60
   fi
   [ -s "$PORTAL_ENV_FILE" ] && "${dc[@]}" down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
-  docker image prune --force >/dev/null 2>&1
+  # Untagged images are the build stage's layers too (pip install): keep a week's for the cache.
+  docker image prune --force --filter until=168h >/dev/null 2>&1
   psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS ${db}" >/dev/null 2>&1
   redis-cli -n "$redis_queue_db" flushdb >/dev/null 2>&1
   redis-cli -n "$redis_cache_db" flushdb >/dev/null 2>&1
