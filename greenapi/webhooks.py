@@ -28,6 +28,7 @@ DEVICE_INFO: Final = "deviceInfo"
 # Longest text kept from a quota or device description: they are shown, never parsed.
 _TEXT_MAX = 200
 _KEYS_MAX = 20
+_INT64 = 2**63  # idInstance is an int64 (docs/greenapi.md §1.2)
 _WID = re.compile(r"(\d{5,20})@c\.us")
 
 
@@ -90,7 +91,11 @@ def parse_webhook(body: bytes) -> Webhook:
     if not isinstance(instance_data, dict):
         raise MalformedWebhook("instanceData is missing or not an object.")
     id_instance = instance_data.get("idInstance")
-    if isinstance(id_instance, bool) or not isinstance(id_instance, int) or id_instance <= 0:
+    if (
+        isinstance(id_instance, bool)
+        or not isinstance(id_instance, int)
+        or not 0 < id_instance < _INT64
+    ):
         raise MalformedWebhook("instanceData.idInstance is missing or not a positive integer.")
     wid = instance_data.get("wid") or ""
     if not isinstance(wid, str):
@@ -110,6 +115,10 @@ def parse_webhook(body: bytes) -> Webhook:
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity, which json accepts by default
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 def _infinite(item: object) -> bool:
@@ -136,6 +145,7 @@ def _flat(value: dict[str, Any], key: str) -> dict[str, str | int | float]:
         if item is None:
             continue
         if isinstance(item, bool) or not isinstance(item, str | int | float) or _infinite(item):
-            raise MalformedWebhook(f"{key}.{name[:40]} is not a text or a number.")
-        flat[name[:40]] = item[:_TEXT_MAX] if isinstance(item, str) else item
+            raise MalformedWebhook(f"{key}.{name[:40]!r} is not a text or a number.")
+        # NUL is valid JSON but no database stores it in text.
+        flat[_clean(name)[:40]] = _clean(item)[:_TEXT_MAX] if isinstance(item, str) else item
     return flat

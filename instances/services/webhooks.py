@@ -144,7 +144,7 @@ def _receive(webhook: Webhook, token: str) -> Receipt:
     except Instance.DoesNotExist:
         # 200, so Green API stops retrying: an order not settled yet, or not ours at all.
         logger.info(
-            "Green API webhook %s for unknown instance %s ignored",
+            "Green API webhook %.40r for unknown instance %s ignored",
             webhook.type_webhook,
             webhook.id_instance,
         )

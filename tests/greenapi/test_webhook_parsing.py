@@ -58,6 +58,14 @@ def test_quota_exceeded_keeps_its_quota_data() -> None:
     assert webhook.quota == {"method": "correspondents", "used": 3, "total": 3, "status": "X" * 200}
 
 
+def test_nul_characters_are_dropped_from_kept_texts() -> None:
+    quota = {"method": "corre\u0000spondents", "status\u0000": "X"}
+    webhook = parse_webhook(body(STATE | {"typeWebhook": "quotaExceeded", "quotaData": quota}))
+
+    assert isinstance(webhook, QuotaExceeded)
+    assert webhook.quota == {"method": "correspondents", "status": "X"}
+
+
 def test_device_info_keeps_its_device_data() -> None:
     device = {"platform": "iphone", "deviceModel": "iPhone 11", "battery": 85, "osVersion": None}
     webhook = parse_webhook(body(STATE | {"typeWebhook": "deviceInfo", "deviceData": device}))
@@ -93,6 +101,7 @@ def test_another_type_needs_only_its_type_and_instance() -> None:
         (body(STATE | {"instanceData": {"idInstance": "1101000001"}}), "idInstance"),
         (body(STATE | {"instanceData": {"idInstance": True}}), "idInstance"),
         (body(STATE | {"instanceData": {"idInstance": -4}}), "idInstance"),
+        (body(STATE | {"instanceData": {"idInstance": 2**63}}), "idInstance"),
         (body(STATE | {"instanceData": {"idInstance": 4, "wid": 79001234567}}), "wid"),
         (body(STATE | {"timestamp": "1705902314"}), "timestamp"),
         (body(STATE | {"timestamp": 1705902314.5}), "timestamp"),

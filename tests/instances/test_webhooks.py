@@ -205,6 +205,19 @@ def test_a_malformed_body_is_400_and_changes_nothing(hooked: Instance, raw: byte
     assert hooked.quota_exceeded_at is None
 
 
+def test_an_instance_id_beyond_int64_is_400_not_a_database_error(hooked: Instance) -> None:
+    assert post(event(id_instance=2**63)).status_code == 400
+
+
+def test_a_nul_in_quota_texts_is_dropped_not_a_database_error(hooked: Instance) -> None:
+    quota = {"method": "correspondents\u0000", "used": 3, "total": 3}
+
+    response = post(event(type_webhook="quotaExceeded", quotaData=quota))
+
+    assert response.status_code == 200
+    assert Instance.objects.get(pk=ID).quota_exceeded["method"] == "correspondents"
+
+
 def test_a_malformed_body_without_a_token_is_401(hooked: Instance) -> None:
     assert post(b"not json", token=None).status_code == 401
 
