@@ -75,6 +75,7 @@ cleanup() {
   status=$?
   trap - EXIT
   set +e
+  step "clean up: containers, volumes, database, Redis data"
   if [ "$status" != 0 ] && [ -s "$PORTAL_ENV_FILE" ]; then
     echo "--- compose: failed; the stack's state and its last log lines:"
     "${dc[@]}" ps
@@ -88,6 +89,7 @@ cleanup() {
   redis-cli -n "$redis_cache_db" flushdb >/dev/null 2>&1
   if [ -n "$dockerd_pid" ]; then kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null; fi
   rm -rf "$workdir"
+  printf -- '--- compose: %s took %ss\n' "$step_name" "$((SECONDS - step_started))"
   printf -- '--- compose: all steps took %ss\n' "$((SECONDS - started))"
   exit "$status"
 }
@@ -188,4 +190,3 @@ for i in 0 1; do
   echo "  replica $((i + 1)) served ${pages} list pages"
 done
 
-step "done"
