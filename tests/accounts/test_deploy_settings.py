@@ -31,6 +31,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "DATABASE_URL": "sqlite:///:memory:",
             "CACHE_URL": "dbcache://partnerportal_cache",
             "REDIS_URL": "redis://redis.example:6379/0",
+            "METRICS_TOKEN": secrets.token_urlsafe(32),
         }
         | overrides
     )
