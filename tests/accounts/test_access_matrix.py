@@ -128,6 +128,12 @@ ROWS = [
     # "Sync now" asks the worker for a sync of the whole mirror; anyone logged in may.
     Row("instances:sync", "post", **LOGGED_IN_REDIRECTED),
     Row("instances:sync_status"),
+    # Green API's webhooks: trusted by each instance's own token, never by a session.
+    Row(
+        "green_api_webhook",
+        "post",
+        **{p: 401 for p in ("admin", "support", "reseller", "anonymous")},
+    ),
     Row("instances:create"),
     # Nothing posted: the admin is sent back with a message; other roles may not assign.
     Row("instances:assign", "post", admin=302, support=403, reseller=403),
