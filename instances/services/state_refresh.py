@@ -184,7 +184,12 @@ class _Breaker:
 
 
 class _Askers:
-    """Up to `size` threads that ask Green API; answers come back on one queue."""
+    """Up to `size` threads that ask Green API; answers come back on one queue.
+
+    Each thread also has its next instance queued, so that none waits for the calling thread to
+    finish recording an answer: `size` calls stay in flight. With one thread, calls and the
+    calling thread's database work take turns (tests on in-memory SQLite rely on it).
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -195,11 +200,11 @@ class _Askers:
 
     @property
     def has_room(self) -> bool:
-        return self.in_flight < self.size
+        return self.in_flight < (2 * self.size if self.size > 1 else 1)
 
     def ask(self, instance: Instance) -> None:
         self.in_flight += 1
-        if len(self._threads) < self.in_flight:
+        if len(self._threads) < min(self.size, self.in_flight):
             thread = threading.Thread(
                 target=_asker, args=(self._jobs, self._answers), name="state-refresh", daemon=True
             )
@@ -211,6 +216,15 @@ class _Askers:
         answer = self._answers.get()
         self.in_flight -= 1
         return answer
+
+    def withdraw(self) -> list[Instance]:
+        """Take back the instances no thread has started on."""
+        taken: list[Instance] = []
+        with contextlib.suppress(queue.Empty):
+            while (instance := self._jobs.get_nowait()) is not None:
+                taken.append(instance)
+        self.in_flight -= len(taken)
+        return taken
 
     def close(self) -> None:
         """Let each thread finish its call, close its session and end."""
@@ -367,7 +381,10 @@ def states_refresh_due(*, now: datetime | None = None, limit: int | None = None)
                 break
             instance, answer = askers.next_answer()
             _settle(instance, answer, tally, breaker)
+            if breaker.tripped:
+                waiting.extend(askers.withdraw())
     finally:
+        waiting.extend(askers.withdraw())  # after an error, only the calls under way finish
         askers.close()
         if waiting:  # the round stopped early: these are due again at once, not after the lease
             _release(waiting, now or timezone.now())
