@@ -396,7 +396,7 @@ def states_refresh_due(*, now: datetime | None = None, limit: int | None = None)
 
 def _release(rows: deque[Instance], due: datetime) -> None:
     """Give back claimed instances that were not asked: due at `due`, not after their lease."""
-    leases = {row.state_due_at for row in rows}  # one claim's, as a claim waits for an empty queue
+    leases = {row.state_due_at for row in rows}  # each claim has its own lease
     for lease in leases:
         Instance.objects.filter(
             pk__in=[row.pk for row in rows if row.state_due_at == lease], state_due_at=lease
