@@ -71,15 +71,7 @@ FIRST_PAUSE = 5.0
 MAX_PAUSE = 300.0
 BACKOFF_KEY = "state_refresh:backoff"
 # Only what a check needs is read (the token is decrypted once per claimed row).
-CLAIM_FIELDS = (
-    "id_instance",
-    "api_token",
-    "type_instance",
-    "state",
-    "state_due_at",
-    "phone",
-    "time_created",
-)
+CLAIM_FIELDS = ("api_token", "type_instance", "state", "state_due_at", "phone", "time_created")
 
 
 @dataclass(frozen=True)
