@@ -44,6 +44,12 @@ def _loopback_only_connect(sock: socket.socket, address: Any, *args: Any, **kwar
     return _real_connect(sock, address, *args, **kwargs)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Long tests first: with the suite in parallel (make test), a minute-long test collected
+    # last would keep one worker busy after the others have finished.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _block_network() -> None:
     socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign, assignment]  # blocks the network for the run

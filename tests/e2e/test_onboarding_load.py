@@ -21,6 +21,7 @@ from tests.support.sandbox import SandboxControl
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.slow,
     pytest.mark.usefixtures("e2e_settings"),
     pytest.mark.skipif(
         connection.vendor == "sqlite", reason="needs a database that allows concurrent writers"
