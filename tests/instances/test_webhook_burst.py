@@ -27,6 +27,7 @@ def token(id_instance: int) -> str:
     return f"burst-token-{id_instance}"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_5000_events_keeps_the_newest_state_and_never_fails() -> None:
     ids = [1101100000 + n for n in range(INSTANCES)]

@@ -16,9 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.support.processes import Process, free_port
+
+# About a minute of real processes: started first, so a parallel run does not end on it.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 MINUTE = 60.0
