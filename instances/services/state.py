@@ -107,6 +107,25 @@ def state_from_wire(raw: str | None) -> str:
     return Instance.State.UNKNOWN  # a state this portal does not know yet: say so, not guess
 
 
+def linked_phone(client: InstanceClient, *, state: str, known: str) -> str:
+    """The linked phone's number from getWaSettings, asked only when linked and not yet known;
+    "" when not asked or Green API cannot say (the number can wait for the next check)."""
+    if state not in LINKED_STATES or known:
+        return ""
+    try:
+        return client.get_wa_settings().phone
+    except GreenAPIError:
+        return ""
+
+
+def phone_record(*, instance: Instance, phone: str) -> None:
+    """Store a linked phone's number once: never over a known one, never on an unlinked row."""
+    if phone and Instance.objects.filter(pk=instance.pk, phone="", state__in=LINKED_STATES).update(
+        phone=phone
+    ):
+        instance.phone = phone
+
+
 def state_observe(
     *, instance: Instance, state: str, source: str, client: InstanceClient | None = None
 ) -> bool:
@@ -117,13 +136,8 @@ def state_observe(
     """
     changed = state_record(instance=instance, state=state, source=source)
     if state in LINKED_STATES and not instance.phone:
-        try:
-            phone = (client or instance_client(instance)).get_wa_settings().phone
-        except GreenAPIError:
-            phone = ""  # the state is known; the number can wait for the next check
-        if phone:
-            Instance.objects.filter(pk=instance.pk).update(phone=phone)
-            instance.phone = phone
+        client = client or instance_client(instance)
+        phone_record(instance=instance, phone=linked_phone(client, state=state, known=""))
     return changed
 
 

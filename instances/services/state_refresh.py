@@ -50,10 +50,11 @@ from instances.greenapi_factory import close_session, instance_client
 from instances.models import Instance, StateChange
 from instances.services.errors import is_new
 from instances.services.state import (
-    LINKED_STATES,
     ONBOARDING_WINDOW,
     URGENT_EVERY,
     URGENT_STATES,
+    linked_phone,
+    phone_record,
     state_from_wire,
     state_record,
 )
@@ -241,10 +242,7 @@ def _ask(instance: Instance) -> _Answer:
     try:
         client = instance_client(instance, get_retries=0)
         state = state_from_wire(client.get_state_instance())
-        phone = ""
-        if state in LINKED_STATES and not instance.phone:
-            with contextlib.suppress(GreenAPIError):  # the number can wait for the next check
-                phone = client.get_wa_settings().phone
+        phone = linked_phone(client, state=state, known=instance.phone)
         return _Answer(asked_at, state=state, phone=phone)
     except GreenAPIError as error:
         return _Answer(asked_at, error=error)
@@ -308,10 +306,7 @@ def _settle(instance: Instance, answer: _Answer, tally: _Tally, breaker: _Breake
             source=StateChange.Source.POLL,
             at=answer.asked_at,
         )
-        if answer.phone:
-            Instance.objects.filter(pk=instance.pk, phone="", state__in=LINKED_STATES).update(
-                phone=answer.phone
-            )
+        phone_record(instance=instance, phone=answer.phone)
         tally.checked += 1
         tally.changed += int(changed)
         breaker.success()
