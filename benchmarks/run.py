@@ -32,6 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from report import Figure, summary  # noqa: E402  (benchmarks/report.py)
 from state_refresh import bench_state_refresh  # noqa: E402  (benchmarks/state_refresh.py)
 from webhook_ingest import bench_webhook_ingest  # noqa: E402  (benchmarks/webhook_ingest.py)
 
@@ -140,14 +141,17 @@ def bench_list_page() -> None:
 def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
+    figures: list[Figure] = []
     try:
         bench_parsing()
         bench_sync()
         bench_list_page()
-        bench_state_refresh()
-        bench_webhook_ingest()
+        figures += bench_state_refresh()
+        figures += bench_webhook_ingest()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    print()
+    print(summary(figures))
 
 
 if __name__ == "__main__":

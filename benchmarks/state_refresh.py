@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from report import Figure  # benchmarks/report.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -140,8 +141,8 @@ def wait_until_answering(url: str, server: subprocess.Popen[bytes], workdir: Pat
     raise RuntimeError("the emulator did not answer within 60 s")
 
 
-def bench_state_refresh() -> None:
-    """Print the round's time ÷ the ideal (Django must be set up, on a throwaway database)."""
+def bench_state_refresh() -> list[Figure]:
+    """The round's time ÷ the ideal (Django must be set up, on a throwaway database)."""
     from django.conf import settings
 
     from greenapi import CreateInstanceParams
@@ -200,6 +201,15 @@ def bench_state_refresh() -> None:
         assert result.checked == INSTANCES, result
         assert calls == INSTANCES, calls
         assert result.rate_limited == 0, result
+        figure = Figure(
+            "state refresh ÷ ideal",
+            elapsed / ideal,
+            "<=",
+            GOAL,
+            f"{INSTANCES:,} instances, {LATENCY * 1000:.0f} ms a call, concurrency {CONCURRENCY}",
+        )
+        print(figure.line())
+        return [figure]
 
 
 def main() -> None:

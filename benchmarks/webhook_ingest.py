@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet
+from report import Figure  # benchmarks/report.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -300,10 +301,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_webhook_ingest() -> None:
+def bench_webhook_ingest() -> list[Figure]:
     if shutil.which("gunicorn", path=str(BIN)) is None:
         print("webhook ingest: gunicorn is not installed in the virtualenv; skipped")
-        return
+        return []
     figures = measure()
     answered = figures.statuses.get(200, 0)
     print(
@@ -324,6 +325,15 @@ def bench_webhook_ingest() -> None:
     )
     if figures.stored != answered or answered != figures.events:
         raise SystemExit("webhook ingest: an answered event is missing from the database")
+    figure = Figure(
+        "webhook ingest events/s ÷ 500",
+        figures.rate / GOAL,
+        ">=",
+        1.0,
+        f"{figures.rate:.0f} events/s on one gunicorn worker, {figures.database}",
+    )
+    print(figure.line())
+    return [figure]
 
 
 if __name__ == "__main__":
