@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.rows import compare_and_set
 from greenapi import GreenAPIError, InstanceClient
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
@@ -103,14 +104,13 @@ def _record_over_copy(
         created_at=instance.time_created,
         now=now,
     )
-    as_copied = Instance.objects.filter(
-        pk=instance.pk,
-        state=instance.state,
-        state_checked_at=known_at,
-        time_created=instance.time_created,  # the due time depends on it
-    )
+    as_copied = {
+        "state": instance.state,
+        "state_checked_at": known_at,
+        "time_created": instance.time_created,  # the due time depends on it
+    }
     with transaction.atomic() if changed else nullcontext():
-        if not as_copied.update(**news):
+        if not compare_and_set(Instance, pk=instance.pk, expected=as_copied, changes=news):
             return None
         if changed:
             StateChange.objects.create(

@@ -23,6 +23,7 @@ from django.db import DatabaseError
 from django.db.models import Q
 
 from core.crypto import token_digest, token_matches
+from core.rows import row_read
 from greenapi import CreateInstanceParams
 from greenapi.webhooks import (
     DeviceInfo,
@@ -133,11 +134,10 @@ def _bearer(authorization: str) -> str:
 
 
 def _receive(webhook: Webhook, token: str) -> Receipt:
-    # One read brings what the check and the state writer need (state_record's STATE_FIELDS).
+    # One read brings what the check and the state writer need.
     fields = ("webhook_token_hash", "deleted", *STATE_FIELDS)
-    try:
-        instance = Instance.objects.only(*fields).get(pk=webhook.id_instance)
-    except Instance.DoesNotExist:
+    instance = row_read(Instance, pk=webhook.id_instance, fields=fields)
+    if instance is None:
         # 200, so Green API stops retrying: an order not settled yet, or not ours at all.
         logger.info(
             "Green API webhook %.40r for unknown instance %s ignored",
