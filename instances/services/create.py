@@ -24,6 +24,7 @@ from accounts.models import AuditEvent, Reseller, User
 from accounts.permissions import can_create_instance_for
 from core.errors import ApplicationError
 from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
+from greenapi.listing import ListedInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
 from instances.quota import quota_room, reseller_locked
@@ -186,6 +187,8 @@ def _complete(
             "type_instance": type_instance,
             "reseller": order.reseller,
             "created_by": order.requested_by,
+            # Mirrored fields written here, not from an answer: the next sync rewrites the row.
+            "sync_fingerprint": "",
         }
         if remote is not None:
             fields |= {"name": remote.name, "time_created": remote.time_created}
@@ -294,6 +297,17 @@ def orders_settle_open(remote: list[PartnerInstance]) -> int:
         if _needs_settling(order, now):
             closed += not order_settle(order, remote=remote).is_open
     return closed
+
+
+def open_order_names() -> set[str]:
+    """The names of the open orders, for `may_settle_an_order`."""
+    return set(CreateOrder.objects.open().values_list("name", flat=True))
+
+
+def may_settle_an_order(item: ListedInstance, names: set[str]) -> bool:
+    """Whether a listed item can be one of `_candidates` of an open order named in `names`: the
+    few `orders_settle_open` needs from an answer too large to keep whole."""
+    return not item.deleted and (item.name or "") in names
 
 
 def _needs_settling(order: CreateOrder, now: datetime) -> bool:

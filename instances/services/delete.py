@@ -262,8 +262,12 @@ def _unsettled(error: GreenAPIError, instance: Instance) -> str:
 def _mark_deleted(instance: Instance, deleted_at: datetime | None) -> None:
     instance.deleted = True
     instance.time_deleted = deleted_at or timezone.now()
+    # sync_fingerprint: the next sync rewrites the row from Green API's answer, whatever it says.
     Instance.objects.filter(pk=instance.pk).update(
-        deleted=True, time_deleted=instance.time_deleted, delete_started_at=None
+        deleted=True,
+        time_deleted=instance.time_deleted,
+        delete_started_at=None,
+        sync_fingerprint="",
     )
 
 

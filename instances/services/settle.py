@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from greenapi import GreenAPIError, RateLimited
-from instances.greenapi_factory import partner_client
+from greenapi import GreenAPIError, PartnerInstance, RateLimited
+from instances.greenapi_factory import listing_client
 from instances.models import CreateOrder
-from instances.services.create import ABANDONED_CLAIM, orders_settle_open
-from instances.services.listing_guard import listing_refusal
+from instances.services.create import (
+    ABANDONED_CLAIM,
+    may_settle_an_order,
+    open_order_names,
+    orders_settle_open,
+)
+from instances.services.listing_guard import ListingTally
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +43,19 @@ def orders_settle_pending() -> SettleResult:
     )
     if not waiting:
         return SettleResult(waiting=0)
+    names = open_order_names()
+    tally = ListingTally.of_mirror(fetched_at=now)
+    candidates: list[PartnerInstance] = []
     try:
-        remote = partner_client().get_instances()
+        with listing_client().instances_listing() as listed:
+            for item in listed:
+                tally.listed(item.id_instance)
+                if may_settle_an_order(item, names):
+                    candidates.append(item.parsed())
     except GreenAPIError as exc:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         return SettleResult(waiting=waiting, error=exc.message, retry_after=retry_after)
-    refusal = listing_refusal(remote, fetched_at=now)
+    refusal = tally.refusal()
     if refusal:
         return SettleResult(waiting=waiting, error=refusal)
-    return SettleResult(waiting=waiting, closed=orders_settle_open(remote))
+    return SettleResult(waiting=waiting, closed=orders_settle_open(candidates))
