@@ -22,10 +22,12 @@ from django.db.models import BooleanField, ExpressionWrapper, Field, Q
 from greenapi import PartnerInstance
 from greenapi.listing import ListedInstance
 from instances.models import Instance
+from instances.services import sync_writes
 from instances.services.create import may_settle_an_order
 from instances.services.listing_guard import ListingTally, expected_condition
 
 BATCH_SIZE = 500
+CREATE_BATCH_SIZE = 2000  # rows sent by one COPY on PostgreSQL
 
 # Instance fields that come from getInstances, named as the client's PartnerInstance attributes.
 MIRRORED_FIELDS = (
@@ -44,9 +46,9 @@ MIRRORED_FIELDS = (
     "is_expired",
 )
 _WITHOUT_TOKEN = tuple(field for field in MIRRORED_FIELDS if field != "api_token")
-_RELISTED = ("sync_fingerprint", "missing_since", "missing_count")
+_CREATED = ("id_instance", *MIRRORED_FIELDS, "sync_fingerprint")
 
-_MAX_LENGTHS = {
+_MAX_LENGTHS: dict[str, int] = {
     field.name: field.max_length
     for field in Instance._meta.get_fields()
     # A reverse relation (ForeignObjectRel) has no max_length.
@@ -96,8 +98,8 @@ class MirrorUpdate:
         self._fingerprint = fingerprinter()
         self._order_names = order_names
         self.order_candidates: list[PartnerInstance] = []
-        self._to_create: list[Instance] = []
-        self._to_update: dict[bool, list[Instance]] = {True: [], False: []}  # by "has a token"
+        self._to_create: list[sync_writes.Row] = []
+        self._to_update: dict[bool, list[sync_writes.Row]] = {True: [], False: []}  # token or not
         self.created = 0
         self.updated = 0
 
@@ -114,10 +116,10 @@ class MirrorUpdate:
         if known == fingerprint:
             return
         remote = item.parsed()
-        row = Instance(id_instance=pk, sync_fingerprint=fingerprint, **_mirrored(remote))
+        row = {"id_instance": pk, "sync_fingerprint": fingerprint, **_mirrored(remote)}
         if known is None:
             self._to_create.append(row)
-            if len(self._to_create) >= BATCH_SIZE:
+            if len(self._to_create) >= CREATE_BATCH_SIZE:
                 self._flush_creates()
             return
         # Green API may stop listing tokens (issue #815): keep the one the row has.
@@ -160,17 +162,19 @@ class MirrorUpdate:
         return missing - vanished, vanished
 
     def _flush_creates(self) -> None:
-        if self._to_create:
-            Instance.objects.bulk_create(self._to_create, batch_size=BATCH_SIZE)
-            self.created += len(self._to_create)
-            self._to_create = []
+        sync_writes.insert(self._to_create, _CREATED)
+        self.created += len(self._to_create)
+        self._to_create = []
 
     def _flush_updates(self) -> None:
         for has_token, rows in self._to_update.items():
-            if not rows:
-                continue
             fields = MIRRORED_FIELDS if has_token else _WITHOUT_TOKEN
-            Instance.objects.bulk_update(rows, [*fields, *_RELISTED], batch_size=BATCH_SIZE)
+            # Listed again: no longer missing.
+            sync_writes.update(
+                rows,
+                [*fields, "sync_fingerprint"],
+                fixed={"missing_since": None, "missing_count": 0},
+            )
             self.updated += len(rows)
             self._to_update[has_token] = []
 
@@ -181,12 +185,10 @@ def _flag(condition: Q) -> ExpressionWrapper[Q]:
 
 def _mirrored(remote: PartnerInstance) -> dict[str, Any]:
     """The mirrored fields of one item, upstream text cut to fit its column."""
-    values: dict[str, Any] = {}
-    for field in MIRRORED_FIELDS:
-        value = getattr(remote, field)
-        if isinstance(value, str) and field in _MAX_LENGTHS:
-            value = value[: _MAX_LENGTHS[field]]  # upstream text must not break a column
-        values[field] = value
+    values = {field: getattr(remote, field) for field in MIRRORED_FIELDS}
+    for field, length in _MAX_LENGTHS.items():
+        if len(values[field]) > length:
+            values[field] = values[field][:length]  # upstream text must not break a column
     return values
 
 
