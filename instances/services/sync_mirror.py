@@ -12,6 +12,7 @@ or incomplete at its end, so nothing is ever half-applied.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +55,10 @@ _MAX_LENGTHS: dict[str, int] = {
     # A reverse relation (ForeignObjectRel) has no max_length.
     if isinstance(field, Field) and field.max_length and field.name in MIRRORED_FIELDS
 }
+
+_values_of = operator.attrgetter(*MIRRORED_FIELDS)
+_TRIMMED = [(MIRRORED_FIELDS.index(name), length) for name, length in _MAX_LENGTHS.items()]
+_TOKEN = MIRRORED_FIELDS.index("api_token")
 
 # Marks an id already handled in this answer (in place of its digest, so no extra set is kept).
 _LISTED = "listed"
@@ -116,15 +121,18 @@ class MirrorUpdate:
         if known == fingerprint:
             return
         remote = item.parsed()
-        row = {"id_instance": pk, "sync_fingerprint": fingerprint, **_mirrored(remote)}
+        values = _mirrored(remote)
         if known is None:
-            self._to_create.append(row)
+            self._to_create.append([pk, *values, fingerprint])
             if len(self._to_create) >= CREATE_BATCH_SIZE:
                 self._flush_creates()
             return
         # Green API may stop listing tokens (issue #815): keep the one the row has.
-        batch = self._to_update[bool(remote.api_token)]
-        batch.append(row)
+        has_token = bool(remote.api_token)
+        if not has_token:
+            del values[_TOKEN]
+        batch = self._to_update[has_token]
+        batch.append([*values, fingerprint, pk])
         if len(batch) >= BATCH_SIZE:
             self._flush_updates()
 
@@ -183,12 +191,12 @@ def _flag(condition: Q) -> ExpressionWrapper[Q]:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def _mirrored(remote: PartnerInstance) -> dict[str, Any]:
-    """The mirrored fields of one item, upstream text cut to fit its column."""
-    values = {field: getattr(remote, field) for field in MIRRORED_FIELDS}
-    for field, length in _MAX_LENGTHS.items():
-        if len(values[field]) > length:
-            values[field] = values[field][:length]  # upstream text must not break a column
+def _mirrored(remote: PartnerInstance) -> list[Any]:
+    """The MIRRORED_FIELDS of one item, in order, upstream text cut to fit its column."""
+    values = list(_values_of(remote))
+    for index, length in _TRIMMED:
+        if len(values[index]) > length:
+            values[index] = values[index][:length]  # upstream text must not break a column
     return values
 
 

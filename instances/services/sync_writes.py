@@ -11,28 +11,54 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import NOT_PROVIDED, BooleanField, CharField, DateTimeField, Field, JSONField
+from django.db.models import (
+    NOT_PROVIDED,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Field,
+    JSONField,
+)
+from psycopg.copy import QueuedLibpqWriter
 
 from core.fields import EncryptedTextField
 from instances.models import Instance
 
-Row = dict[str, Any]  # field name -> Python value, for the mirrored fields and the fingerprint
+Prepare = Callable[[Any], Any]
+Row = list[Any]  # Python values in the order of the `names` given with them
 
 
-def _preparer(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
-    """The cheapest correct preparation of one field's values (thousands are prepared)."""
-    if type(field) in (CharField, BooleanField):
-        return lambda value: value  # what the database drivers take as they are
-    if type(field) is DateTimeField:
-        # The sync's times are aware (greenapi/times.py): only the backend's adaptation is left.
-        return db.ops.adapt_datetimefield_value
-    if isinstance(field, EncryptedTextField):
-        return field.get_prep_value
-    return lambda value: field.get_db_prep_save(value, db)
+def _preparers(names: Sequence[str], db: BaseDatabaseWrapper) -> list[tuple[int, Prepare]]:
+    """(index, preparation) of the values that need one: the cheapest correct one for each."""
+    preparers: list[tuple[int, Prepare]] = []
+    for index, field in enumerate(_fields(names)):
+        if type(field) in (CharField, BooleanField, BigIntegerField):
+            continue  # what the database drivers take as they are
+        if type(field) is DateTimeField:
+            # The sync's times are aware (greenapi/times.py): only the backend's adaptation left.
+            preparers.append((index, db.ops.adapt_datetimefield_value))
+        elif isinstance(field, EncryptedTextField):
+            preparers.append((index, field.get_prep_value))
+        else:
+            preparers.append((index, partial(_prepare, field, db)))
+    return preparers
+
+
+def _prepare(field: Field[Any, Any], db: BaseDatabaseWrapper, value: Any) -> Any:
+    return field.get_db_prep_save(value, db)
+
+
+def _prepared(rows: Sequence[Row], preparers: list[tuple[int, Prepare]]) -> Sequence[Row]:
+    for row in rows:
+        for index, prepare in preparers:
+            row[index] = prepare(row[index])
+    return rows
 
 
 def _default(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Any:
@@ -54,7 +80,6 @@ def insert(rows: Sequence[Row], names: Sequence[str]) -> None:
     """Insert new instances: `names` from each row, every other column its default."""
     if not rows:
         return
-    given = _fields(names)
     others = [
         field
         for field in Instance._meta.concrete_fields
@@ -65,16 +90,16 @@ def insert(rows: Sequence[Row], names: Sequence[str]) -> None:
     ]
     db = connections[DEFAULT_DB_ALIAS]
     defaults = [_default(field, db) for field in others]
-    prepare = [_preparer(field, db) for field in given]
-    columns = [_column(field) for field in [*given, *others]]
-    values = [
-        [p(row[name]) for p, name in zip(prepare, names, strict=True)] + defaults for row in rows
-    ]
+    columns = [_column(field) for field in [*_fields(names), *others]]
+    values = [row + defaults for row in _prepared(rows, _preparers(names, db))]
     table = connection.ops.quote_name(Instance._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            raw = cursor.cursor
+            # The queued writer sends from a thread while this one prepares the next rows.
+            writer = QueuedLibpqWriter(raw)
+            with raw.copy(f"COPY {table} ({quoted}) FROM STDIN", writer=writer) as copy:
                 for value in values:
                     copy.write_row(value)
         else:
@@ -84,27 +109,25 @@ def insert(rows: Sequence[Row], names: Sequence[str]) -> None:
             cursor.executemany(insert_sql, values)
 
 
-def update(rows: Sequence[Row], names: Sequence[str], *, fixed: Row) -> None:
-    """Set `names` from each row (by its id_instance) and the `fixed` values on every one."""
+def update(rows: Sequence[Row], names: Sequence[str], *, fixed: dict[str, Any]) -> None:
+    """Set `names` from each row and the `fixed` values on every one; each row ends with the
+    id_instance of the row to update."""
     if not rows:
         return
     given = _fields(names)
     constants = _fields(list(fixed))
     db = connections[DEFAULT_DB_ALIAS]
-    prepare = [_preparer(field, db) for field in given]
     fixed_values = [
-        field.get_db_prep_save(value, connection)
+        field.get_db_prep_save(value, db)
         for field, value in zip(constants, fixed.values(), strict=True)
     ]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(_column(field))} = %s" for field in [*given, *constants])
     table = quote(Instance._meta.db_table)
     key = quote(_column(Instance._meta.get_field("id_instance")))
+    count = len(names)
     values = [
-        [p(row[name]) for p, name in zip(prepare, names, strict=True)]
-        + fixed_values
-        + [row["id_instance"]]
-        for row in rows
+        row[:count] + fixed_values + row[count:] for row in _prepared(rows, _preparers(names, db))
     ]
     with connection.cursor() as cursor:
         update_sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
