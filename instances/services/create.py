@@ -24,11 +24,11 @@ from accounts.models import AuditEvent, Reseller, User
 from accounts.permissions import can_create_instance_for
 from core.errors import ApplicationError
 from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
-from greenapi.listing import ListedInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
 from instances.quota import quota_room, reseller_locked
-from instances.services.listing_guard import CLOCK_SKEW, listing_refusal
+from instances.services.listing_guard import CLOCK_SKEW
+from instances.services.listing_scan import scan_for_orders
 from instances.services.webhooks import params_with_portal_webhook
 
 logger = logging.getLogger(__name__)
@@ -259,14 +259,16 @@ def order_settle(
 
 
 def _look(order: CreateOrder) -> list[PartnerInstance] | None:
-    """One getInstances answer to settle from, or None when there is none worth trusting."""
+    """The items of one getInstances answer that may settle this order, or None when there is
+    no answer worth trusting."""
     fetched_at = timezone.now()
     try:
-        remote = partner_client().get_instances()
+        remote, refusal = scan_for_orders(
+            partner_client(), names={order.name}, fetched_at=fetched_at
+        )
     except GreenAPIError as exc:
         logger.info("Order %s stays pending: %s", order.pk, exc.message)
         return None
-    refusal = listing_refusal(remote, fetched_at=fetched_at)
     if refusal:
         logger.warning("Order %s stays pending: %s", order.pk, refusal)
         return None
@@ -289,7 +291,7 @@ def _settled_from(
 def orders_settle_open(remote: list[PartnerInstance]) -> int:
     """Settle every open order against one getInstances answer; returns how many closed.
 
-    `remote` must be an answer the sync accepted (see listing_guard.listing_refusal).
+    `remote` must come from an answer the guard accepted (listing_guard.ListingTally).
     """
     now = timezone.now()
     closed = 0
@@ -300,14 +302,8 @@ def orders_settle_open(remote: list[PartnerInstance]) -> int:
 
 
 def open_order_names() -> set[str]:
-    """The names of the open orders, for `may_settle_an_order`."""
+    """The names of the open orders, for listing_scan.may_settle_an_order."""
     return set(CreateOrder.objects.open().values_list("name", flat=True))
-
-
-def may_settle_an_order(item: ListedInstance, names: set[str]) -> bool:
-    """Whether a listed item can be one of `_candidates` of an open order named in `names`: the
-    few `orders_settle_open` needs from an answer too large to keep whole."""
-    return not item.deleted and (item.name or "") in names
 
 
 def _needs_settling(order: CreateOrder, now: datetime) -> bool:

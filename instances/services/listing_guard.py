@@ -8,13 +8,11 @@ sync keeps the mirror and order settling keeps its orders open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from greenapi import PartnerInstance
 from instances.models import Instance
 
 # Green API's times carry no zone (docs/greenapi.md §2.2); allow for clocks that disagree.
@@ -68,11 +66,3 @@ class ListingTally:
             f"Kept the mirror: Green API listed {seen} of {total} instances, which looks like "
             "an incomplete answer. Nothing was marked deleted; the next sync tries again."
         )
-
-
-def listing_refusal(remote: Iterable[PartnerInstance], *, fetched_at: datetime) -> str:
-    """Why this whole answer must not be applied, or "" (see ListingTally.refusal)."""
-    tally = ListingTally.of_mirror(fetched_at=fetched_at)
-    for item in remote:
-        tally.listed(item.id_instance)
-    return tally.refusal()

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from greenapi import GreenAPIError, PartnerInstance, RateLimited
+from greenapi import GreenAPIError, RateLimited
 from instances.greenapi_factory import listing_client
 from instances.models import CreateOrder
 from instances.services.create import (
     ABANDONED_CLAIM,
-    may_settle_an_order,
     open_order_names,
     orders_settle_open,
 )
-from instances.services.listing_guard import ListingTally
+from instances.services.listing_scan import scan_for_orders
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +42,13 @@ def orders_settle_pending() -> SettleResult:
     )
     if not waiting:
         return SettleResult(waiting=0)
-    names = open_order_names()
-    tally = ListingTally.of_mirror(fetched_at=now)
-    candidates: list[PartnerInstance] = []
     try:
-        with listing_client().instances_listing() as listed:
-            for item in listed:
-                tally.listed(item.id_instance)
-                if may_settle_an_order(item, names):
-                    candidates.append(item.parsed())
+        candidates, refusal = scan_for_orders(
+            listing_client(), names=open_order_names(), fetched_at=now
+        )
     except GreenAPIError as exc:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         return SettleResult(waiting=waiting, error=exc.message, retry_after=retry_after)
-    refusal = tally.refusal()
     if refusal:
         return SettleResult(waiting=waiting, error=refusal)
     return SettleResult(waiting=waiting, closed=orders_settle_open(candidates))

@@ -24,8 +24,8 @@ from greenapi import PartnerInstance
 from greenapi.listing import ListedInstance
 from instances.models import Instance
 from instances.services import sync_writes
-from instances.services.create import may_settle_an_order
 from instances.services.listing_guard import ListingTally, expected_condition
+from instances.services.listing_scan import may_settle_an_order
 
 BATCH_SIZE = 500
 CREATE_BATCH_SIZE = 2000  # rows sent by one COPY on PostgreSQL
