@@ -33,7 +33,7 @@ def test_synthetic_instances_follow_the_real_ones_in_the_wire_format(
 
 def test_every_nth_synthetic_instance_can_be_renamed(wire: Wire) -> None:
     wire.control(
-        "POST", "/control/listing", json={"count": 6, "renameEvery": 3, "nameSuffix": "é\"2"}
+        "POST", "/control/listing", json={"count": 6, "renameEvery": 3, "nameSuffix": 'é"2'}
     )
 
     names = [item["name"] for item in listing(wire)]
