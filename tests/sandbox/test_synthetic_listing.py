@@ -38,7 +38,12 @@ def test_every_nth_synthetic_instance_can_be_renamed(wire: Wire) -> None:
 
     names = [item["name"] for item in listing(wire)]
 
-    assert names == ['Synthetic 0 é"2', "Synthetic 1", "Synthetic 2", 'Synthetic 3 é"2'] + [
+    renamed = 'é"2'
+    assert names == [
+        f"Synthetic 0 {renamed}",
+        "Synthetic 1",
+        "Synthetic 2",
+        f"Synthetic 3 {renamed}",
         "Synthetic 4",
         "Synthetic 5",
     ]
