@@ -1,7 +1,9 @@
 """Performance figures for `make bench`, printed as ratios so they mean the same on any machine.
 
-- getInstances parsing: time per instance at 1,000 and 10,000 (a ratio near 1 means linear).
-- Mirror sync: queries and seconds to apply 100 and 10,000 instances, and a no-change re-sync.
+- Sync at scale, on PostgreSQL against the emulator over HTTP: first sync and re-sync (1 %
+  changed) of 100,000 instances over the floor (fetch + json.loads of the same answer), goals
+  <= 10 and <= 2.0, and a 500,000-instance sync's peak memory over 300 MB
+  (benchmarks/sync_scale.py).
 - Instance list page: database queries at 10 and 2,000 instances, for a few filters and
   pages (must be equal).
 - State refresh: one worker round over 1,000 instances with 100 ms of emulated latency per
@@ -14,10 +16,8 @@ Runs against a throwaway test database (SQLite by default, or DATABASE_URL's ser
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,69 +34,11 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.utils import timezone  # noqa: E402
 from report import Figure, summary  # noqa: E402  (benchmarks/report.py)
 from state_refresh import bench_state_refresh  # noqa: E402  (benchmarks/state_refresh.py)
+from sync_scale import bench_sync_scale  # noqa: E402  (benchmarks/sync_scale.py)
 from webhook_ingest import bench_webhook_ingest  # noqa: E402  (benchmarks/webhook_ingest.py)
 
 from accounts.models import User  # noqa: E402
-from greenapi.parsing import parse_instances  # noqa: E402
 from instances.models import Instance, SyncState  # noqa: E402
-from instances.services import sync  # noqa: E402
-
-
-def wire_instances(count: int) -> list[dict[str, object]]:
-    return [
-        {
-            "idInstance": 1101000000 + n,
-            "name": f"Instance {n}",
-            "typeInstance": "whatsapp",
-            "typeAccount": "",
-            "partnerUserUiid": "",
-            "timeCreated": "2026-06-03T18:39:44",
-            "timeDeleted": "0001-01-01T00:00:00",
-            "apiTokenInstance": f"{n:050x}",
-            "deleted": False,
-            "tariff": "PARTNER_23",
-            "isFree": False,
-            "isPartner": True,
-            "expirationDate": "2026-06-04T18:39:44",
-            "isExpired": False,
-        }
-        for n in range(count)
-    ]
-
-
-def seconds_per_item(count: int) -> float:
-    body = json.loads(json.dumps(wire_instances(count)))
-    started = time.perf_counter()
-    parse_instances(body)
-    return (time.perf_counter() - started) / count
-
-
-def bench_parsing() -> None:
-    small, large = seconds_per_item(1_000), seconds_per_item(10_000)
-    print(f"parse getInstances: {small * 1e6:.1f} us/instance at 1k, {large * 1e6:.1f} at 10k")
-    print(f"  ratio 10k/1k per instance: {large / small:.2f} (1.0 = linear)")
-
-
-def timed_apply(count: int) -> tuple[int, float]:
-    remote = parse_instances(wire_instances(count))
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        sync._apply(remote)
-        elapsed = time.perf_counter() - started
-    return len(queries.captured_queries), elapsed
-
-
-def bench_sync() -> None:
-    Instance.objects.all().delete()
-    q_small, t_small = timed_apply(100)
-    Instance.objects.all().delete()
-    q_large, t_large = timed_apply(10_000)
-    q_again, t_again = timed_apply(10_000)
-    print(f"sync 100 new: {q_small} queries, {t_small:.3f} s")
-    print(f"sync 10,000 new: {q_large} queries, {t_large:.3f} s")
-    print(f"  queries per instance at 10,000: {q_large / 10_000:.4f} (1.0 = one per instance)")
-    print(f"re-sync 10,000 unchanged: {q_again} queries, {t_again:.3f} s")
-
 
 # The plain list, a search sorted by name on a later page, and a state filter on the last page.
 LIST_URLS = (
@@ -143,9 +85,8 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0)
     figures: list[Figure] = []
     try:
-        bench_parsing()
-        bench_sync()
         bench_list_page()
+        figures += bench_sync_scale()
         figures += bench_state_refresh()
         figures += bench_webhook_ingest()
     finally:

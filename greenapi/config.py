@@ -22,8 +22,12 @@ class ClientConfig:
         backoff: the first pause between GET attempts; it doubles on each retry. A 429's
             Retry-After replaces it.
         user_agent: the User-Agent header.
-        max_body_bytes: answers larger than this are refused (BadResponse), so a broken upstream
-            cannot exhaust memory. getInstances for 10,000 instances is about 4 MB.
+        max_body_bytes: answers decoded in memory larger than this are refused (BadResponse),
+            so a broken upstream cannot exhaust memory.
+        max_listing_bytes: getInstances' array is spooled to a temporary file and read as a
+            stream (greenapi/listing.py), so its size costs disk, not memory; this limit only
+            stops a runaway answer. An instance takes about 420 bytes: the default 1 GiB is
+            about 2.5 million instances.
         ends_at: a `time.monotonic()` time that no call may run past, or None. It lets a caller
             give several calls one overall deadline: each call ends at the sooner of its own
             `deadline` and `ends_at`, and a call made after `ends_at` raises UpstreamTimeout at
@@ -37,6 +41,7 @@ class ClientConfig:
     backoff: float = 0.5
     user_agent: str = "PartnerPortal/0.1"
     max_body_bytes: int = 32 * 1024 * 1024
+    max_listing_bytes: int = 1024 * 1024 * 1024
     ends_at: float | None = None
 
     def __post_init__(self) -> None:
@@ -50,8 +55,10 @@ class ClientConfig:
             raise ValueError("ClientConfig.get_retries must be a whole number.")
         if self.get_retries < 0:
             raise ValueError("ClientConfig.get_retries must not be negative.")
-        if not isinstance(self.max_body_bytes, int) or self.max_body_bytes <= 0:
-            raise ValueError("ClientConfig.max_body_bytes must be a positive number of bytes.")
+        for name in ("max_body_bytes", "max_listing_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"ClientConfig.{name} must be a positive number of bytes.")
         if self.ends_at is not None and (
             isinstance(self.ends_at, bool)
             or not isinstance(self.ends_at, int | float)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -20,16 +19,11 @@ from greenapi.models import (
     AuthorizationCode,
     CreatedInstance,
     InstanceSettings,
-    PartnerInstance,
     QrResult,
     WaSettings,
 )
 from greenapi.params import FLAG_WIRE_NAMES
-
-_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
-    r"(Z|[+-]\d{2}:?\d{2})?"
-)
+from greenapi.times import parse_time
 
 _SETTINGS_TEXT = {"wid": "wid", "webhookUrl": "webhook_url", "webhookUrlToken": "webhook_url_token"}
 _SETTINGS_FLAGS = {wire: attr for attr, wire in FLAG_WIRE_NAMES.items()}
@@ -114,7 +108,7 @@ class _Reader:
             return None
         if not isinstance(value, str):
             raise self._wrong(key, "a date-time string")
-        ok, parsed = _time(value)
+        ok, parsed = parse_time(value)
         if not ok:
             raise _shape(
                 self.method,
@@ -122,73 +116,6 @@ class _Reader:
                 outcome_unknown=self.outcome_unknown,
             )
         return parsed
-
-
-def _time(value: str) -> tuple[bool, datetime | None]:
-    """Parse a Green API time (`YYYY-MM-DDTHH:MM:SS`, no zone) into an aware UTC datetime.
-
-    The zone of these times is not documented upstream; we assume UTC. A time that does carry a
-    zone (`Z` or an offset) is honoured. The Go zero time `0001-01-01T00:00:00` (getInstances'
-    "never", see `NEVER`) and an empty string give None. (False, None) for anything else.
-    """
-    if value == "":
-        return True, None
-    match = _TIME.fullmatch(value)
-    if match is None:
-        return False, None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    if year == 1:
-        return True, None
-    micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
-    zone = _zone(match.group(8))
-    if zone is None:
-        return False, None
-    try:
-        result = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
-        result = result.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return False, None
-    return True, result
-
-
-def _zone(raw: str | None) -> timezone | None:
-    if raw is None or raw == "Z":
-        return UTC
-    sign = -1 if raw[0] == "-" else 1
-    digits = raw[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:])
-    if hours > 23 or minutes > 59:
-        return None
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
-
-
-def parse_instances(value: Any) -> list[PartnerInstance]:
-    """getInstances: a JSON array of instance objects (deleted ones included)."""
-    method = "getInstances"
-    if not isinstance(value, list):
-        raise _shape(method, f"the answer is {_type_name(value)}, not a list")
-    return [_parse_instance(item, method, f"instance[{i}]") for i, item in enumerate(value)]
-
-
-def _parse_instance(item: Any, method: str, where: str) -> PartnerInstance:
-    r = _Reader(item, method, where)
-    return PartnerInstance(
-        id_instance=r.id_instance(),
-        name=r.text("name"),
-        # Telegram pages show `messenger` with the same values; use it if typeInstance is absent.
-        type_instance=r.text("typeInstance") or r.text("messenger"),
-        type_account=r.text("typeAccount"),
-        partner_user_uiid=r.text("partnerUserUiid"),
-        time_created=r.time("timeCreated"),
-        time_deleted=r.time("timeDeleted"),
-        api_token=r.text("apiTokenInstance"),
-        deleted=r.flag("deleted"),
-        tariff=r.text("tariff"),
-        is_free=r.flag("isFree"),
-        is_partner=r.flag("isPartner"),
-        expiration_date=r.time("expirationDate"),
-        is_expired=r.flag("isExpired"),
-    )
 
 
 def parse_created_instance(value: Any) -> CreatedInstance:

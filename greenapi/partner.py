@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import requests
 
 from greenapi.config import ClientConfig
 from greenapi.hosts import normalise_base_url
+from greenapi.listing import ListedInstance, listed_from_value, listed_instances
 from greenapi.models import CreatedInstance, PartnerInstance
 from greenapi.observe import Observer
 from greenapi.params import CreateInstanceParams
-from greenapi.parsing import parse_created_instance, parse_deleted, parse_instances
+from greenapi.parsing import parse_created_instance, parse_deleted
+from greenapi.spool import SpooledBody
 from greenapi.transport import Transport
 
 _URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9._~-]+")
@@ -69,17 +73,42 @@ class PartnerClient:
         """Every instance of the partner account, deleted ones of the last 3 months included.
 
         One unpaginated array; filter on `.deleted`. The answer carries every instance's token
-        (`.api_token`), so keep the result out of logs.
+        (`.api_token`), so keep the result out of logs. For a large account prefer
+        `instances_listing()`, which never holds the whole list.
 
         Raises:
             Unauthorized: the partner token was refused.
             Unavailable, UpstreamTimeout, RateLimited: after the retries allowed by the config.
-            BadResponse: the answer is not a list of instance objects.
+            BadResponse: the answer is not a list of instance objects, or is larger than
+                `config.max_listing_bytes`.
+        """
+        with self.instances_listing() as listed:
+            return [item.parsed() for item in listed]
+
+    @contextmanager
+    def instances_listing(self) -> Iterator[Iterator[ListedInstance]]:
+        """getInstances as an iterator of `ListedInstance`, decoded one at a time.
+
+        The whole answer is downloaded (within the config's deadline) to a temporary file before
+        the first item is yielded, so a dropped transfer fails here, before anything is read.
+        The iterator raises BadResponse on the first item that is not an instance object, or
+        where the JSON turns out broken: apply nothing before it is exhausted.
+
+            with partner.instances_listing() as listed:
+                for item in listed:
+                    ...
+
+        Raises: as `get_instances`.
         """
         value = self._transport.call(
-            "GET", self._url("getInstances"), method="getInstances", target="partner"
+            "GET", self._url("getInstances"), method="getInstances", target="partner", spool=True
         )
-        return parse_instances(value)
+        if not isinstance(value, SpooledBody):
+            # A decoded answer that is not an array (`null`, an object...): rejected there.
+            yield iter(listed_from_value(value))
+            return
+        with value:
+            yield listed_instances(value.file, value.size)
 
     def create_instance(self, params: CreateInstanceParams) -> CreatedInstance:
         """Create (and start billing) one instance. Sent exactly once, never retried.

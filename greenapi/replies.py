@@ -34,6 +34,7 @@ from greenapi.errors import (
     Unavailable,
 )
 from greenapi.redaction import redact
+from greenapi.spool import SpooledBody
 
 PARTNER_METHODS = frozenset({"getInstances", "createInstance", "deleteInstanceAccount"})
 
@@ -53,6 +54,8 @@ class Reply:
     status: int
     body: bytes
     retry_after: str | None = None
+    # A getInstances array left undecoded in a temporary file (transport's `spool`).
+    spooled: SpooledBody | None = None
 
 
 def interpret(reply: Reply, *, method: str, verb: str) -> Any:

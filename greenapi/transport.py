@@ -39,6 +39,7 @@ from greenapi.errors import (
 )
 from greenapi.observe import OK, CallEvent, Observer
 from greenapi.replies import Reply, interpret
+from greenapi.spool import SpooledBody
 
 # urllib3 logs "GET /waInstance.../<token>" at DEBUG: filter those loggers before any request.
 redaction.install()
@@ -91,8 +92,13 @@ class Transport:
         target: str,
         payload: Any = None,
         retry: bool = True,
+        spool: bool = False,
     ) -> Any:
         """Make the call and return the decoded JSON value, or raise a GreenAPIError.
+
+        `spool=True` (getInstances): a successful answer that is a JSON array is written to a
+        temporary file up to `config.max_listing_bytes` and returned undecoded as a
+        `SpooledBody`, which the caller reads and closes; any other answer is decoded as usual.
 
         `url` holds a token: it is passed to requests and nowhere else (no log, no error).
         `target` names what is called for logs ("partner", "instance 1101000001").
@@ -123,10 +129,19 @@ class Transport:
             )
             attempt_started = time.monotonic()
             outcome = self._attempt(
-                verb, url, method=method, payload=payload, deadline=deadline, config=config
+                verb,
+                url,
+                method=method,
+                payload=payload,
+                deadline=deadline,
+                config=config,
+                spool=spool,
             )
             seconds = time.monotonic() - attempt_started
             status = outcome.status if isinstance(outcome, Reply) else None
+            if isinstance(outcome, Reply) and outcome.spooled is not None:
+                self._observe(CallEvent(method, verb, OK, seconds, status, attempt + 1))
+                return outcome.spooled
             if isinstance(outcome, Reply):
                 try:
                     value = interpret(outcome, method=method, verb=verb)
@@ -185,6 +200,7 @@ class Transport:
         payload: Any,
         deadline: float,
         config: ClientConfig,
+        spool: bool,
     ) -> Reply | GreenAPIError:
         """One HTTP exchange: a fully read Reply, or the error that ended it."""
         write = verb != "GET"
@@ -223,18 +239,40 @@ class Transport:
             failure = "unexpected"
         if response is None:
             return _transport_error(failure, method, config, write=write)
+        limit = config.max_listing_bytes if spool else config.max_body_bytes
+        sink = SpooledBody() if spool else None
         try:
-            body, failure = self._read_body(response, deadline)
+            body, failure = self._read_body(response, deadline, limit=limit, sink=sink)
             retry_after = response.headers.get("Retry-After")
             status = response.status_code
         finally:
             response.close()
+            if sink is not None and failure:
+                sink.close()
         if body is None:
-            return _transport_error(failure, method, config, write=write)
+            return _transport_error(failure, method, config, write=write, limit=limit)
+        if isinstance(body, SpooledBody):
+            if 200 <= status < 300 and body.starts_array():
+                return Reply(status=status, body=b"", retry_after=retry_after, spooled=body)
+            # Anything else (an error object, a text) is small, and decoded as usual.
+            with body:
+                if body.size > config.max_body_bytes:
+                    return _transport_error("too_large", method, config, write=write)
+                body = body.read_all()
         return Reply(status=status, body=body, retry_after=retry_after)
 
-    def _read_body(self, response: requests.Response, deadline: float) -> tuple[bytes | None, str]:
-        """Read the whole body in small pieces, never past the deadline or the size limit."""
+    def _read_body(
+        self,
+        response: requests.Response,
+        deadline: float,
+        *,
+        limit: int,
+        sink: SpooledBody | None,
+    ) -> tuple[bytes | SpooledBody | None, str]:
+        """Read the whole body in small pieces, never past the deadline or the size limit.
+
+        With a `sink` the pieces go to it (a temporary file) instead of memory.
+        """
         raw = response.raw
         chunks: list[bytes] = []
         size = 0
@@ -253,11 +291,17 @@ class Transport:
             if problem:
                 return None, problem
             if not chunk:
+                if sink is not None:
+                    sink.finish()
+                    return sink, ""
                 return b"".join(chunks), ""
             size += len(chunk)
-            if size > self.config.max_body_bytes:
+            if size > limit:
                 return None, "too_large"
-            chunks.append(chunk)
+            if sink is not None:
+                sink.write(chunk)
+            else:
+                chunks.append(chunk)
 
 
 def _read_timeout_kind(deadline: float) -> str:
@@ -292,7 +336,9 @@ def _timeout_error(method: str, seconds: float, *, write: bool) -> UpstreamTimeo
     )
 
 
-def _transport_error(kind: str, method: str, config: ClientConfig, *, write: bool) -> GreenAPIError:
+def _transport_error(
+    kind: str, method: str, config: ClientConfig, *, write: bool, limit: int | None = None
+) -> GreenAPIError:
     if kind == "connect_timeout":
         return UpstreamTimeout(
             f"Could not connect to Green API for {method} within {config.connect_timeout:g} s. "
@@ -311,7 +357,8 @@ def _transport_error(kind: str, method: str, config: ClientConfig, *, write: boo
         )
     if kind == "too_large":
         return BadResponse(
-            f"Green API's answer to {method} is larger than {config.max_body_bytes} bytes, so "
+            f"Green API's answer to {method} is larger than {limit or config.max_body_bytes} "
+            "bytes, so "
             "it was not read." + (f" {_CHECK_FIRST}" if write else ""),
             method=method,
             outcome_unknown=write,

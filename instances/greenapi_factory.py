@@ -95,19 +95,30 @@ def client_config() -> ClientConfig:
         get_retries=settings.GREEN_API_GET_RETRIES,
         backoff=getattr(settings, "GREEN_API_BACKOFF", 0.5),
         user_agent=getattr(settings, "GREEN_API_USER_AGENT", "PartnerPortal/0.1"),
+        max_listing_bytes=settings.GREEN_API_LISTING_MAX_BYTES,
         ends_at=_action_ends_at.get(),
     )
 
 
-def partner_client() -> PartnerClient:
-    """A client for the partner API at GREEN_API_PARTNER_URL."""
+def partner_client(*, deadline: float | None = None) -> PartnerClient:
+    """A client for the partner API at GREEN_API_PARTNER_URL; `deadline` overrides
+    GREEN_API_DEADLINE (a whole getInstances answer may need longer)."""
+    config = client_config()
+    if deadline is not None:
+        config = dataclasses.replace(config, deadline=deadline)
     return PartnerClient(
         base_url=settings.GREEN_API_PARTNER_URL,
         partner_token=settings.GREEN_API_PARTNER_TOKEN,
-        config=client_config(),
+        config=config,
         session=_session(),
         observer=greenapi_call_observed,
     )
+
+
+def listing_client() -> PartnerClient:
+    """The partner client for reading a whole getInstances answer in the worker: the answer
+    grows with the account, so it gets GREEN_API_LISTING_DEADLINE."""
+    return partner_client(deadline=settings.GREEN_API_LISTING_DEADLINE)
 
 
 def _base_url(id_instance: int) -> str:

@@ -104,6 +104,10 @@ class Instance(models.Model):
     # answer that leaves an instance out proves nothing, so it is deleted only after several.
     missing_since = models.DateTimeField(null=True, blank=True)
     missing_count = models.PositiveIntegerField(default=0)
+    # A keyed digest of the getInstances item these fields were last written from
+    # (services/sync_fingerprint.py): an unchanged item is skipped without reading the row or
+    # decrypting its token. Empty when any other writer changed a mirrored field since.
+    sync_fingerprint = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = InstanceQuerySet.as_manager()
 

@@ -72,6 +72,10 @@ GREEN_API_DEADLINE = env.float("GREEN_API_DEADLINE", default=15.0)
 GREEN_API_GET_RETRIES = env.int("GREEN_API_GET_RETRIES", default=2)
 # All the calls of one request together, in seconds: within gunicorn's 30 s worker timeout.
 GREEN_API_ACTION_DEADLINE = env.float("GREEN_API_ACTION_DEADLINE", default=20.0)
+# getInstances lists every instance (about 420 bytes each) and is read as a stream: its size
+# limit only stops a runaway answer, and the worker's sync gives it a deadline of its own.
+GREEN_API_LISTING_MAX_BYTES = env.int("GREEN_API_LISTING_MAX_BYTES", default=1024**3)
+GREEN_API_LISTING_DEADLINE = env.float("GREEN_API_LISTING_DEADLINE", default=120.0)
 
 # The portal's address as Green API reaches it (https://portal.example.com). When set, instances
 # created without a webhook URL of their own get the portal's (PUBLIC_BASE_URL +

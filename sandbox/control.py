@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sandbox import calls as call_counts
 from sandbox import faults as fault_store
-from sandbox import transitions
+from sandbox import synthetic, transitions
 from sandbox.auth import control_endpoint
 from sandbox.models import EmulatedInstance
 from sandbox.responses import control_error
@@ -116,3 +116,13 @@ def calls(request: HttpRequest) -> HttpResponse:
         if id_instance is None:
             raise Invalid("idInstance must be a positive integer")
     return JsonResponse({"calls": call_counts.counts(id_instance)})
+
+
+@control_endpoint("GET", "POST", "DELETE")
+def listing(request: HttpRequest) -> HttpResponse:
+    """Synthetic instances that getInstances lists after the real ones (sandbox/synthetic.py)."""
+    if request.method == "POST":
+        return JsonResponse(synthetic.describe(synthetic.configure(json_object(request))))
+    if request.method == "DELETE":
+        return JsonResponse(synthetic.describe(synthetic.configure({})))
+    return JsonResponse(synthetic.describe(synthetic.current()))

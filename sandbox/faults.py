@@ -206,7 +206,7 @@ def _render(fault: Fault, method: str, real: HttpResponse | None) -> HttpRespons
     if override is not None:
         source = override[0]
     elif real is not None:
-        source = real.content.decode("utf-8", errors="replace")
+        source = _content(real).decode("utf-8", errors="replace")
     else:
         source = MALFORMED_DEFAULT
     return HttpResponse(_truncate(source), content_type="application/json")
@@ -234,9 +234,16 @@ def _parses(candidate: str) -> bool:
     return True
 
 
+def _content(response: HttpResponse | StreamingHttpResponse) -> bytes:
+    """The whole body, also of a streamed answer (a synthetic getInstances listing)."""
+    if isinstance(response, StreamingHttpResponse):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def _drip(fault: Fault, real: HttpResponse) -> StreamingHttpResponse:
     override = _override(fault)
-    content = override[0].encode() if override else real.content
+    content = override[0].encode() if override else _content(real)
     content_type = override[1] if override else real["Content-Type"]
     chunks = max(1, min(len(content), round(fault.seconds / DRIP_INTERVAL)))
     response = StreamingHttpResponse(

@@ -91,3 +91,17 @@ class RateHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method}@{self.id_instance} {self.at:%H:%M:%S.%f}"
+
+
+class SyntheticListing(models.Model):
+    """One row: how many made-up instances getInstances adds after the real ones (the control
+    API's `listing`). They are generated as the answer streams, never stored."""
+
+    count = models.PositiveIntegerField(default=0)
+    # Every `rename_every`-th synthetic instance (0: none) gets `name_suffix` after its name,
+    # so a test or benchmark can change a known share of the listing between two answers.
+    rename_every = models.PositiveIntegerField(default=0)
+    name_suffix = models.CharField(max_length=32, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.count} synthetic instances"

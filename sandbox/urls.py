@@ -20,6 +20,7 @@ urlpatterns = [
     path("control/instances/<str:id_instance>/state", control.instance_state),
     path("control/faults", control.faults),
     path("control/calls", control.calls),
+    path("control/listing", control.listing),
     # Last: any other path, newlines included, gets the plain 404 (sandbox/views_unknown.py).
     re_path(r"^[\s\S]*$", views_unknown.unknown_path),
 ]

@@ -3,18 +3,26 @@
 Every partner error is HTTP 200 with `{"code": ..., "description": ...}` (docs/greenapi.md §2).
 """
 
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox import calls, faults, transitions
+from sandbox import calls, faults, synthetic, transitions
 from sandbox.auth import partner_token_ok
 from sandbox.methods import PARTNER_METHODS, lookup
 from sandbox.models import EmulatedInstance
-from sandbox.responses import NOT_FOUND_TEXT, method_not_allowed, partner_error, text, wire_json
+from sandbox.responses import (
+    NOT_FOUND_TEXT,
+    dumps,
+    method_not_allowed,
+    partner_error,
+    text,
+    wire_json,
+)
 from sandbox.state import DELETED_RETENTION, GO_ZERO_TIME, format_time
 from sandbox.validation import Invalid, is_int, json_body, json_object, parse_id, validate_create
 
@@ -75,7 +83,25 @@ def _create(request: HttpRequest) -> HttpResponse:
 def _list() -> HttpResponse:
     cutoff = timezone.now() - DELETED_RETENTION
     rows = EmulatedInstance.objects.filter(Q(deleted_at__isnull=True) | Q(deleted_at__gte=cutoff))
-    return wire_json([_listing(instance) for instance in rows])
+    listing = synthetic.current()
+    if not listing.count:
+        return wire_json([_listing(instance) for instance in rows])
+    # With synthetic instances the answer can be hundreds of MB: streamed, never held.
+    real = [dumps(_listing(instance)) for instance in rows]
+    return StreamingHttpResponse(
+        _array([",".join(real)] if real else [], synthetic.items_json(listing)),
+        content_type="application/json",
+    )
+
+
+def _array(*parts: Iterable[str]) -> Iterator[bytes]:
+    yield b"["
+    first = True
+    for part in parts:
+        for chunk in part:
+            yield chunk.encode() if first else b"," + chunk.encode()
+            first = False
+    yield b"]"
 
 
 def _listing(instance: EmulatedInstance) -> dict[str, object]:

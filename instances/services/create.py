@@ -27,7 +27,8 @@ from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance
 from instances.quota import quota_room, reseller_locked
-from instances.services.listing_guard import CLOCK_SKEW, listing_refusal
+from instances.services.listing_guard import CLOCK_SKEW
+from instances.services.listing_scan import scan_for_orders
 from instances.services.webhooks import params_with_portal_webhook
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,8 @@ def _complete(
             "type_instance": type_instance,
             "reseller": order.reseller,
             "created_by": order.requested_by,
+            # Mirrored fields written here, not from an answer: the next sync rewrites the row.
+            "sync_fingerprint": "",
         }
         if remote is not None:
             fields |= {"name": remote.name, "time_created": remote.time_created}
@@ -256,14 +259,16 @@ def order_settle(
 
 
 def _look(order: CreateOrder) -> list[PartnerInstance] | None:
-    """One getInstances answer to settle from, or None when there is none worth trusting."""
+    """The items of one getInstances answer that may settle this order, or None when there is
+    no answer worth trusting."""
     fetched_at = timezone.now()
     try:
-        remote = partner_client().get_instances()
+        remote, refusal = scan_for_orders(
+            partner_client(), names={order.name}, fetched_at=fetched_at
+        )
     except GreenAPIError as exc:
         logger.info("Order %s stays pending: %s", order.pk, exc.message)
         return None
-    refusal = listing_refusal(remote, fetched_at=fetched_at)
     if refusal:
         logger.warning("Order %s stays pending: %s", order.pk, refusal)
         return None
@@ -286,7 +291,7 @@ def _settled_from(
 def orders_settle_open(remote: list[PartnerInstance]) -> int:
     """Settle every open order against one getInstances answer; returns how many closed.
 
-    `remote` must be an answer the sync accepted (see listing_guard.listing_refusal).
+    `remote` must come from an answer the guard accepted (listing_guard.ListingTally).
     """
     now = timezone.now()
     closed = 0
@@ -294,6 +299,11 @@ def orders_settle_open(remote: list[PartnerInstance]) -> int:
         if _needs_settling(order, now):
             closed += not order_settle(order, remote=remote).is_open
     return closed
+
+
+def open_order_names() -> set[str]:
+    """The names of the open orders, for listing_scan.may_settle_an_order."""
+    return set(CreateOrder.objects.open().values_list("name", flat=True))
 
 
 def _needs_settling(order: CreateOrder, now: datetime) -> bool:

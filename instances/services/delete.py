@@ -25,6 +25,8 @@ from greenapi import (
     InstanceDeleted,
     InstanceNotAuthorized,
     NotFound,
+    PartnerClient,
+    PartnerInstance,
 )
 from instances.greenapi_factory import TokenMissing, instance_client, partner_client
 from instances.models import Instance, StateChange
@@ -218,11 +220,10 @@ def _delete_upstream(
     # Even a refusal (a 429, the "expired" text) can come after the work was done, and a lost
     # answer hides it: one look at the list settles it, instead of sending the delete again.
     try:
-        listed = {item.id_instance: item for item in partner.get_instances()}
+        remote = _listed(partner, instance.pk)
     except GreenAPIError as exc:
         logger.info("Delete of %s: getInstances failed too: %s", instance.pk, exc.message)
         _fail(instance, user, request, _unsettled(error, instance))
-    remote = listed.get(instance.pk)
     if remote is not None and remote.deleted:
         return False, remote.time_deleted
     if remote is None:
@@ -246,6 +247,16 @@ def _delete_upstream(
     )
 
 
+def _listed(partner: PartnerClient, id_instance: int) -> PartnerInstance | None:
+    """This instance as one whole getInstances answer lists it, read as a stream."""
+    found = None
+    with partner.instances_listing() as listed:
+        for item in listed:  # to the end: a broken answer proves nothing
+            if item.id_instance == id_instance:
+                found = item
+    return None if found is None else found.parsed()
+
+
 def _unsettled(error: GreenAPIError, instance: Instance) -> str:
     """The delete failed or its answer was lost, and the list that would tell is unreadable."""
     if error.outcome_unknown:
@@ -261,8 +272,12 @@ def _unsettled(error: GreenAPIError, instance: Instance) -> str:
 def _mark_deleted(instance: Instance, deleted_at: datetime | None) -> None:
     instance.deleted = True
     instance.time_deleted = deleted_at or timezone.now()
+    # sync_fingerprint: the next sync rewrites the row from Green API's answer, whatever it says.
     Instance.objects.filter(pk=instance.pk).update(
-        deleted=True, time_deleted=instance.time_deleted, delete_started_at=None
+        deleted=True,
+        time_deleted=instance.time_deleted,
+        delete_started_at=None,
+        sync_fingerprint="",
     )
 
 

@@ -13,36 +13,56 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from greenapi import PartnerInstance
 from instances.models import Instance
 
 # Green API's times carry no zone (docs/greenapi.md §2.2); allow for clocks that disagree.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def expected_in_listing(*, fetched_at: datetime) -> QuerySet[Instance]:
+def expected_condition(*, fetched_at: datetime) -> Q:
     """Mirror rows an answer fetched at `fetched_at` must list (active, and not brand new)."""
     # A row created after the list was fetched is missing from it, not gone.
-    return Instance.objects.filter(
-        Q(time_created__isnull=True) | Q(time_created__lt=fetched_at - CLOCK_SKEW), deleted=False
+    return Q(deleted=False) & (
+        Q(time_created__isnull=True) | Q(time_created__lt=fetched_at - CLOCK_SKEW)
     )
 
 
-def listing_refusal(remote: list[PartnerInstance], *, fetched_at: datetime) -> str:
-    """Why this answer must not be applied (it lost too much of the mirror), or ""."""
-    listed = {item.id_instance for item in remote}
-    expected = list(expected_in_listing(fetched_at=fetched_at).values_list("pk", flat=True))
-    total = len(expected)
-    seen = sum(1 for pk in expected if pk in listed)
-    if total == 0:
-        return ""
-    sharp = (
-        total >= settings.SYNC_SHRINK_MIN_INSTANCES
-        and seen < total * settings.SYNC_SHRINK_REFUSE_RATIO
-    )
-    if seen and not sharp:
-        return ""
-    return (
-        f"Kept the mirror: Green API listed {seen} of {total} instances, which looks like an "
-        "incomplete answer. Nothing was marked deleted; the next sync tries again."
-    )
+def expected_in_listing(*, fetched_at: datetime) -> QuerySet[Instance]:
+    return Instance.objects.filter(expected_condition(fetched_at=fetched_at))
+
+
+class ListingTally:
+    """How much of the mirror one answer lists, counted as its items stream by."""
+
+    def __init__(self, expected: set[int]) -> None:
+        self.total = len(expected)
+        self._unlisted = expected  # shrinks as the answer lists them
+
+    @classmethod
+    def of_mirror(cls, *, fetched_at: datetime) -> ListingTally:
+        return cls(set(expected_in_listing(fetched_at=fetched_at).values_list("pk", flat=True)))
+
+    def listed(self, id_instance: int) -> None:
+        self._unlisted.discard(id_instance)
+
+    @property
+    def unlisted(self) -> set[int]:
+        """The expected rows the answer has not listed (so far)."""
+        return self._unlisted
+
+    def refusal(self) -> str:
+        """Why this answer must not be applied (it lost too much of the mirror), or ""."""
+        total = self.total
+        seen = total - len(self._unlisted)
+        if total == 0:
+            return ""
+        sharp = (
+            total >= settings.SYNC_SHRINK_MIN_INSTANCES
+            and seen < total * settings.SYNC_SHRINK_REFUSE_RATIO
+        )
+        if seen and not sharp:
+            return ""
+        return (
+            f"Kept the mirror: Green API listed {seen} of {total} instances, which looks like "
+            "an incomplete answer. Nothing was marked deleted; the next sync tries again."
+        )

@@ -9,10 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from greenapi import GreenAPIError, RateLimited
-from instances.greenapi_factory import partner_client
+from instances.greenapi_factory import listing_client
 from instances.models import CreateOrder
-from instances.services.create import ABANDONED_CLAIM, orders_settle_open
-from instances.services.listing_guard import listing_refusal
+from instances.services.create import (
+    ABANDONED_CLAIM,
+    open_order_names,
+    orders_settle_open,
+)
+from instances.services.listing_scan import scan_for_orders
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +43,12 @@ def orders_settle_pending() -> SettleResult:
     if not waiting:
         return SettleResult(waiting=0)
     try:
-        remote = partner_client().get_instances()
+        candidates, refusal = scan_for_orders(
+            listing_client(), names=open_order_names(), fetched_at=now
+        )
     except GreenAPIError as exc:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         return SettleResult(waiting=waiting, error=exc.message, retry_after=retry_after)
-    refusal = listing_refusal(remote, fetched_at=now)
     if refusal:
         return SettleResult(waiting=waiting, error=refusal)
-    return SettleResult(waiting=waiting, closed=orders_settle_open(remote))
+    return SettleResult(waiting=waiting, closed=orders_settle_open(candidates))

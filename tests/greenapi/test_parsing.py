@@ -9,12 +9,12 @@ import zxingcpp
 from PIL import Image
 
 from greenapi import NEVER, BadResponse
+from greenapi.listing import parse_instances
 from greenapi.parsing import (
     parse_authorization_code,
     parse_confirmation,
     parse_created_instance,
     parse_deleted,
-    parse_instances,
     parse_qr,
     parse_settings,
     parse_state,

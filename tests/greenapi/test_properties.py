@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greenapi import GreenAPIError, PartnerInstance
+from greenapi.listing import parse_instances
 from greenapi.parsing import (
     parse_authorization_code,
     parse_confirmation,
     parse_created_instance,
     parse_deleted,
-    parse_instances,
     parse_qr,
     parse_settings,
     parse_state,

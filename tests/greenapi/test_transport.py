@@ -217,8 +217,18 @@ def test_gzip_bodies_are_decoded() -> None:
 
 @responses.activate
 def test_answers_over_the_size_limit_are_refused() -> None:
-    responses.get(f"{BASE}/partner/getInstances/{TOKEN}", body=b"[" + b" " * 5000 + b"]")
+    responses.get(f"{BASE}/partner/getInstances/{TOKEN}", body=b"{" + b" " * 5000 + b"}")
     config = ClientConfig(max_body_bytes=1000)
 
     with pytest.raises(BadResponse, match="larger than 1000 bytes"):
         _partner(config).get_instances()
+
+
+@responses.activate
+def test_an_instance_list_may_pass_the_body_limit_up_to_its_own_limit() -> None:
+    listing = b"[" + b" " * 5000 + b"]"
+    responses.get(f"{BASE}/partner/getInstances/{TOKEN}", body=listing)
+
+    assert _partner(ClientConfig(max_body_bytes=1000)).get_instances() == []
+    with pytest.raises(BadResponse, match="larger than 4000 bytes"):
+        _partner(ClientConfig(max_listing_bytes=4000)).get_instances()

@@ -1,11 +1,11 @@
 """The mirror follows getInstances: in bulk, never twice at once, and calm when upstream fails."""
 
-import dataclasses
 import math
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 import requests
 import time_machine
@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from greenapi import CreateInstanceParams, PartnerInstance
+from greenapi import NEVER, CreateInstanceParams
+from greenapi.listing import ListedInstance
 from instances.greenapi_factory import partner_client
 from instances.models import CreateOrder, Instance, SyncState
-from instances.services import sync
+from instances.services import sync, sync_mirror
 from instances.services.create import CLOCK_SKEW, SETTLE_GIVE_UP
 from instances.services.sync import instances_sync
 from tests.support.sandbox import SandboxControl
@@ -284,56 +285,65 @@ def test_a_dead_sync_lock_is_taken_over(sandbox: SandboxControl) -> None:
     assert instances_sync().ran is True
 
 
-def fake_remote(count: int) -> list[PartnerInstance]:
+def fake_listing(count: int) -> list[ListedInstance]:
+    """`count` getInstances items as the client yields them."""
     created = timezone.now().replace(microsecond=0)
     return [
-        PartnerInstance(
-            id_instance=1101000000 + n,
-            name=f"Instance {n}",
-            type_instance="whatsapp",
-            type_account="",
-            partner_user_uiid="",
-            time_created=created,
-            time_deleted=None,
-            api_token=f"{n:050x}",
-            deleted=False,
-            tariff="PARTNER_23",
-            is_free=False,
-            is_partner=True,
-            expiration_date=created + timedelta(days=1),
-            is_expired=False,
+        msgspec.convert(
+            {
+                "idInstance": 1101000000 + n,
+                "name": f"Instance {n}",
+                "typeInstance": "whatsapp",
+                "typeAccount": "",
+                "partnerUserUiid": "",
+                "timeCreated": f"{created:%Y-%m-%dT%H:%M:%S}",
+                "timeDeleted": NEVER,
+                "apiTokenInstance": f"{n:050x}",
+                "deleted": False,
+                "tariff": "PARTNER_23",
+                "isFree": False,
+                "isPartner": True,
+                "expirationDate": f"{created + timedelta(days=1):%Y-%m-%dT%H:%M:%S}",
+                "isExpired": False,
+            },
+            ListedInstance,
         )
         for n in range(count)
     ]
 
 
-def queries_to_apply(remote: list[PartnerInstance]) -> int:
+def apply(listed: list[ListedInstance]) -> sync.SyncResult:
+    result, _ = sync._apply(listed, fetched_at=timezone.now())
+    return result
+
+
+def queries_to_apply(listed: list[ListedInstance]) -> int:
     with CaptureQueriesContext(connection) as context:
-        sync._apply(remote)
+        apply(listed)
     return len(context.captured_queries)
 
 
 @pytest.mark.django_db
 def test_sync_writes_in_batches_not_per_instance() -> None:
-    small = queries_to_apply(fake_remote(10))
+    small = queries_to_apply(fake_listing(10))
     Instance.objects.all().delete()
-    rows = fake_remote(2000)
+    rows = fake_listing(2000)
     large = queries_to_apply(rows)
     # Inserts go in batches: of BATCH_SIZE rows, or fewer where the database caps parameters
     # per statement (SQLite: 999), never one statement per instance.
     fields = [f for f in Instance._meta.concrete_fields]
-    per_batch = min(sync.BATCH_SIZE, connection.ops.bulk_batch_size(fields, rows) or 2000)
+    per_batch = min(sync_mirror.BATCH_SIZE, connection.ops.bulk_batch_size(fields, rows) or 2000)
     assert large - small <= math.ceil(len(rows) / per_batch)
     assert large < len(rows) / 20
 
 
 @pytest.mark.django_db
 def test_a_listing_without_tokens_keeps_the_stored_token() -> None:
-    [item] = fake_remote(1)
-    sync._apply([item])
+    [item] = fake_listing(1)
+    apply([item])
     stored = Instance.objects.get(pk=item.id_instance).api_token
 
-    sync._apply([dataclasses.replace(item, api_token="", name="Renamed")])
+    apply([msgspec.structs.replace(item, api_token_instance="", name="Renamed")])
 
     row = Instance.objects.get(pk=item.id_instance)
     assert row.api_token == stored
@@ -342,9 +352,9 @@ def test_a_listing_without_tokens_keeps_the_stored_token() -> None:
 
 @pytest.mark.django_db
 def test_overlong_upstream_text_is_cut_to_fit_the_column() -> None:
-    [item] = fake_remote(1)
+    [item] = fake_listing(1)
 
-    sync._apply([dataclasses.replace(item, name="n" * 300, tariff="T" * 100)])
+    apply([msgspec.structs.replace(item, name="n" * 300, tariff="T" * 100)])
 
     row = Instance.objects.get(pk=item.id_instance)
     assert row.name == "n" * 255

@@ -22,7 +22,7 @@ from instances import tasks
 from instances.greenapi_factory import partner_client
 from instances.jobs import EXPIRE, REFRESH, SETTLE, SYNC, job_run
 from instances.models import CreateOrder, Instance, StateChange, SyncState
-from instances.services import sync
+from instances.services import sync, sync_writes
 from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
@@ -134,7 +134,7 @@ def test_a_sync_killed_mid_write_leaves_nothing_half_written(
         raise Killed
 
     # The new rows are inserted, then the process dies before the known row is updated.
-    monkeypatch.setattr(sync.Instance.objects, "bulk_update", die)
+    monkeypatch.setattr(sync_writes, "update", die)
     monkeypatch.setattr(sync, "_release_lock", die)
     with pytest.raises(Killed):
         job_run(SYNC)

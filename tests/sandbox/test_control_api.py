@@ -15,6 +15,9 @@ ENDPOINTS = [
     ("DELETE", "/control/faults"),
     ("GET", "/control/calls"),
     ("DELETE", "/control/calls"),
+    ("GET", "/control/listing"),
+    ("POST", "/control/listing"),
+    ("DELETE", "/control/listing"),
     ("POST", "/phone/scan"),
     ("POST", "/phone/pair"),
 ]

@@ -27,6 +27,12 @@ class SandboxControl:
     def clear_faults(self) -> None:
         self._request("DELETE", "/control/faults").raise_for_status()
 
+    def set_listing(self, count: int, **options: Any) -> dict[str, Any]:
+        """Add `count` synthetic instances to getInstances (docs/sandbox.md, "Listing")."""
+        response = self._request("POST", "/control/listing", json={"count": count, **options})
+        response.raise_for_status()
+        return response.json()
+
     def calls(self, id_instance: int | None = None) -> dict[str, int]:
         params = {"idInstance": id_instance} if id_instance is not None else {}
         response = self._request("GET", "/control/calls", params=params)
