@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -95,6 +96,11 @@ INSTANCE_NO_SUPPORT = {
     "reseller": (200, 404, 404, 404),
 }
 
+
+def everyone(code: int) -> dict[str, Code]:
+    return {persona: code for persona in ("admin", "support", "reseller", "anonymous")}
+
+
 ROWS = [
     Row("home", **EVERYONE_REDIRECTED),
     # Accounts: login, own account, passwords.
@@ -128,12 +134,14 @@ ROWS = [
     # "Sync now" asks the worker for a sync of the whole mirror; anyone logged in may.
     Row("instances:sync", "post", **LOGGED_IN_REDIRECTED),
     Row("instances:sync_status"),
-    # Green API's webhooks: trusted by each instance's own token, never by a session.
-    Row(
-        "green_api_webhook",
-        "post",
-        **{p: 401 for p in ("admin", "support", "reseller", "anonymous")},
-    ),
+    # Paths for machines, served ahead of the middleware (settings.MACHINE_ROUTES), named by
+    # their path. A session opens none of them. Green API's webhooks trust each instance's own
+    # token; /readyz is 503 because no worker runs beside the tests; /metrics answers the
+    # loopback network the tests come from, and refuses others (tests/monitoring).
+    Row("/webhooks/green-api/", "post", **everyone(401)),
+    Row("/healthz", **everyone(200)),
+    Row("/readyz", **everyone(503)),
+    Row("/metrics", **everyone(200)),
     Row("instances:create"),
     # Nothing posted: the admin is sent back with a message; other roles may not assign.
     Row("instances:assign", "post", admin=302, support=403, reseller=403),
@@ -212,12 +220,14 @@ def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tup
 
 
 def portal_urls() -> dict[str, str]:
-    """Every URL name of the portal (namespaced) and its route, less the skipped prefixes."""
-    return {
+    """Every URL name of the portal (namespaced) and its route, less the skipped prefixes, and
+    the machines' paths served ahead of the URLconf, named by their path."""
+    urls = {
         name: route
         for name, route in _walk(get_resolver().url_patterns)
         if not route.startswith(SKIPPED_PREFIXES)
     }
+    return urls | {path: path for path in settings.MACHINE_ROUTES}
 
 
 def test_every_url_has_a_row() -> None:
@@ -263,6 +273,8 @@ def _link_token(world: World, variant: str) -> str:
 def _url(world: World, row: Row, persona: str, variant: str) -> str:
     if row.kind == "link":
         return reverse(row.name, kwargs={"token": _link_token(world, variant)})
+    if row.name.startswith("/"):
+        return row.name  # a machine's path: no name to reverse
     if row.kind is None:
         return reverse(row.name, kwargs=row.kwargs or None)
     route = portal_urls()[row.name]
