@@ -11,16 +11,17 @@ from django import forms
 
 from accounts.models import Reseller, User
 from instances.models import Instance
+from instances.list_paging import SORT_KEYS, BadCursor, Cursor
 from instances.selectors import (
     DEFAULT_SORT,
     SHOW_CHOICES,
-    SORT_COLUMNS,
     InstanceFilters,
     state_from_key,
     state_key,
 )
 
 IGNORED = "Not a choice here, so it was ignored."
+BAD_CURSOR = "That page link is broken or out of date, so the first page is shown."
 SEARCH_MAX = 100
 # A page shows 50 instances; a larger list did not come from the page.
 ASSIGN_MAX = 500
@@ -37,7 +38,7 @@ SORT_CHOICES = [
     ("-changed", "State changed, latest first"),
     ("changed", "State changed, oldest first"),
 ]
-assert {key.lstrip("-") for key, _ in SORT_CHOICES} == set(SORT_COLUMNS)
+assert {key.lstrip("-") for key, _ in SORT_CHOICES} == set(SORT_KEYS)
 
 
 def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
@@ -67,7 +68,9 @@ class InstanceFilterForm(forms.Form):
     show = _choice("Show", list(SHOW_CHOICES))
     expired = _choice("Expiry", [("", "Expired or not"), ("yes", "Expired"), ("no", "Not expired")])
     sort = _choice("Sort", SORT_CHOICES)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Page cursors (instances/list_paging.py): hidden, so changing a filter starts at page one.
+    after = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,6 +92,23 @@ class InstanceFilterForm(forms.Form):
             # A reseller user sees only their own instances: no reseller to choose.
             del self.fields["reseller"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A cursor holds a key of one sort; checked here so a bad one is reported, once.
+        sort = cleaned.get("sort") or DEFAULT_SORT
+        for name in ("after", "before"):
+            token = cleaned.get(name) or ""
+            try:
+                if self.has_error(name):  # a NUL character, say
+                    raise BadCursor(name)
+                if token:
+                    Cursor.decode(token, sort)
+            except BadCursor:
+                # A hidden field: the message goes above the form, and the page starts over.
+                self.add_error(None, BAD_CURSOR)
+                cleaned[name] = ""
+        return cleaned
+
     def filters(self) -> InstanceFilters:
         """The valid part of the query; invalid fields fall back to their defaults."""
         self.is_valid()
@@ -104,7 +124,8 @@ class InstanceFilterForm(forms.Form):
             show=data.get("show") or "active",
             expired={"yes": True, "no": False}.get(expired),
             sort=data.get("sort") or DEFAULT_SORT,
-            page=data.get("page") or 1,
+            after=data.get("after") or "",
+            before=data.get("before") or "",
         )
 
 
