@@ -64,12 +64,19 @@ def filter_conditions(user: User, filters: InstanceFilters, *, counts: bool) -> 
     return condition
 
 
-def tally(user: User, filters: InstanceFilters, searched: QuerySet[Instance]) -> Tally:
-    """Counts per state of what the filters but the state select; `searched` has the search."""
-    if filters.q:
-        states = searched.values_list("state", flat=True).order_by()[: SEARCH_COUNT_LIMIT + 1]
-        found = Counter(states)
-        return Tally(dict(found), exact=sum(found.values()) <= SEARCH_COUNT_LIMIT)
+def search_matches(searched: QuerySet[Instance]) -> list[tuple[int, str]]:
+    """(id, state) of a search's matches, at most SEARCH_COUNT_LIMIT + 1 of them."""
+    return list(searched.values_list("id_instance", "state").order_by()[: SEARCH_COUNT_LIMIT + 1])
+
+
+def tally_matches(matches: list[tuple[int, str]]) -> Tally:
+    """Counts per state of a search's matches; not exact when `search_matches` hit its bound."""
+    found = Counter(state for _id, state in matches)
+    return Tally(dict(found), exact=len(matches) <= SEARCH_COUNT_LIMIT)
+
+
+def tally_filters(user: User, filters: InstanceFilters) -> Tally:
+    """Counts per state of what the filters (no search, any state) select: a sum of counters."""
     rows = (
         InstanceCount.objects.visible_to(user)
         .filter(filter_conditions(user, filters, counts=True))

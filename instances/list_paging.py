@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 
 from instances.models import (
     CHANGED_ASC,
@@ -150,11 +151,23 @@ def sort_key(sort: str) -> tuple[Expression, bool]:
 
 
 def keyset_page(
-    rows: QuerySet[Instance], *, sort: str, after: Cursor | None, before: Cursor | None
+    rows: QuerySet[Instance],
+    *,
+    sort: str,
+    after: Cursor | None,
+    before: Cursor | None,
+    by_index: bool = True,
 ) -> KeysetPage:
-    """The page of `rows` in `sort` order after `after`, or else before `before`, or the first."""
+    """The page of `rows` in `sort` order after `after`, or else before `before`, or the first.
+
+    `by_index=False` orders by a copy of the key that no index matches, so the database sorts
+    the (few) rows instead of walking the sort's index to find them.
+    """
     key, descending = sort_key(sort)
     rows = rows.annotate(sort_key=key)
+    if not by_index:
+        # The same values in the same order; COALESCE of a key with itself is only a disguise.
+        key = Coalesce(key, key)
     # Reading backwards (the page before a cursor) is the same walk in the opposite order.
     backwards = before is not None and after is None
     forward_order = not descending if not backwards else descending

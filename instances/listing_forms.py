@@ -10,8 +10,8 @@ from typing import Any
 from django import forms
 
 from accounts.models import Reseller, User
-from instances.models import Instance
 from instances.list_paging import SORT_KEYS, BadCursor, Cursor
+from instances.models import Instance
 from instances.selectors import (
     DEFAULT_SORT,
     SHOW_CHOICES,

@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 from django.utils.http import urlencode
 
 from instances.greenapi_factory import instance_api_url_for, media_url_for
-from instances.list_counts import SEARCH_COUNT_LIMIT, Tally, filter_conditions, tally
+from instances.list_counts import (
+    SEARCH_COUNT_LIMIT,
+    Tally,
+    filter_conditions,
+    search_matches,
+    tally_filters,
+    tally_matches,
+)
 from instances.list_paging import PAGE_SIZE, SORT_KEYS, BadCursor, Cursor, KeysetPage, keyset_page
 from instances.models import CreateOrder, Instance
 
@@ -122,22 +129,35 @@ class InstanceListing:
 def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     """One page of the instances `user` may see, filtered and sorted, with counts per state.
 
-    Three queries whatever the size of the mirror: the page (an index range from its cursor),
-    and the counts (a sum of counter rows, or a bounded count of a search's matches).
+    Two queries whatever the size of the mirror: the counts (a sum of counter rows, or a
+    search's matches up to a bound) and the page (an index range from its cursor).
     """
     scoped = Instance.objects.visible_to(user).filter(
         filter_conditions(user, filters, counts=False)
     )
+    rows, by_index = scoped, True
     if filters.q:
-        scoped = scoped.filter(_search(filters.q))
-    rows = scoped if filters.state is None else scoped.filter(state=filters.state)
+        matches = search_matches(scoped.filter(_search(filters.q)))
+        counted = tally_matches(matches)
+        if counted.exact:
+            # Few matches: sort just them. Walking a sort's index until 51 of them turn up
+            # would read most of the table when they sit together at its far end (an id
+            # prefix, while sorting by creation), which the planner cannot foresee.
+            wanted = [pk for pk, state in matches if filters.state in (None, state)]
+            rows, by_index = scoped.filter(pk__in=wanted), False
+        else:
+            rows = scoped.filter(_search(filters.q))
+    else:
+        counted = tally_filters(user, filters)
+    if filters.state is not None:
+        rows = rows.filter(state=filters.state)
     page = keyset_page(
         rows.select_related("reseller"),
         sort=filters.sort,
         after=_cursor(filters.after, filters.sort),
         before=_cursor(filters.before, filters.sort),
+        by_index=by_index,
     )
-    counted = tally(user, filters, scoped)
     return InstanceListing(
         page=page,
         counts=_state_counts(counted, filters),

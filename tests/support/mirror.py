@@ -1,0 +1,74 @@
+"""A large mirror in one statement, for plan tests and `make bench` (PostgreSQL only).
+
+`INSERT ... SELECT ... FROM generate_series` writes 100,000 instances in about a second, where
+the ORM would take minutes (every token is encrypted on the way in). The rows spread over
+every state, messenger, reseller, deleted and expired the way a large partner's do: most
+linked, a few of each rarer state, about a tenth deleted. Columns not listed here take the
+model's defaults, so a new field needs no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+from instances.models import Instance
+
+FIRST_ID = 1101000000
+# One state in twenty is each rarer one; twelve in twenty are linked, four not linked.
+_STATES = ["authorized"] * 12 + ["notAuthorized"] * 4 + ["", "blocked", "starting", "sleepMode"]
+
+
+def _generated(resellers: Sequence[int]) -> dict[str, str]:
+    """SQL for each generated column, given n (the row's number) and the reseller ids."""
+    states = "ARRAY[" + ", ".join(f"'{state}'" for state in _STATES) + "]"
+    reseller_ids = "ARRAY[" + ", ".join(str(int(r)) for r in resellers) + "]::bigint[]"
+    # Seven rows in ten belong to a reseller, round the list; the rest to none.
+    reseller = (
+        f"CASE WHEN mod(abs(hashint4(n + 1)), 10) < 7 "
+        f"THEN ({reseller_ids})[1 + mod(abs(hashint4(n + 2)), {len(resellers)})] END"
+        if resellers
+        else "NULL"
+    )
+    return {
+        "id_instance": f"{FIRST_ID} + n",
+        "name": "CASE WHEN mod(n, 3) = 0 THEN 'Cafe ' ELSE 'Shop ' END || n",
+        "type_instance": "CASE WHEN mod(n, 10) = 0 THEN 'telegram' WHEN mod(n, 25) = 1 THEN 'v3' "
+        "ELSE 'whatsapp' END",
+        "state": f"({states})[1 + mod(abs(hashint4(n)), {len(_STATES)})]",
+        "time_created": "CASE WHEN mod(n, 1000) = 999 THEN NULL "
+        "ELSE timestamptz '2024-01-01 00:00:00+00' + n * interval '1 minute' END",
+        "state_changed_at": "CASE WHEN mod(n, 4) = 0 THEN NULL "
+        "ELSE timestamptz '2025-01-01 00:00:00+00' + (mod(n * 7919, 500000)) * interval '1 minute' "
+        "END",
+        "reseller_id": reseller,
+        "deleted": "mod(abs(hashint4(n + 3)), 12) = 0",
+        "is_expired": "mod(abs(hashint4(n + 4)), 20) = 0",
+        "phone": "CASE WHEN mod(n, 2) = 1 THEN '7900' || lpad(n::text, 7, '0') ELSE '' END",
+    }
+
+
+def fill_mirror(count: int, *, start: int = 0, resellers: Sequence[int] = ()) -> None:
+    """Add instances number `start` to `start + count - 1`, then ANALYZE the table."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("fill_mirror writes PostgreSQL SQL")
+    generated = _generated(resellers)
+    template = Instance(id_instance=0)
+    columns, selects, params = [], [], []
+    for field in Instance._meta.concrete_fields:
+        columns.append(connection.ops.quote_name(field.column))
+        if field.column in generated:
+            selects.append(generated[field.column])
+        else:
+            selects.append("%s")
+            value = field.get_db_prep_save(getattr(template, field.attname), connection)
+            params.append(value)
+    sql = (
+        f"INSERT INTO instances_instance ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM generate_series(%s, %s) AS n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, start, start + count - 1])
+        cursor.execute("ANALYZE instances_instance")
+        cursor.execute("ANALYZE instances_instancecount")
