@@ -1,8 +1,13 @@
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
@@ -11,6 +16,7 @@ from accounts.permissions import Action, can
 from core.http import HtmxHttpRequest
 from instances import selectors
 from instances.listing_forms import InstanceAssignForm, InstanceFilterForm
+from instances.state_freshness import age_text, state_freshness
 from instances.sync_freshness import sync_status
 
 FILTER_FORM_ID = "instance-filters"
@@ -19,6 +25,30 @@ FILTER_FORM_ID = "instance-filters"
 def _wants_fragment(request: HtmxHttpRequest) -> bool:
     # htmx restoring history asks with HX-Request too, but needs the whole page.
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _rows(
+    request: AuthenticatedHttpRequest,
+    listing: selectors.InstanceListing,
+    *,
+    assign: bool,
+    filtered: bool,
+) -> SafeString:
+    """The table's rows, rendered by Jinja2 (templates/jinja2/instances/_rows.html)."""
+    now = timezone.now()
+    html = render_to_string(
+        "instances/_rows.html",
+        {
+            "page": listing.page,
+            "assign": assign,
+            "see_all_tenants": can(request.user, Action.SEE_ALL_TENANTS),
+            "filtered": filtered,
+            "freshness_of": partial(state_freshness, now=now),
+            "ago": lambda moment: age_text(now - moment),
+        },
+        using="jinja2",
+    )
+    return mark_safe(html)  # noqa: S308  (Jinja2 autoescapes it)
 
 
 @require_safe
@@ -30,17 +60,17 @@ def instance_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     listing = selectors.instance_list(user=request.user, filters=form.filters())
     list_url = reverse("instances:list")
     current_url = f"{list_url}?{listing.query}" if listing.query else list_url
+    assign = can(request.user, Action.ASSIGN_RESELLER)
     context = {
         "form": form,
         "listing": listing,
         "page": listing.page,
+        "rows": _rows(request, listing, assign=assign, filtered=bool(listing.query or form.errors)),
         "sync": sync,
         "list_url": list_url,
         "current_url": current_url,
         "can_create": can(request.user, Action.CREATE_INSTANCE),
-        "assign_form": (
-            InstanceAssignForm() if can(request.user, Action.ASSIGN_RESELLER) else None
-        ),
+        "assign_form": InstanceAssignForm() if assign else None,
     }
     if _wants_fragment(request):
         # A count or pager link changes filters the form outside the swap does not show.
