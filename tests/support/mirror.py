@@ -16,6 +16,8 @@ from django.db import connection
 from instances.models import Instance
 
 FIRST_ID = 1101000000
+# An instance every mirror has (number 1), with a phone, for searches that must find it.
+KNOWN_ID = FIRST_ID + 1
 # One state in twenty is each rarer one; twelve in twenty are linked, four not linked.
 _STATES = ["authorized"] * 12 + ["notAuthorized"] * 4 + ["", "blocked", "starting", "sleepMode"]
 
@@ -45,12 +47,18 @@ def _generated(resellers: Sequence[int]) -> dict[str, str]:
         "reseller_id": reseller,
         "deleted": "mod(abs(hashint4(n + 3)), 12) = 0",
         "is_expired": "mod(abs(hashint4(n + 4)), 20) = 0",
-        "phone": "CASE WHEN mod(n, 2) = 1 THEN '7900' || lpad(n::text, 7, '0') ELSE '' END",
+        # Mobile numbers: 79 and nine digits that look random, on odd rows.
+        "phone": "CASE WHEN mod(n, 2) = 1 "
+        "THEN '79' || lpad(mod(abs(hashint4(n + 5)), 1000000000)::text, 9, '0') ELSE '' END",
     }
 
 
 def fill_mirror(count: int, *, start: int = 0, resellers: Sequence[int] = ()) -> None:
-    """Add instances number `start` to `start + count - 1`, then ANALYZE the table."""
+    """Add instances number `start` to `start + count - 1`, then VACUUM ANALYZE the tables.
+
+    VACUUM (what autovacuum does soon after a bulk load) also moves the trigram indexes'
+    pending entries into the index proper; inside a transaction only ANALYZE can run.
+    """
     if connection.vendor != "postgresql":
         raise RuntimeError("fill_mirror writes PostgreSQL SQL")
     generated = _generated(resellers)
@@ -70,5 +78,6 @@ def fill_mirror(count: int, *, start: int = 0, resellers: Sequence[int] = ()) ->
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, start, start + count - 1])
-        cursor.execute("ANALYZE instances_instance")
-        cursor.execute("ANALYZE instances_instancecount")
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        cursor.execute(f"{command} instances_instance")
+        cursor.execute(f"{command} instances_instancecount")
