@@ -15,5 +15,5 @@ register = template.Library()
 @register.simple_tag
 def state_checked(instance: Instance) -> str:
     # One template for this markup, in Jinja2, since the list renders it on every row.
-    template = engines["jinja2"].get_template("instances/_state_checked.html")
-    return mark_safe(template.render({"freshness": state_freshness(instance)}))  # noqa: S308  (autoescaped)
+    macros = engines["jinja2"].env.get_template("instances/_state_checked.html").module
+    return mark_safe(macros.state_checked(state_freshness(instance)))  # noqa: S308  (autoescaped)

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from accounts.permissions import Action, can
 from core.http import HtmxHttpRequest
 from instances import selectors
 from instances.listing_forms import InstanceAssignForm, InstanceFilterForm
+from instances.models import Instance
 from instances.state_freshness import age_text, state_freshness
 from instances.sync_freshness import sync_status
 
@@ -45,6 +47,9 @@ def _rows(
             "filtered": filtered,
             "freshness_of": partial(state_freshness, now=now),
             "ago": lambda moment: age_text(now - moment),
+            # Labels by value: Django's get_FOO_display costs more than the rest of a cell.
+            "states": defaultdict(str, Instance.State.choices),
+            "messengers": defaultdict(str, Instance.Type.choices),
         },
         using="jinja2",
     )
