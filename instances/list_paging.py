@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,14 +74,18 @@ class Cursor:
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
             raise BadCursor(str(error)) from None
         # bool is an int to Python, never to a cursor.
-        if not isinstance(key, kind) or isinstance(key, bool):
+        if not isinstance(key, datetime | str | int) or not isinstance(key, kind):
             raise BadCursor("a key of another sort")
-        if not isinstance(id_instance, int) or isinstance(id_instance, bool):
+        if isinstance(key, bool) or not _bigint(id_instance):
             raise BadCursor("not an id")
-        for number in (id_instance, key) if kind is int else (id_instance,):
-            if not -_BIGINT <= number < _BIGINT:  # type: ignore[operator]
-                raise BadCursor("out of range")
+        if isinstance(key, int) and not _bigint(key):
+            raise BadCursor("out of range")
         return cls(key, id_instance)
+
+
+def _bigint(value: object) -> bool:
+    """An int the database's bigint holds (and not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -_BIGINT <= value < _BIGINT
 
 
 class RowCompare(Func):
@@ -115,7 +119,7 @@ class RowCompare(Func):
 class KeysetPage:
     """One page of rows, whether there are rows before and after it, and the cursors to them."""
 
-    rows: list[Instance]
+    rows: Sequence[Instance]
     has_previous: bool
     has_next: bool
     sort: str
@@ -183,7 +187,7 @@ def keyset_page(
         rows = rows.order_by(key.asc(), F("id_instance").asc())
     else:
         rows = rows.order_by(key.desc(), F("id_instance").desc())
-    found = list(rows[: PAGE_SIZE + 1])
+    found: list[Instance] = list(rows[: PAGE_SIZE + 1])
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     if backwards:

@@ -72,8 +72,9 @@ def fill_mirror(count: int, *, start: int = 0, resellers: Sequence[int] = ()) ->
             selects.append("%s")
             value = field.get_db_prep_save(getattr(template, field.attname), connection)
             params.append(value)
+    # Our own column names and expressions; every value is a parameter.
     sql = (
-        f"INSERT INTO instances_instance ({', '.join(columns)}) "
+        f"INSERT INTO instances_instance ({', '.join(columns)}) "  # noqa: S608
         f"SELECT {', '.join(selects)} FROM generate_series(%s, %s) AS n"
     )
     with connection.cursor() as cursor:
