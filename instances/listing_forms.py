@@ -77,15 +77,18 @@ class InstanceFilterForm(forms.Form):
         self.user = user
         reseller_field = self.fields["reseller"]
         assert isinstance(reseller_field, forms.ChoiceField)
+        # The resellers for the filter's choices and the assign bar's (`assign_options`).
+        self.resellers: list[tuple[int, str, bool]] = []
         if user.is_staff_role:
             # One query, also used to validate: a ModelChoiceField would query twice.
             resellers = Reseller.objects.visible_to(user).order_by("name")
+            self.resellers = list(resellers.values_list("pk", "name", "is_active"))
             reseller_field.choices = [
                 ("", "Any reseller"),
                 (UNASSIGNED, "Unassigned"),
                 *(
-                    (str(r.pk), r.name if r.is_active else f"{r.name} (inactive)")
-                    for r in resellers
+                    (str(pk), name if active else f"{name} (inactive)")
+                    for pk, name, active in self.resellers
                 ),
             ]
         else:
@@ -108,6 +111,14 @@ class InstanceFilterForm(forms.Form):
                 self.add_error(None, BAD_CURSOR)
                 cleaned[name] = ""
         return cleaned
+
+    def assign_options(self) -> list[tuple[str, str]]:
+        """The assign bar's choices: the active resellers, as `InstanceAssignForm` accepts them,
+        from the filter's query (one query for both lists)."""
+        field = InstanceAssignForm.base_fields["reseller"]
+        assert isinstance(field, forms.ModelChoiceField)
+        active = [(str(pk), name) for pk, name, is_active in self.resellers if is_active]
+        return [("", str(field.empty_label)), *active]
 
     def filters(self) -> InstanceFilters:
         """The valid part of the query; invalid fields fall back to their defaults."""
@@ -173,13 +184,6 @@ class InstanceAssignForm(forms.Form):
         if "reseller" not in self.data:
             self.add_error("reseller", "Choose a reseller, or Unassigned.")
         return cleaned
-
-    def reseller_options(self) -> list[tuple[str, str]]:
-        """(value, label) of the select, "" first for unassigned; one query, no COUNT."""
-        field = self.fields["reseller"]
-        assert isinstance(field, forms.ModelChoiceField)
-        assert field.queryset is not None  # set in the declaration above
-        return [("", str(field.empty_label))] + [(str(r.pk), r.name) for r in field.queryset]
 
     def error_text(self) -> str:
         return " ".join(str(message) for errors in self.errors.values() for message in errors)
