@@ -2,11 +2,16 @@
 
 - Server time: every view of the list (default, each search, filter and sort, a deep page)
   for a staff user and a reseller user, in-process (Django's test client), on a mirror of 100
-  and one of 100,000 instances in two throwaway databases. The two sizes are measured in
-  alternating rounds, so machine noise hits both alike; each view's time is the fastest of
-  the rounds (the least disturbed: on a shared 2-core machine a median still carries other
-  processes' bursts; the median is printed too). Goal: 100,000 ÷ 100 ≤ 1.5 for every view,
-  and the same number of queries.
+  and one of 100,000 instances in two throwaway databases (tests/support/mirror.py).
+  The mirrors are realistic: names do not follow creation order (customers choose them), so
+  a name search finds its matches spread through the newest-first order. One view is the hard
+  case on purpose: "search batch" finds a batch named alike and made together, long ago.
+  The reseller user's tenant holds at least a full page in the small mirror (about 60 of the
+  100; about 7,000 of the 100,000), so both sizes render the same page.
+  The two sizes are measured in alternating rounds, so machine noise hits both alike; each
+  view's time is the fastest of the rounds (the least disturbed: on a shared 2-core machine
+  a median still carries other processes' bursts; the median is printed too).
+  Goal: 100,000 ÷ 100 ≤ 1.5 for every view, and the same number of queries.
 - Throughput: gunicorn (2 sync workers, production settings) on a 10,000-instance mirror;
   requests/s of the list page ÷ the login page's, each under the same concurrent load.
   Goal ≥ 0.3.
@@ -53,6 +58,9 @@ VIEWS: dict[str, str] = {
     # Each search finds rows in both mirrors (a search that finds nothing skips the page's
     # query): a name that is common at 100,000, an id prefix, and a phone number.
     "search name": "q=shop+7",
+    # The hard case: a batch of instances made together long ago (2 % of the mirror, named
+    # alike), so newest first the page walks past every newer row to find them.
+    "search batch": "q=kiosk",
     "search id": "q=11010000",
     "search phone": "q={phone}",
     "state linked": "state=authorized",
@@ -89,7 +97,7 @@ from django.utils import timezone
 
 from accounts.models import Reseller, User
 from instances.models import Instance, SyncState
-from tests.support.mirror import KNOWN_ID, fill_mirror
+from tests.support.mirror import fill_mirror
 
 plan = json.loads(sys.argv[1])
 databases, views, rounds = plan["databases"], plan["views"], plan["rounds"]
@@ -128,13 +136,19 @@ for name, size in databases.items():
         "bench-reseller", password="bench-pass-1", role="reseller", reseller=resellers[0]
     )
     SyncState.objects.update_or_create(pk=1, defaults={"last_success_at": timezone.now()})
-    fill_mirror(size, resellers=[r.pk for r in resellers])  # VACUUM ANALYZE too
+    # Like with like: the reseller user's tenant holds at least a page in the small mirror
+    # too (seven in ten instances there, seven in a hundred in the large one); with the even
+    # spread it would hold seven rows, and a page of seven is not the page being compared.
+    shares = [resellers[0].pk] * (60 if size < 1000 else 1) + [r.pk for r in resellers[1:]]
+    fill_mirror(size, resellers=shares, batch=max(size // 50, 10))  # VACUUM ANALYZE too
     clients = {}
     for persona in (staff, own):
         client = Client()
         client.force_login(persona)
         client.get("/instances/")  # the first request of a session stamps it
-        phone = Instance.objects.get(pk=KNOWN_ID).phone
+        # A phone this user sees: a search that finds nothing skips the page's query.
+        mine = Instance.objects.visible_to(persona).filter(deleted=False).exclude(phone="")
+        phone = mine.order_by("pk").values_list("phone", flat=True)[0]
         extra = {"reseller": str(resellers[1].pk), "deep": deep_query(persona)}
         extra["phone"] = "%2B" + phone
         clients[persona.username] = (client, extra)
@@ -258,7 +272,7 @@ def measure_views(workdir: Path) -> dict[str, Any]:
 def view_figures(result: dict[str, Any]) -> list[Figure]:
     small, large = (name for name, _ in sorted(result["sizes"].items(), key=lambda kv: kv[1]))
     times, medians, queries = result["times"], result["medians"], result["queries"]
-    worst: tuple[float, str] = (0.0, "")
+    ratios: list[tuple[float, str]] = []
     unequal = []
     for key in sorted({key.rsplit("|", 1)[0] for key in times}):
         t_small, t_large = times[f"{key}|{small}"], times[f"{key}|{large}"]
@@ -271,16 +285,19 @@ def view_figures(result: dict[str, Any]) -> list[Figure]:
             f"{SIZES[0]:,}, {t_large * 1000:6.1f} ms at {SIZES[1]:,}: ratio {ratio:.2f} "
             f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}"
         )
-        worst = max(worst, (ratio, f"{who.removeprefix('bench-')} {view}"))
+        ratios.append((ratio, f"{who.removeprefix('bench-')} {view}"))
         if q_small != q_large:
             unequal.append(key)
+    ratios.sort(reverse=True)
+    worst, runner_up = ratios[0], ratios[1]
     figures = [
         Figure(
             f"list page time {SIZES[1]:,} ÷ {SIZES[0]:,}, worst view",
             worst[0],
             "<=",
             GOAL_RATIO,
-            f"{worst[1]}; fastest of {ROUNDS - 1} alternating rounds, PostgreSQL",
+            f"{worst[1]}; next {runner_up[1]} {runner_up[0]:.2f}; fastest of {ROUNDS - 1} "
+            "alternating rounds, PostgreSQL",
         ),
         Figure(
             "list views with unequal query counts",

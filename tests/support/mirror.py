@@ -22,7 +22,7 @@ KNOWN_ID = FIRST_ID + 1
 _STATES = ["authorized"] * 12 + ["notAuthorized"] * 4 + ["", "blocked", "starting", "sleepMode"]
 
 
-def _generated(resellers: Sequence[int]) -> dict[str, str]:
+def _generated(resellers: Sequence[int], batch: int) -> dict[str, str]:
     """SQL for each generated column, given n (the row's number) and the reseller ids."""
     states = "ARRAY[" + ", ".join(f"'{state}'" for state in _STATES) + "]"
     reseller_ids = "ARRAY[" + ", ".join(str(int(r)) for r in resellers) + "]::bigint[]"
@@ -35,7 +35,12 @@ def _generated(resellers: Sequence[int]) -> dict[str, str]:
     )
     return {
         "id_instance": f"{FIRST_ID} + n",
-        "name": "CASE WHEN mod(n, 3) = 0 THEN 'Cafe ' ELSE 'Shop ' END || n",
+        # Customers choose names, so a name says nothing about when its instance was made:
+        # the number is a hash of n. Except a batch made together (`batch`, the oldest rows),
+        # the hard case for a search in newest-first order.
+        "name": f"CASE WHEN n < {int(batch)} THEN 'Kiosk ' || n "
+        "WHEN mod(n, 3) = 0 THEN 'Cafe ' || mod(abs(hashint4(n + 6)), 100000) "
+        "ELSE 'Shop ' || mod(abs(hashint4(n + 6)), 100000) END",
         "type_instance": "CASE WHEN mod(n, 10) = 0 THEN 'telegram' WHEN mod(n, 25) = 1 THEN 'v3' "
         "ELSE 'whatsapp' END",
         "state": f"({states})[1 + mod(abs(hashint4(n)), {len(_STATES)})]",
@@ -53,15 +58,20 @@ def _generated(resellers: Sequence[int]) -> dict[str, str]:
     }
 
 
-def fill_mirror(count: int, *, start: int = 0, resellers: Sequence[int] = ()) -> None:
+def fill_mirror(
+    count: int, *, start: int = 0, resellers: Sequence[int] = (), batch: int = 0
+) -> None:
     """Add instances number `start` to `start + count - 1`, then VACUUM ANALYZE the tables.
+
+    Instances numbered below `batch` are named "Kiosk <n>": made together, long ago.
+    A reseller listed twice in `resellers` gets twice the share of instances.
 
     VACUUM (what autovacuum does soon after a bulk load) also moves the trigram indexes'
     pending entries into the index proper; inside a transaction only ANALYZE can run.
     """
     if connection.vendor != "postgresql":
         raise RuntimeError("fill_mirror writes PostgreSQL SQL")
-    generated = _generated(resellers)
+    generated = _generated(resellers, batch)
     template = Instance(id_instance=0)
     columns, selects, params = [], [], []
     for field in Instance._meta.concrete_fields:
