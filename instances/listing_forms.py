@@ -10,17 +10,18 @@ from typing import Any
 from django import forms
 
 from accounts.models import Reseller, User
+from instances.list_paging import SORT_KEYS, BadCursor, Cursor
 from instances.models import Instance
 from instances.selectors import (
     DEFAULT_SORT,
     SHOW_CHOICES,
-    SORT_COLUMNS,
     InstanceFilters,
     state_from_key,
     state_key,
 )
 
 IGNORED = "Not a choice here, so it was ignored."
+BAD_CURSOR = "That page link is broken or out of date, so the first page is shown."
 SEARCH_MAX = 100
 # A page shows 50 instances; a larger list did not come from the page.
 ASSIGN_MAX = 500
@@ -37,7 +38,7 @@ SORT_CHOICES = [
     ("-changed", "State changed, latest first"),
     ("changed", "State changed, oldest first"),
 ]
-assert {key.lstrip("-") for key, _ in SORT_CHOICES} == set(SORT_COLUMNS)
+assert {key.lstrip("-") for key, _ in SORT_CHOICES} == set(SORT_KEYS)
 
 
 def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
@@ -67,27 +68,57 @@ class InstanceFilterForm(forms.Form):
     show = _choice("Show", list(SHOW_CHOICES))
     expired = _choice("Expiry", [("", "Expired or not"), ("yes", "Expired"), ("no", "Not expired")])
     sort = _choice("Sort", SORT_CHOICES)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Page cursors (instances/list_paging.py): hidden, so changing a filter starts at page one.
+    after = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         reseller_field = self.fields["reseller"]
         assert isinstance(reseller_field, forms.ChoiceField)
+        # The resellers for the filter's choices and the assign bar's (`assign_options`).
+        self.resellers: list[tuple[int, str, bool]] = []
         if user.is_staff_role:
             # One query, also used to validate: a ModelChoiceField would query twice.
             resellers = Reseller.objects.visible_to(user).order_by("name")
+            self.resellers = list(resellers.values_list("pk", "name", "is_active"))
             reseller_field.choices = [
                 ("", "Any reseller"),
                 (UNASSIGNED, "Unassigned"),
                 *(
-                    (str(r.pk), r.name if r.is_active else f"{r.name} (inactive)")
-                    for r in resellers
+                    (str(pk), name if active else f"{name} (inactive)")
+                    for pk, name, active in self.resellers
                 ),
             ]
         else:
             # A reseller user sees only their own instances: no reseller to choose.
             del self.fields["reseller"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A cursor holds a key of one sort; checked here so a bad one is reported, once.
+        sort = cleaned.get("sort") or DEFAULT_SORT
+        for name in ("after", "before"):
+            token = cleaned.get(name) or ""
+            try:
+                if self.has_error(name):  # a NUL character, say
+                    raise BadCursor(name)
+                if token:
+                    Cursor.decode(token, sort)
+            except BadCursor:
+                # A hidden field: the message goes above the form, and the page starts over.
+                self.add_error(None, BAD_CURSOR)
+                cleaned[name] = ""
+        return cleaned
+
+    def assign_options(self) -> list[tuple[str, str]]:
+        """The assign bar's choices: the active resellers, as `InstanceAssignForm` accepts them,
+        from the filter's query (one query for both lists)."""
+        field = InstanceAssignForm.base_fields["reseller"]
+        assert isinstance(field, forms.ModelChoiceField)
+        active = [(str(pk), name) for pk, name, is_active in self.resellers if is_active]
+        return [("", str(field.empty_label)), *active]
 
     def filters(self) -> InstanceFilters:
         """The valid part of the query; invalid fields fall back to their defaults."""
@@ -104,7 +135,8 @@ class InstanceFilterForm(forms.Form):
             show=data.get("show") or "active",
             expired={"yes": True, "no": False}.get(expired),
             sort=data.get("sort") or DEFAULT_SORT,
-            page=data.get("page") or 1,
+            after=data.get("after") or "",
+            before=data.get("before") or "",
         )
 
 
@@ -152,13 +184,6 @@ class InstanceAssignForm(forms.Form):
         if "reseller" not in self.data:
             self.add_error("reseller", "Choose a reseller, or Unassigned.")
         return cleaned
-
-    def reseller_options(self) -> list[tuple[str, str]]:
-        """(value, label) of the select, "" first for unassigned; one query, no COUNT."""
-        field = self.fields["reseller"]
-        assert isinstance(field, forms.ModelChoiceField)
-        assert field.queryset is not None  # set in the declaration above
-        return [("", str(field.empty_label))] + [(str(r.pk), r.name) for r in field.queryset]
 
     def error_text(self) -> str:
         return " ".join(str(message) for errors in self.errors.values() for message in errors)

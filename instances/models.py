@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.tenancy import TenantQuerySet
@@ -20,8 +22,52 @@ class CreateOrderQuerySet(TenantQuerySet["CreateOrder"]):
         return self.filter(status__in=[CreateOrder.Status.CLAIMED, CreateOrder.Status.PENDING])
 
 
+class InstanceCountQuerySet(TenantQuerySet["InstanceCount"]):
+    reseller_field = "reseller_key"
+
+
 class OnboardingLinkQuerySet(TenantQuerySet["OnboardingLink"]):
     reseller_field = "instance__reseller"
+
+
+class InstanceState(models.TextChoices):
+    """An instance's last known state (Instance.State)."""
+
+    UNKNOWN = "", "Unknown"
+    CREATING = "creating", "Being created"
+    NOT_AUTHORIZED = "notAuthorized", "Not linked"
+    AUTHORIZED = "authorized", "Linked"
+    BLOCKED = "blocked", "Blocked"
+    SLEEP_MODE = "sleepMode", "Sleep mode"
+    STARTING = "starting", "Starting"
+    YELLOW_CARD = "yellowCard", "Yellow card"
+    SUSPENDED = "suspended", "Suspended"
+    PENDING_CODE = "pendingCode", "Waiting for code"
+    PENDING_PASSWORD = "pendingPassword", "Waiting for password"
+
+
+# The sort keys of the list page (instances/selectors.py), here because the indexes of Instance
+# must match them exactly. A missing date sorts last both ways: it stands in as the earliest
+# date when sorting newest first and as the latest when oldest first, so no key is ever NULL
+# and a page's cursor is a plain (key, id) pair the index can seek to.
+_EARLIEST = Value(datetime(1, 1, 1, tzinfo=UTC))
+_LATEST = Value(datetime(9999, 12, 31, tzinfo=UTC))
+CREATED_DESC = Coalesce("time_created", _EARLIEST)
+CREATED_ASC = Coalesce("time_created", _LATEST)
+CHANGED_DESC = Coalesce("state_changed_at", _EARLIEST)
+CHANGED_ASC = Coalesce("state_changed_at", _LATEST)
+NAME_KEY = Lower("name")
+# Sorting by state groups the rows in the alphabetical order of the labels people see.
+STATE_RANK = Case(
+    *(
+        When(state=value, then=Value(rank))
+        for rank, (value, _label) in enumerate(
+            sorted(InstanceState.choices, key=lambda choice: str(choice[1]))
+        )
+    ),
+    default=Value(len(InstanceState.choices)),
+    output_field=IntegerField(),
+)
 
 
 class Instance(models.Model):
@@ -32,18 +78,7 @@ class Instance(models.Model):
         TELEGRAM = "telegram", "Telegram"
         MAX = "v3", "MAX"
 
-    class State(models.TextChoices):
-        UNKNOWN = "", "Unknown"
-        CREATING = "creating", "Being created"
-        NOT_AUTHORIZED = "notAuthorized", "Not linked"
-        AUTHORIZED = "authorized", "Linked"
-        BLOCKED = "blocked", "Blocked"
-        SLEEP_MODE = "sleepMode", "Sleep mode"
-        STARTING = "starting", "Starting"
-        YELLOW_CARD = "yellowCard", "Yellow card"
-        SUSPENDED = "suspended", "Suspended"
-        PENDING_CODE = "pendingCode", "Waiting for code"
-        PENDING_PASSWORD = "pendingPassword", "Waiting for password"
+    State = InstanceState
 
     # Fields of getInstances (docs/greenapi.md §2.2).
     id_instance = models.BigIntegerField(primary_key=True)
@@ -113,17 +148,60 @@ class Instance(models.Model):
 
     class Meta:
         ordering = ["-time_created", "-id_instance"]
+        # One index for each order of the list page (instances/list_order.py), so a page walks
+        # an index from its cursor and stops after 51 rows, whatever the size of the mirror.
+        # Descending orders scan their ascending index backwards; the dates' nulls-last keys
+        # differ by direction, so they have one index each. The trigram indexes of the search
+        # are PostgreSQL's only (migration 0012).
         indexes = [
             models.Index(fields=["reseller", "deleted"]),
             models.Index(fields=["state"]),
-            # The list's default view: active instances, newest first, paged.
             models.Index(
-                fields=["deleted", "-time_created", "-id_instance"], name="instance_list_newest"
+                CREATED_DESC.desc(), F("id_instance").desc(), name="instance_created_desc"
+            ),
+            models.Index(CREATED_ASC, "id_instance", name="instance_created_asc"),
+            models.Index(
+                CHANGED_DESC.desc(), F("id_instance").desc(), name="instance_changed_desc"
+            ),
+            models.Index(CHANGED_ASC, "id_instance", name="instance_changed_asc"),
+            models.Index(NAME_KEY, "id_instance", name="instance_name_sort"),
+            models.Index(STATE_RANK, "id_instance", name="instance_state_sort"),
+            # A reseller user's default view: their own rows, newest first.
+            models.Index(
+                "reseller",
+                CREATED_DESC.desc(),
+                F("id_instance").desc(),
+                name="instance_reseller_newest",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name or 'Instance'} ({self.id_instance})"
+
+
+class InstanceCount(models.Model):
+    """How many instances have one combination of what the list filters on.
+
+    Written only by database triggers on instances_instance (migration 0012), never by Python,
+    so every writer (sync, webhooks, actions, bulk updates) keeps it right. On PostgreSQL one
+    key may have several rows: a trigger adds to a row no other transaction holds, or starts a
+    new one, so concurrent writers never wait for each other here. Readers sum the rows.
+    """
+
+    reseller_key = models.BigIntegerField()  # the reseller's id; 0 for no reseller
+    state = models.CharField(max_length=32, blank=True)
+    type_instance = models.CharField(max_length=16)
+    deleted = models.BooleanField()
+    is_expired = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    objects = InstanceCountQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["reseller_key", "state"], name="instance_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.n} of reseller {self.reseller_key} in state {self.state!r}"
 
 
 class SyncState(models.Model):

@@ -5,44 +5,51 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.http import Http404
 from django.utils.http import urlencode
 
 from instances.greenapi_factory import instance_api_url_for, media_url_for
+from instances.list_counts import (
+    SEARCH_COUNT_LIMIT,
+    Tally,
+    filter_conditions,
+    search_matches,
+    tally_filters,
+    tally_matches,
+)
+from instances.list_paging import PAGE_SIZE, SORT_KEYS, BadCursor, Cursor, KeysetPage, keyset_page
 from instances.models import CreateOrder, Instance
 
 if TYPE_CHECKING:
-    from django.db.models import OrderBy
-
     from accounts.models import User
 
-PAGE_SIZE = 50
+__all__ = ["PAGE_SIZE", "SEARCH_COUNT_LIMIT", "SORT_KEYS", "BadCursor", "Cursor"]
 
 # The unknown state is stored as "", which in a URL would mean "any state".
 STATE_UNKNOWN_KEY = "unknown"
 SHOW_CHOICES = (("active", "Active"), ("deleted", "Deleted"), ("all", "Active and deleted"))
-
-# Sorting by state groups the rows in the alphabetical order of the labels people see.
-_STATE_RANK = Case(
-    *(
-        When(state=value, then=Value(rank))
-        for rank, (value, _label) in enumerate(
-            sorted(Instance.State.choices, key=lambda choice: str(choice[1]))
-        )
-    ),
-    default=Value(len(Instance.State.choices)),
-    output_field=IntegerField(),
-)
-SORT_COLUMNS: dict[str, Any] = {
-    "created": F("time_created"),
-    "name": Lower("name"),
-    "state": _STATE_RANK,
-    "changed": F("state_changed_at"),
-}
 DEFAULT_SORT = "-created"
+# What a row of the list shows (templates/jinja2/instances/_rows.html) and how fresh its state
+# is (instances/state_freshness.py): not the tokens, which would be decrypted row by row.
+LIST_FIELDS = (
+    "id_instance",
+    "name",
+    "type_instance",
+    "deleted",
+    "is_expired",
+    "phone",
+    "time_created",
+    "state",
+    "state_changed_at",
+    "state_checked_at",
+    "state_source",
+    "reseller__name",
+    "reseller__is_active",
+)
+# Ids are up to 19 digits (PostgreSQL's bigint).
+_ID_DIGITS = 19
+_ID_MAX = 2**63 - 1
 
 
 def state_key(state: str) -> str:
@@ -66,8 +73,10 @@ class InstanceFilters:
     unassigned: bool = False
     show: str = "active"  # one of SHOW_CHOICES
     expired: bool | None = None
-    sort: str = DEFAULT_SORT  # a SORT_COLUMNS key, "-" first for descending
-    page: int = 1
+    sort: str = DEFAULT_SORT  # a SORT_KEYS key, "-" first for descending
+    # A page's cursor (instances/list_paging.py): the rows after it, or else before it.
+    after: str = ""
+    before: str = ""
 
     def query(self, **changes: Any) -> str:
         """These filters as a query string, defaults left out, with `changes` applied."""
@@ -89,9 +98,15 @@ class InstanceFilters:
             params.append(("expired", "yes" if filters.expired else "no"))
         if filters.sort != DEFAULT_SORT:
             params.append(("sort", filters.sort))
-        if filters.page != 1:
-            params.append(("page", str(filters.page)))
+        if filters.after:
+            params.append(("after", filters.after))
+        elif filters.before:
+            params.append(("before", filters.before))
         return urlencode(params)
+
+    def first_page(self, **changes: Any) -> str:
+        """The query of the first page of these filters, with `changes` applied."""
+        return self.query(after="", before="", **changes)
 
 
 @dataclass(frozen=True)
@@ -101,59 +116,80 @@ class StateCount:
     key: str  # the URL value; "" for the "All" link
     label: str
     count: int
+    exact: bool  # False: at least `count` (a search counted up to its bound)
     selected: bool
     query: str
 
 
 @dataclass(frozen=True)
 class InstanceListing:
-    page: Page[Instance]
+    page: KeysetPage
     counts: list[StateCount]
     filters: InstanceFilters
+    total: int  # instances the filters select (with the state), at least this many if not exact
+    exact: bool
 
     @property
     def query(self) -> str:
-        """The canonical query of what is shown, with the page actually served."""
-        return self.filters.query(page=self.page.number)
+        """The canonical query of what is shown."""
+        return self.filters.query()
 
     @property
     def previous_query(self) -> str:
-        return self.filters.query(page=self.page.number - 1)
+        return self.filters.query(after="", before=self.page.previous_cursor)
 
     @property
     def next_query(self) -> str:
-        return self.filters.query(page=self.page.number + 1)
+        return self.filters.query(after=self.page.next_cursor, before="")
 
 
 def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
-    """One page of the instances `user` may see, filtered and sorted, with counts per state."""
-    scoped = _filtered_but_state(user, filters)
-    rows = scoped if filters.state is None else scoped.filter(state=filters.state)
-    rows = rows.select_related("reseller").order_by(*_ordering(filters.sort))
-    page = Paginator(rows, PAGE_SIZE).get_page(filters.page)
-    return InstanceListing(page=page, counts=_state_counts(scoped, filters), filters=filters)
+    """One page of the instances `user` may see, filtered and sorted, with counts per state.
 
-
-def _filtered_but_state(user: User, filters: InstanceFilters) -> QuerySet[Instance]:
-    rows = Instance.objects.visible_to(user)
+    Two queries whatever the size of the mirror: the counts (a sum of counter rows, or a
+    search's matches up to a bound) and the page (an index range from its cursor).
+    """
+    scoped = Instance.objects.visible_to(user).filter(
+        filter_conditions(user, filters, counts=False)
+    )
+    rows, by_index = scoped, True
     if filters.q:
-        rows = rows.filter(_search(filters.q))
-    if filters.messenger:
-        rows = rows.filter(type_instance=filters.messenger)
-    # visible_to already limits reseller users; these filters are for staff, and a reseller
-    # user's form has no such field, but a hand-made query must not widen or probe anything.
-    if user.is_staff_role:
-        if filters.unassigned:
-            rows = rows.filter(reseller__isnull=True)
-        elif filters.reseller_id is not None:
-            rows = rows.filter(reseller_id=filters.reseller_id)
-    if filters.show == "active":
-        rows = rows.filter(deleted=False)
-    elif filters.show == "deleted":
-        rows = rows.filter(deleted=True)
-    if filters.expired is not None:
-        rows = rows.filter(is_expired=filters.expired)
-    return rows
+        matches = search_matches(scoped.filter(_search(filters.q)))
+        counted = tally_matches(matches)
+        if counted.exact:
+            # Few matches: sort just them. Walking a sort's index until 51 of them turn up
+            # would read most of the table when they sit together at its far end (an id
+            # prefix, while sorting by creation), which the planner cannot foresee.
+            wanted = [pk for pk, state in matches if filters.state in (None, state)]
+            rows, by_index = scoped.filter(pk__in=wanted), False
+        else:
+            rows = scoped.filter(_search(filters.q))
+    else:
+        counted = tally_filters(user, filters)
+    if filters.state is not None:
+        rows = rows.filter(state=filters.state)
+    page = keyset_page(
+        rows.select_related("reseller").only(*LIST_FIELDS),
+        sort=filters.sort,
+        after=_cursor(filters.after, filters.sort),
+        before=_cursor(filters.before, filters.sort),
+        by_index=by_index,
+    )
+    return InstanceListing(
+        page=page,
+        counts=_state_counts(counted, filters),
+        filters=filters,
+        total=counted.of(filters.state),
+        exact=counted.exact,
+    )
+
+
+def _cursor(token: str, sort: str) -> Cursor | None:
+    # The form has already reported a bad cursor; here it only falls back to the first page.
+    try:
+        return Cursor.decode(token, sort) if token else None
+    except BadCursor:
+        return None
 
 
 def _search(q: str) -> Q:
@@ -162,50 +198,51 @@ def _search(q: str) -> Q:
     digits = "".join(ch for ch in q if ch not in " +-().")
     if digits.isascii() and digits.isdigit():
         condition |= Q(phone__contains=digits)
-        # Ids are up to 19 digits; a longer number cannot be an id prefix.
-        if digits == q and len(q) <= 19:
-            condition |= Q(id_instance__startswith=q)
+        if digits == q:
+            condition |= _id_prefix(q)
     return condition
 
 
-def _ordering(sort: str) -> list[OrderBy]:
-    descending = sort.startswith("-")
-    column = SORT_COLUMNS.get(sort.lstrip("-"), SORT_COLUMNS["created"])
-    # Nulls last either way (SQLite and PostgreSQL disagree otherwise), then the id, so rows
-    # with equal values keep one order and a page never repeats or skips a row.
-    if descending:
-        return [column.desc(nulls_last=True), F("id_instance").desc()]
-    return [column.asc(nulls_last=True), F("id_instance").asc()]
+def _id_prefix(digits: str) -> Q:
+    """Ids whose decimal digits start with `digits`, as ranges of the primary key's index.
+
+    `id_instance::text LIKE '123%'` would read every row; "starts with 123" is the ranges
+    [123, 124), [1230, 1240), ... up to the longest id.
+    """
+    if len(digits) > _ID_DIGITS or (digits.startswith("0") and digits != "0"):
+        return Q(pk__in=[])
+    prefix, condition = int(digits), Q(pk=int(digits))
+    for extra in range(1, _ID_DIGITS - len(digits) + 1):
+        low, high = prefix * 10**extra, (prefix + 1) * 10**extra
+        if low > _ID_MAX:
+            break
+        condition |= Q(pk__gte=low, pk__lte=min(high - 1, _ID_MAX))
+    return condition
 
 
-def _state_counts(scoped: QuerySet[Instance], filters: InstanceFilters) -> list[StateCount]:
-    """The "All" count and one per state present (or selected), in one aggregate query."""
-    totals = scoped.aggregate(
-        all=Count("pk"),
-        **{
-            f"s_{index}": Count("pk", filter=Q(state=value))
-            for index, value in enumerate(Instance.State.values)
-        },
-    )
+def _state_counts(counted: Tally, filters: InstanceFilters) -> list[StateCount]:
+    """The "All" count and one per state present (or selected)."""
     counts = [
         StateCount(
             key="",
             label="All",
-            count=totals["all"],
+            count=counted.total,
+            exact=counted.exact,
             selected=filters.state is None,
-            query=filters.query(state=None, page=1),
+            query=filters.first_page(state=None),
         )
     ]
-    for index, (value, label) in enumerate(Instance.State.choices):
-        count, selected = totals[f"s_{index}"], filters.state == value
+    for value, label in Instance.State.choices:
+        count, selected = counted.by_state.get(value, 0), filters.state == value
         if count or selected:
             counts.append(
                 StateCount(
                     key=state_key(value),
                     label=str(label),
                     count=count,
+                    exact=counted.exact,
                     selected=selected,
-                    query=filters.query(state=value, page=1),
+                    query=filters.first_page(state=value),
                 )
             )
     return counts

@@ -38,17 +38,19 @@ class Freshness:
 
     @property
     def age_text(self) -> str:
-        """ "12 s ago", "2 min ago", "3 h ago", "4 days ago"."""
-        if self.age is None:
-            return ""
-        seconds = max(0, int(self.age.total_seconds()))
-        if seconds < 60:
-            return f"{seconds} s ago"
-        if seconds < 3600:
-            return f"{seconds // 60} min ago"
-        if seconds < 48 * 3600:
-            return f"{seconds // 3600} h ago"
-        return f"{seconds // 86400} days ago"
+        return "" if self.age is None else age_text(self.age)
+
+
+def age_text(age: timedelta) -> str:
+    """ "12 s ago", "2 min ago", "3 h ago", "4 days ago"."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
 
 
 def state_freshness(instance: Instance, *, now: datetime | None = None) -> Freshness:

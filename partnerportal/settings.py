@@ -220,7 +220,17 @@ TEMPLATES = [
             ],
         },
     },
+    # Fragments repeated per row of a long page (templates/jinja2/; partnerportal/jinja2.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "partnerportal.jinja2.environment"},
+    },
 ]
+# Form widgets through Jinja2 too: Django's own templates render each <option> as a template
+# include, a few milliseconds a page for the list's filters.
+FORM_RENDERER = "django.forms.renderers.Jinja2"
 
 # Paths served ahead of the middleware, for machines: probes and scrapers by IP address and
 # plain HTTP (monitoring/views.py), and Green API's webhooks, authenticated by each instance's
@@ -234,7 +244,13 @@ MACHINE_ROUTES = {
 }
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# Persistent connections: opening one per request cost the list and polling pages most of
+# their throughput (issue 10). The health check replaces a connection the server dropped
+# before a request uses it, instead of failing that request.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server, the emulator and a worker share one file;
     # IMMEDIATE transactions take the write lock up front, so check-then-insert (quotas,

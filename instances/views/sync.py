@@ -49,7 +49,12 @@ def sync_status_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _status_fragment(
     request: AuthenticatedHttpRequest, status: SyncStatus, back: str
 ) -> HttpResponse:
-    response = render(request, "instances/_sync_status.html", {"sync": status, "current_url": back})
+    response = render(
+        request,
+        "instances/_sync_status.html",
+        {"sync": status, "current_url": back},
+        using="jinja2",
+    )
     if status.after is not None and not status.waiting:
         # The sync they waited for is done: the list's results reload themselves.
         trigger_client_event(response, SYNCED_EVENT)

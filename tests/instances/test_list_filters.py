@@ -11,12 +11,13 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Reseller, User
-from instances.listing_forms import InstanceFilterForm
+from instances.listing_forms import SORT_CHOICES, InstanceFilterForm
 from instances.models import Instance, SyncState
 from instances.selectors import PAGE_SIZE, InstanceFilters, instance_list, state_key
 from tests.support.pages import logged_in
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+STATES = Instance.State.values
 
 
 @pytest.fixture(autouse=True)
@@ -220,17 +221,76 @@ def test_sort_through_the_page(admin: User) -> None:
     assert html.index("alpha") < html.index("Zeta")
 
 
-def test_pages_of_fifty_cover_every_row_once(admin: User) -> None:
+def pages_of(user: User, **filters: Any) -> list[list[int]]:
+    """Every page, following the Next cursor from the first."""
+    pages, after = [], ""
+    while True:
+        listing = instance_list(user=user, filters=InstanceFilters(after=after, **filters))
+        pages.append([row.id_instance for row in listing.page])
+        if not listing.page.has_next:
+            return pages
+        after = listing.page.next_cursor
+
+
+@pytest.mark.parametrize("sort", [key for key, _label in SORT_CHOICES])
+def test_pages_of_fifty_cover_every_row_once_in_each_sort(admin: User, sort: str) -> None:
+    # Many ties and missing dates: the id decides, so no row repeats or goes missing.
     Instance.objects.bulk_create(
-        Instance(id_instance=1101000000 + n, name="Same name", time_created=T0) for n in range(120)
+        Instance(
+            id_instance=1101000000 + n,
+            name="Same name" if n % 2 else f"Name {n % 7}",
+            time_created=T0 + timedelta(days=n % 3) if n % 5 else None,
+            state_changed_at=T0 if n % 4 else None,
+            state=STATES[n % len(STATES)],
+        )
+        for n in range(120)
     )
 
-    pages = [ids(admin, sort="name", page=number) for number in (1, 2, 3)]
+    pages = pages_of(admin, sort=sort)
 
     assert [len(page) for page in pages] == [PAGE_SIZE, PAGE_SIZE, 20]
     seen = [id_instance for page in pages for id_instance in page]
-    assert seen == sorted(seen)  # equal names: the id decides, so no row repeats or goes missing
-    assert len(set(seen)) == 120
+    assert seen == ids_in_python_order(sort)
+
+
+def ids_in_python_order(sort: str) -> list[int]:
+    """The order every page must follow, computed apart from the database's."""
+    rank = {
+        value: n
+        for n, (value, _l) in enumerate(sorted(Instance.State.choices, key=lambda c: str(c[1])))
+    }
+    far = datetime.max.replace(tzinfo=UTC)
+    near = datetime.min.replace(tzinfo=UTC)
+    descending = sort.startswith("-")
+    missing = near if descending else far  # missing dates last both ways
+    keys = {
+        "created": lambda i: i.time_created or missing,
+        "changed": lambda i: i.state_changed_at or missing,
+        "name": lambda i: i.name.lower(),
+        "state": lambda i: rank[i.state],
+    }[sort.lstrip("-")]
+    rows = sorted(
+        Instance.objects.all(), key=lambda i: (keys(i), i.id_instance), reverse=descending
+    )
+    return [row.id_instance for row in rows]
+
+
+def test_previous_goes_back_to_the_same_rows(admin: User) -> None:
+    Instance.objects.bulk_create(
+        Instance(id_instance=1101000000 + n, name=f"Shop {n}", time_created=T0) for n in range(120)
+    )
+    first = instance_list(user=admin, filters=InstanceFilters(sort="name"))
+    second = instance_list(
+        user=admin, filters=InstanceFilters(sort="name", after=first.page.next_cursor)
+    )
+
+    back = instance_list(
+        user=admin, filters=InstanceFilters(sort="name", before=second.page.previous_cursor)
+    )
+
+    assert [row.id_instance for row in back.page] == [row.id_instance for row in first.page]
+    assert not back.page.has_previous
+    assert back.page.has_next
 
 
 def test_pager_links_keep_the_filters(admin: User) -> None:
@@ -240,20 +300,47 @@ def test_pager_links_keep_the_filters(admin: User) -> None:
 
     html = logged_in(admin).get("/instances/?q=shop&sort=name").content.decode()
 
-    assert 'href="/instances/?q=shop&amp;sort=name&amp;page=2"' in html
-    assert "Page 1 of 2" in html
+    assert 'href="/instances/?q=shop&amp;sort=name&amp;after=' in html
+    assert "60 instances" in html
+    next_url = re.search(r'href="(/instances/\?q=shop&amp;sort=name&amp;after=[^"]+)"', html)
+    assert next_url is not None
+    second = logged_in(admin).get(next_url.group(1).replace("&amp;", "&"))
+    assert len(shown_ids(second)) == 10
+    assert 'href="/instances/?q=shop&amp;sort=name&amp;before=' in second.content.decode()
 
 
-def test_a_page_past_the_end_shows_the_last_page(admin: User) -> None:
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "abc",
+        "%00",
+        "x" * 5000,
+        "W10",
+        "WyJhIiwxXQ",
+        "WzEsMV0",
+        "WzEsOTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ",
+    ],
+)
+def test_a_bad_cursor_says_so_and_shows_the_first_page(admin: User, cursor: str) -> None:
     Instance.objects.bulk_create(
         Instance(id_instance=1101000000 + n, time_created=T0) for n in range(60)
     )
 
-    response = logged_in(admin).get("/instances/?page=999999999999999999999999")
+    response = logged_in(admin).get(f"/instances/?sort=-created&after={cursor}")
 
     assert response.status_code == 200
-    assert "Page 2 of 2" in response.content.decode()
-    assert len(shown_ids(response)) == 10
+    assert "That page link is broken or out of date" in response.content.decode()
+    assert len(shown_ids(response)) == PAGE_SIZE
+    assert "Previous" not in response.content.decode()
+
+
+def test_a_cursor_of_another_sort_is_refused(admin: User) -> None:
+    make(1101000001, name="Shop")
+    created_cursor = instance_list(user=admin, filters=InstanceFilters()).page.next_cursor
+
+    response = logged_in(admin).get(f"/instances/?sort=state&after={created_cursor}")
+
+    assert "That page link is broken or out of date" in response.content.decode()
 
 
 # Counts per state
@@ -278,7 +365,7 @@ def test_each_count_is_a_link_that_applies_its_state_and_keeps_the_rest(admin: U
     make(1101000001, name="Shop", state="authorized")
     make(1101000002, name="Shop", state="")
 
-    html = logged_in(admin).get("/instances/?q=shop&sort=name&page=1").content.decode()
+    html = logged_in(admin).get("/instances/?q=shop&sort=name").content.decode()
 
     assert 'href="/instances/?q=shop&amp;state=authorized&amp;sort=name"' in html
     assert 'href="/instances/?q=shop&amp;state=unknown&amp;sort=name"' in html
@@ -301,7 +388,9 @@ def test_counts_of_a_reseller_user_are_their_own(world: Any) -> None:
     [
         {},
         {"q": "Bäckerei 7", "state": "", "messenger": "telegram", "show": "all"},
-        {"state": "creating", "unassigned": True, "expired": True, "sort": "-changed", "page": 3},
+        {"state": "creating", "unassigned": True, "expired": True, "sort": "-changed"},
+        {"sort": "name", "after": "WyJzaG9wIiwxMTAxMDAwMDAxXQ"},
+        {"sort": "-state", "before": "WzMsMTEwMTAwMDAwMV0"},
         {"reseller_id": "A", "expired": False, "sort": "name", "show": "deleted"},
     ],
 )
@@ -333,6 +422,11 @@ BAD_QUERIES = [
     "page=-5",
     "page=1e400",
     "page=" + "9" * 5000,
+    "after=abc",
+    "before=%00",
+    "after=" + "A" * 5000,
+    "after=WzEsOTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ&sort=state",
+    "after=W10&before=W10",
     "q=" + "x" * 5000,
     "q=%00",
     "q=%ff%fe",

@@ -1,0 +1,196 @@
+"""Keyset paging of the instance list: a page starts after (or ends before) a cursor.
+
+A cursor is the sort key and the id of a row at the edge of a page. The next page asks the
+database for the rows past that pair, which the sort's index answers by seeking to it and
+reading 51 rows, however deep the page: no OFFSET counts its way past the rows before it.
+Cursors are opaque in the URL (URL-safe base64 of JSON) and checked like any other input.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
+
+from instances.models import (
+    CHANGED_ASC,
+    CHANGED_DESC,
+    CREATED_ASC,
+    CREATED_DESC,
+    NAME_KEY,
+    STATE_RANK,
+    Instance,
+)
+
+PAGE_SIZE = 50
+CURSOR_MAX = 2000  # characters: a 255-character name, base64 of its UTF-8 and some JSON
+_BIGINT = 2**63
+
+# Each sort's key when ascending and when descending (they differ only for dates: see the
+# sort keys in instances/models.py), and the Python type a cursor holds for it.
+SORT_KEYS: dict[str, tuple[Any, Any, type]] = {
+    "created": (CREATED_ASC, CREATED_DESC, datetime),
+    "name": (NAME_KEY, NAME_KEY, str),
+    "state": (STATE_RANK, STATE_RANK, int),
+    "changed": (CHANGED_ASC, CHANGED_DESC, datetime),
+}
+
+
+class BadCursor(ValueError):
+    """A cursor that is not one this page made (edited, truncated, or from another sort)."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    key: datetime | str | int
+    id_instance: int
+
+    def encode(self) -> str:
+        key = self.key.isoformat() if isinstance(self.key, datetime) else self.key
+        raw = json.dumps([key, self.id_instance], ensure_ascii=False, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, sort: str) -> Cursor:
+        """The cursor in `token` for `sort` (a SORT_CHOICES key); BadCursor if it is not one."""
+        kind = SORT_KEYS[sort.lstrip("-")][2]
+        try:
+            if len(token) > CURSOR_MAX:
+                raise BadCursor("too long")
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            key, id_instance = json.loads(raw.decode())
+            if kind is datetime:
+                key = datetime.fromisoformat(key)
+                if key.tzinfo is None:
+                    raise BadCursor("a date without its time zone")
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+            raise BadCursor(str(error)) from None
+        # bool is an int to Python, never to a cursor.
+        if not isinstance(key, datetime | str | int) or not isinstance(key, kind):
+            raise BadCursor("a key of another sort")
+        if isinstance(key, bool) or not _bigint(id_instance):
+            raise BadCursor("not an id")
+        if isinstance(key, int) and not _bigint(key):
+            raise BadCursor("out of range")
+        return cls(key, id_instance)
+
+
+def _bigint(value: object) -> bool:
+    """An int the database's bigint holds (and not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -_BIGINT <= value < _BIGINT
+
+
+class RowCompare(Func):
+    """(a, b) > (c, d): one row comparison, which a b-tree index on (a, b) serves as a range.
+
+    Spelled out as `a > c OR (a = c AND b > d)`, PostgreSQL would read the index from its start
+    and filter, which is the OFFSET cost again.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, left: list[Any], operator: str, right: list[Any]) -> None:
+        if operator not in {"<", ">"} or len(left) != len(right):
+            raise ValueError("RowCompare compares two rows of one length with < or >")
+        self.operator, self.width = operator, len(left)
+        super().__init__(*left, *right)
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
+        return f"({left}) {self.operator} ({right})", params
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of rows, whether there are rows before and after it, and the cursors to them."""
+
+    rows: Sequence[Instance]
+    has_previous: bool
+    has_next: bool
+    sort: str
+
+    def __iter__(self) -> Iterator[Instance]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_cursor(self) -> str:
+        return self._edge(self.rows[0]) if self.rows else ""
+
+    @property
+    def next_cursor(self) -> str:
+        return self._edge(self.rows[-1]) if self.rows else ""
+
+    @staticmethod
+    def _edge(row: Instance) -> str:
+        return Cursor(row.sort_key, row.id_instance).encode()  # type: ignore[attr-defined]
+
+
+def sort_key(sort: str) -> tuple[Expression, bool]:
+    """The key expression of `sort` and whether it runs descending."""
+    descending = sort.startswith("-")
+    ascending_key, descending_key, _kind = SORT_KEYS[sort.lstrip("-")]
+    return (descending_key if descending else ascending_key), descending
+
+
+def keyset_page(
+    rows: QuerySet[Instance],
+    *,
+    sort: str,
+    after: Cursor | None,
+    before: Cursor | None,
+    by_index: bool = True,
+) -> KeysetPage:
+    """The page of `rows` in `sort` order after `after`, or else before `before`, or the first.
+
+    `by_index=False` orders by a copy of the key that no index matches, so the database sorts
+    the (few) rows instead of walking the sort's index to find them.
+    """
+    key, descending = sort_key(sort)
+    rows = rows.annotate(sort_key=key)
+    if not by_index:
+        # The same values in the same order; COALESCE of a key with itself is only a disguise.
+        key = Coalesce(key, key)
+    # Reading backwards (the page before a cursor) is the same walk in the opposite order.
+    backwards = before is not None and after is None
+    forward_order = not descending if not backwards else descending
+    cursor = before if backwards else after
+    if cursor is not None:
+        operator = ">" if forward_order else "<"
+        rows = rows.filter(
+            RowCompare(
+                [key, F("id_instance")], operator, [Value(cursor.key), Value(cursor.id_instance)]
+            )
+        )
+    if forward_order:
+        rows = rows.order_by(key.asc(), F("id_instance").asc())
+    else:
+        rows = rows.order_by(key.desc(), F("id_instance").desc())
+    found: list[Instance] = list(rows[: PAGE_SIZE + 1])
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    if backwards:
+        found.reverse()
+        return KeysetPage(found, has_previous=more, has_next=True, sort=sort)
+    return KeysetPage(found, has_previous=cursor is not None, has_next=more, sort=sort)

@@ -1,0 +1,55 @@
+"""The Jinja2 environment for the hot pages: the instance list's content, rows and partials.
+
+Django's template language costs about half a millisecond a row on the instance list, and a
+few milliseconds more for the filters, counts and pager around them; Jinja2 compiles templates
+to Python and renders the same markup in a fraction of that. Django's filters are reused, so a
+value reads the same in either engine. The layout stays one Django template (base.html).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
+from django.template.defaultfilters import floatformat, urlencode
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import Environment
+
+_PLACEHOLDER = 918273645
+
+
+@cache
+def url_pattern(name: str) -> str:
+    """The URL of `name` for one integer argument, as a str.format pattern.
+
+    Reversing a URL costs tens of microseconds; a page of fifty rows asks for fifty of them.
+    """
+    return reverse(name, args=[_PLACEHOLDER]).replace(str(_PLACEHOLDER), "{}")
+
+
+@cache
+def url(name: str) -> str:
+    """The URL of `name`, which takes no arguments."""
+    return reverse(name)
+
+
+def date(value: datetime | None, pattern: str) -> str:
+    """`value` in the current time zone, by a strftime pattern; "" for None."""
+    return timezone.localtime(value).strftime(pattern) if value else ""
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(**options)  # noqa: S701  (the backend turns autoescape on)
+    env.globals.update(url=url, url_pattern=url_pattern, static=static)
+    env.filters.update(
+        date=date,
+        intcomma=intcomma,
+        naturaltime=naturaltime,
+        urlencode=urlencode,
+        floatformat=floatformat,
+    )
+    return env
