@@ -3,7 +3,8 @@
 Pages poll `onboarding_check` about every 2 s. Green API's answers to getStateInstance and qr are
 shared between all pollers through the cache (shared_calls.py), so however many pages are open
 the server calls getStateInstance at most about once a second and qr at most once a second per
-instance, within the published limits of 1 and 3 calls per second.
+instance, within the published limits of 1 and 3 calls per second. While a QR code shows, qr
+alone answers the poll: its answer tells the state as well.
 """
 
 from __future__ import annotations
@@ -172,8 +173,17 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     """Where the instance is now: one shared look at its state (and its QR code when ready)."""
     if instance.deleted:
         return _view(instance, Step.PROBLEM, message="This instance was deleted.")
+    if instance.state == Instance.State.NOT_AUTHORIZED and instance.type_instance == WHATSAPP:
+        # Waiting for a phone, WhatsApp's qr is the state check too: a code means still
+        # notAuthorized, alreadyLogged a linked phone (recorded by _observe_qr), so a tab costs
+        # one call a poll. (Telegram's and MAX's answers in their pending states are unconfirmed.)
+        qr = _observe_qr(instance)
+        if isinstance(qr, QrCode | QrLinked):
+            return _with_qr(instance, qr)
+        # A restart, a ban or a failure the mirror does not know of yet: ask for the state.
     state = _observe_state(instance)
-    instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
+    if isinstance(state, StateSeen) and _mirror_behind(instance, state.state):
+        instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
     if state is None:
         return _from_mirror(instance, "Still waiting for Green API's answer.", streak=1)
     if isinstance(state, Failed):
@@ -187,6 +197,11 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     if state.state in PENDING_MESSAGES:
         return _view(instance, Step.READY, message=PENDING_MESSAGES[state.state])
     return _with_qr(instance, _observe_qr(instance))
+
+
+def _mirror_behind(instance: Instance, state: str) -> bool:
+    """Whether another request recorded news since this one read the instance's row."""
+    return instance.state != state or (state in LINKED_STATES and not instance.phone)
 
 
 def _after_failure(instance: Instance, failed: Failed) -> Onboarding:
