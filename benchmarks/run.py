@@ -8,6 +8,9 @@
   call, over the ideal N x latency / concurrency (goal <= 1.3, no 429; benchmarks/state_refresh.py).
 - Webhook ingest: events a second on one gunicorn worker, each stored before it is answered,
   over 500 (goal >= 1; benchmarks/webhook_ingest.py).
+- Onboarding polling: 500 tabs polling every 2 s on 2 gunicorn workers, PostgreSQL and Redis:
+  p99 ÷ 500 ms, and the most qr and getStateInstance calls a second one instance received at
+  the emulator (goals <= 1; benchmarks/polling.py; skipped without PostgreSQL or Redis).
 
 Runs against a throwaway test database (SQLite by default, or DATABASE_URL's server).
 """
@@ -32,6 +35,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from polling import bench_polling  # noqa: E402  (benchmarks/polling.py)
 from report import Figure, summary  # noqa: E402  (benchmarks/report.py)
 from state_refresh import bench_state_refresh  # noqa: E402  (benchmarks/state_refresh.py)
 from webhook_ingest import bench_webhook_ingest  # noqa: E402  (benchmarks/webhook_ingest.py)
@@ -148,6 +152,7 @@ def main() -> None:
         bench_list_page()
         figures += bench_state_refresh()
         figures += bench_webhook_ingest()
+        figures += bench_polling()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print()
