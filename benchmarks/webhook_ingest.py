@@ -136,9 +136,14 @@ def manage(environment: dict[str, str], *args: str) -> str:
 
 
 SEED = """
+from core.crypto import token_digest
 from instances.models import Instance
 Instance.objects.bulk_create(
-    Instance(id_instance=i, api_token="x" * 50, webhook_token=f"bench-hook-token-{{i}}")
+    Instance(
+        id_instance=i,
+        api_token="x" * 50,
+        webhook_token_hash=token_digest(f"bench-hook-token-{{i}}"),
+    )
     for i in range({first}, {first} + {count})
 )
 """

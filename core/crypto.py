@@ -1,9 +1,12 @@
-"""Encryption of secrets at rest with rotatable keys (cryptography's MultiFernet).
+"""Secrets at rest: encrypted with rotatable keys (cryptography's MultiFernet) when the portal
+must use them again, only digested when it need only recognise them.
 
 FIELD_ENCRYPTION_KEYS lists Fernet keys, newest first: the first encrypts, all of them decrypt,
 so a key can be rotated by putting a new one in front and re-saving rows.
 """
 
+import hashlib
+import hmac
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -36,3 +39,17 @@ def decrypt(ciphertext: str) -> str:
             "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS; "
             "was a key removed before rows were re-encrypted?"
         ) from None
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token the portal only checks: its SHA-256, in hex.
+
+    The tokens are random (256 bits, secrets.token_urlsafe), so a fast unsalted hash is enough:
+    there is nothing to guess, and checking one costs microseconds instead of a decryption.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token: str, digest: str) -> bool:
+    """Whether `token` is the one `digest` was made from; never for an empty digest or token."""
+    return bool(token and digest) and hmac.compare_digest(token_digest(token), digest)

@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 
 from core.views import error_page
+
+View = Callable[[HttpRequest], HttpResponse]
+
+
+class MachineRoutesMiddleware:
+    """Serve the paths machines call (settings.MACHINE_ROUTES) ahead of the rest, first in
+    MIDDLEWARE.
+
+    Health probes and Prometheus reach a replica by its IP address, over plain HTTP, with no
+    cookie: behind the host check and the HTTPS redirect they would get 400 or 301, and each
+    would load a session. Green API's webhooks carry no cookie either, and come by the thousand:
+    sessions, CSRF, authentication and page headers would be most of their cost. None of these
+    views builds a URL from the Host header, so skipping the host check is safe, and each has its
+    own access rule (a token, an allow-list, or nothing to hide).
+    """
+
+    def __init__(self, get_response: View) -> None:
+        self.get_response = get_response
+        self.routes: dict[str, View] = {
+            path: import_string(view) for path, view in settings.MACHINE_ROUTES.items()
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = self.routes.get(request.path_info)
+        if view is not None:
+            return view(request)
+        return self.get_response(request)
 
 
 class MethodNotAllowedPageMiddleware:

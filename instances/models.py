@@ -88,9 +88,10 @@ class Instance(models.Model):
     # "which are due" cheap at any size.
     state_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     phone = models.CharField(max_length=32, blank=True)
-    # The webhookUrlToken the portal gave Green API for this instance, when its webhook URL is
-    # the portal's own (webhooks are then authenticated with it); empty otherwise.
-    webhook_token = EncryptedTextField(blank=True)
+    # The digest (core/crypto.py token_digest) of the webhookUrlToken the portal gave Green API
+    # for this instance, when its webhook URL is the portal's own: webhooks are authenticated
+    # with it, and the token itself is never needed again. Empty otherwise.
+    webhook_token_hash = models.CharField(max_length=64, blank=True)
     # What Green API last said by webhook (quotaExceeded, deviceInfo: docs/greenapi.md §3.13):
     # the free plan's used-up quota and the phone's device, each with when it said so. Shown only.
     quota_exceeded_at = models.DateTimeField(null=True, blank=True)
@@ -165,9 +166,9 @@ class CreateOrder(models.Model):
         Instance, null=True, blank=True, on_delete=models.SET_NULL, related_name="create_order"
     )
     message = models.CharField(max_length=500, blank=True)
-    # The webhookUrlToken sent with the create when the portal's webhook URL was given; it moves
-    # to the instance when the order completes (services/create.py).
-    webhook_token = EncryptedTextField(blank=True)
+    # The digest of the webhookUrlToken sent with the create when the portal's webhook URL was
+    # given; the instance takes it when the order completes (services/create.py).
+    webhook_token_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 

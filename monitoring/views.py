@@ -1,4 +1,4 @@
-"""/healthz, /readyz and /metrics. They are reached through monitoring/middleware.py, ahead
+"""/healthz, /readyz and /metrics. They are reached through settings.MACHINE_ROUTES, ahead
 of the host check, the HTTPS redirect and the session: probes and scrapers come by IP address
 over plain HTTP, with no cookie."""
 

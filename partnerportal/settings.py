@@ -173,9 +173,9 @@ if GREEN_API_SANDBOX:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
-    # First: /healthz, /readyz and /metrics answer probes and scrapers that come by IP address
-    # and plain HTTP, before host checks, HTTPS redirects and sessions (monitoring/middleware.py).
-    "monitoring.middleware.ProbeMiddleware",
+    # First: the paths machines call (MACHINE_ROUTES below) skip host checks, HTTPS redirects,
+    # sessions and the rest (core/middleware.py).
+    "core.middleware.MachineRoutesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,6 +217,17 @@ TEMPLATES = [
         },
     },
 ]
+
+# Paths served ahead of the middleware, for machines: probes and scrapers by IP address and
+# plain HTTP (monitoring/views.py), and Green API's webhooks, authenticated by each instance's
+# token (instances/services/webhooks.py). Green API is given PUBLIC_BASE_URL + the webhook path.
+GREEN_API_WEBHOOK_PATH = "/webhooks/green-api/"
+MACHINE_ROUTES = {
+    "/healthz": "monitoring.views.healthz",
+    "/readyz": "monitoring.views.readyz",
+    "/metrics": "monitoring.views.metrics",
+    GREEN_API_WEBHOOK_PATH: "instances.views.webhooks.green_api_webhook",
+}
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))

@@ -2,17 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from instances.services.webhooks import WEBHOOK_PATH
-from instances.views.webhooks import green_api_webhook
-
 urlpatterns = [
     path("", include("accounts.urls")),
     path("instances/", include("instances.urls")),
     # Customer links: the token in the path is the capability (instances/urls_public.py).
     path("l/", include("instances.urls_public")),
     path("admin/", admin.site.urls),
-    # Green API's webhooks, authenticated by each instance's token (instances/services/webhooks.py).
-    path(WEBHOOK_PATH, green_api_webhook, name="green_api_webhook"),
+    # /healthz, /readyz, /metrics and Green API's webhooks: settings.MACHINE_ROUTES.
 ]
 
 # Our error pages (core/views.py); the 405 page comes from core/middleware.py.

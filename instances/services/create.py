@@ -64,9 +64,9 @@ def instance_create(
     existing = CreateOrder.objects.filter(key=key).first()
     if existing is not None:
         return _own(existing, user)
-    params, webhook_token = params_with_portal_webhook(params)
+    params, webhook_token_hash = params_with_portal_webhook(params)
     order, claimed = _claim(
-        user=user, key=key, reseller=reseller, params=params, webhook_token=webhook_token
+        user=user, key=key, reseller=reseller, params=params, webhook_token_hash=webhook_token_hash
     )
     if not claimed:
         return _own(order, user)  # another request claimed this key first and makes the one call
@@ -116,12 +116,13 @@ def _claim(
     key: uuid.UUID,
     reseller: Reseller | None,
     params: CreateInstanceParams,
-    webhook_token: str,
+    webhook_token_hash: str,
 ) -> tuple[CreateOrder, bool]:
     """Commit the order row (after the quota check) before anything is sent to Green API.
 
     Returns the order and whether this call claimed it; only the claimer calls Green API. The
-    portal's webhook token is committed with it, so whichever process settles the order knows it.
+    digest of the portal's webhook token is committed with it, so whichever process settles the
+    order can check the instance's webhooks.
     """
     with transaction.atomic():
         if reseller is not None:
@@ -141,7 +142,7 @@ def _claim(
                     type_instance=params.type_instance or "",
                     reseller=reseller,
                     requested_by=user,
-                    webhook_token=webhook_token,
+                    webhook_token_hash=webhook_token_hash,
                 )
             return order, True
         except IntegrityError:
@@ -189,8 +190,8 @@ def _complete(
         }
         if remote is not None:
             fields |= {"name": remote.name, "time_created": remote.time_created}
-        if order.webhook_token:
-            fields["webhook_token"] = order.webhook_token  # Green API now sends it to the portal
+        if order.webhook_token_hash:
+            fields["webhook_token_hash"] = order.webhook_token_hash  # Green API now sends it
         instance, _ = Instance.objects.update_or_create(
             id_instance=id_instance,
             defaults=fields,
@@ -206,8 +207,7 @@ def _complete(
         order.status = CreateOrder.Status.DONE
         order.settled_at = now
         order.message = ""
-        order.webhook_token = ""  # kept once, on the instance
-        order.save(update_fields=["instance", "status", "settled_at", "message", "webhook_token"])
+        order.save(update_fields=["instance", "status", "settled_at", "message"])
     audit_record(
         action="instance.create",
         request=request,

@@ -29,7 +29,7 @@ from greenapi import (
 from instances.greenapi_factory import TokenMissing, instance_client, partner_client
 from instances.models import Instance, StateChange
 from instances.services.errors import explain
-from instances.services.state import state_record
+from instances.services.state import state_from_wire, state_record
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +176,10 @@ def _may_be_linked(client: InstanceClient, instance: Instance) -> bool:
         raise _CannotUnlink(
             explain(exc, instance=instance, doing="check whether a phone is linked")
         ) from None
-    state = Instance.State.CREATING if raw is None else raw
+    state = state_from_wire(raw)
     # What we just learned goes on the timeline, so the logout that follows reads right.
-    known = state if state in Instance.State.values else Instance.State.UNKNOWN
-    state_record(instance=instance, state=known, source=StateChange.Source.CHECK)
-    return state not in UNLINKED_STATES
+    state_record(instance=instance, state=state, source=StateChange.Source.CHECK)
+    return state not in UNLINKED_STATES  # a state this portal does not know may be linked
 
 
 def _log_out(client: InstanceClient, instance: Instance) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.rows import compare_and_set
 from greenapi import GreenAPIError, InstanceClient
 from instances.greenapi_factory import instance_client
 from instances.models import Instance, StateChange
@@ -28,8 +31,9 @@ RECENT_CHANGE = timedelta(minutes=10)
 RECENT_EVERY = timedelta(seconds=30)
 
 
-# All that state_record reads and writes: the locked read leaves the rest (tokens) alone.
-_STATE_FIELDS = (
+# All that state_record reads and writes. A caller whose copy holds them (the webhook reads
+# them with its token check) lets it write without reading the row again.
+STATE_FIELDS = (
     "state",
     "state_changed_at",
     "state_checked_at",
@@ -62,13 +66,71 @@ def state_record(
     """Store a state observation made `at` (default now); True when it changed the state.
 
     The one writer of an instance's state, whoever saw it (a page, the worker, a webhook, an
-    action): under a row lock, so a change goes on the timeline once however many observers
-    saw it, and an observation older than the one already stored changes nothing.
+    action): a change goes on the timeline once however many observers saw it, and an
+    observation older than the one already stored changes nothing. The caller's copy learns
+    what is stored.
     """
     now = timezone.now()
     seen_at = at or now
+    if not instance.get_deferred_fields() & set(STATE_FIELDS):
+        recorded = _record_over_copy(instance, state=state, source=source, seen_at=seen_at, now=now)
+        if recorded is not None:
+            return recorded
+    return _record_locked(instance, state=state, source=source, seen_at=seen_at, now=now)
+
+
+def _record_over_copy(
+    instance: Instance, *, state: str, source: str, seen_at: datetime, now: datetime
+) -> bool | None:
+    """Write the observation over the caller's copy of the row, if the row still matches it.
+
+    Only state_record moves a state or its check time, and only forward, so a row whose state,
+    check time and creation time are still the copy's is the copy, as far as this write goes:
+    one conditional UPDATE (and the timeline entry of a change) instead of a locked read. None
+    when the row has moved on, or the copy is too old to tell: the locked path then decides.
+    """
+    known_at = instance.state_checked_at
+    if known_at is not None and seen_at < known_at:
+        return None
+    changed = instance.state != state
+    news: dict[str, Any] = {"state_checked_at": seen_at, "state_source": source}
+    if changed:
+        news |= {"state": state, "state_changed_at": seen_at}
+        if state not in LINKED_STATES and state != Instance.State.BLOCKED:
+            news["phone"] = ""
+    news["state_due_at"] = now + next_check_in(
+        state=state,
+        changed_at=news.get("state_changed_at", instance.state_changed_at),
+        created_at=instance.time_created,
+        now=now,
+    )
+    as_copied = {
+        "state": instance.state,
+        "state_checked_at": known_at,
+        "time_created": instance.time_created,  # the due time depends on it
+    }
+    with transaction.atomic() if changed else nullcontext():
+        if not compare_and_set(Instance, pk=instance.pk, expected=as_copied, changes=news):
+            return None
+        if changed:
+            StateChange.objects.create(
+                instance_id=instance.pk,
+                state=state,
+                previous_state=instance.state,
+                source=source,
+                at=seen_at,
+            )
+    for field, value in news.items():
+        setattr(instance, field, value)
+    return changed
+
+
+def _record_locked(
+    instance: Instance, *, state: str, source: str, seen_at: datetime, now: datetime
+) -> bool:
+    """The observation under a row lock, read fresh: serves any copy, however old."""
     with transaction.atomic():
-        locked = Instance.objects.select_for_update().only(*_STATE_FIELDS).get(pk=instance.pk)
+        locked = Instance.objects.select_for_update().only(*STATE_FIELDS).get(pk=instance.pk)
         if locked.state_checked_at is not None and seen_at < locked.state_checked_at:
             _tell(instance, locked)
             return False  # older news: the state known now was seen later
@@ -94,15 +156,18 @@ def state_record(
 
 def _tell(instance: Instance, locked: Instance) -> None:
     """The caller's copy learns what is stored now, without reading the row again."""
-    for field in _STATE_FIELDS:
+    for field in STATE_FIELDS:
         setattr(instance, field, getattr(locked, field))
+
+
+_KNOWN_STATES = frozenset(Instance.State.values)
 
 
 def state_from_wire(raw: str | None) -> str:
     """The mirror's state for getStateInstance's answer (docs/greenapi.md §3.1)."""
     if raw is None:
         return Instance.State.CREATING  # null while Green API builds the instance
-    if raw in Instance.State.values:
+    if raw in _KNOWN_STATES:
         return raw
     return Instance.State.UNKNOWN  # a state this portal does not know yet: say so, not guess
 

@@ -10,7 +10,6 @@ and an older one never overwrites what is known.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 from collections.abc import Mapping
@@ -23,7 +22,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Q
 
-from core.crypto import DecryptionError
+from core.crypto import token_digest, token_matches
+from core.rows import row_read
 from greenapi import CreateInstanceParams
 from greenapi.webhooks import (
     DeviceInfo,
@@ -34,12 +34,10 @@ from greenapi.webhooks import (
     parse_webhook,
 )
 from instances.models import Instance, StateChange
-from instances.services.state import LINKED_STATES, state_from_wire, state_record
+from instances.services.state import LINKED_STATES, STATE_FIELDS, state_from_wire, state_record
 
 logger = logging.getLogger(__name__)
 
-# The endpoint's path (partnerportal/urls.py); Green API is given PUBLIC_BASE_URL + this.
-WEBHOOK_PATH: Final = "webhooks/green-api/"
 # A webhook's timestamp is in whole seconds: the change happened somewhere in that second.
 _SECOND: Final = timedelta(seconds=1) - timedelta(microseconds=1)
 
@@ -64,11 +62,12 @@ class Receipt:
 def portal_webhook_url() -> str:
     """The webhook URL Green API is given for the portal, or "" when PUBLIC_BASE_URL is unset."""
     base: str = settings.PUBLIC_BASE_URL
-    return f"{base}/{WEBHOOK_PATH}" if base else ""
+    return f"{base}{settings.GREEN_API_WEBHOOK_PATH}" if base else ""
 
 
 def params_with_portal_webhook(params: CreateInstanceParams) -> tuple[CreateInstanceParams, str]:
-    """The create's parameters with the portal's webhook, and its fresh token ("" for none).
+    """The create's parameters with the portal's webhook, and the digest of its fresh token to
+    keep ("" for none): the token itself leaves only in the parameters, for Green API.
 
     Only when PUBLIC_BASE_URL is set and the customer gave no webhook URL of their own (or gave
     the portal's, which works only with the portal's token). A customer's own URL is kept, and
@@ -78,7 +77,8 @@ def params_with_portal_webhook(params: CreateInstanceParams) -> tuple[CreateInst
     if not url or (params.webhook_url and params.webhook_url != url):
         return params, ""
     token = secrets.token_urlsafe(32)
-    return replace(params, webhook_url=url, webhook_url_token=token, state_webhook=True), token
+    with_webhook = replace(params, webhook_url=url, webhook_url_token=token, state_webhook=True)
+    return with_webhook, token_digest(token)
 
 
 def webhook_token_follow_settings(*, instance: Instance, changes: Mapping[str, str | int]) -> None:
@@ -89,17 +89,18 @@ def webhook_token_follow_settings(*, instance: Instance, changes: Mapping[str, s
     """
     portal = portal_webhook_url()
     if "webhookUrl" in changes and changes["webhookUrl"] != portal:
-        token = ""
+        digest = ""
     elif "webhookUrlToken" in changes and (
         changes.get("webhookUrl") == portal
-        or ("webhookUrl" not in changes and instance.webhook_token)
+        or ("webhookUrl" not in changes and instance.webhook_token_hash)
     ):
         token = str(changes["webhookUrlToken"])
+        digest = token_digest(token) if token else ""
     else:
         return
-    if token != instance.webhook_token:
-        Instance.objects.filter(pk=instance.pk).update(webhook_token=token)
-        instance.webhook_token = token
+    if digest != instance.webhook_token_hash:
+        Instance.objects.filter(pk=instance.pk).update(webhook_token_hash=digest)
+        instance.webhook_token_hash = digest
 
 
 def webhook_receive(*, authorization: str, body: bytes) -> Receipt:
@@ -114,12 +115,6 @@ def webhook_receive(*, authorization: str, body: bytes) -> Receipt:
         return Receipt(Outcome.MALFORMED)
     try:
         return _receive(webhook, token)
-    except DecryptionError:
-        logger.error(
-            "Webhook for instance %s: its token cannot be decrypted with FIELD_ENCRYPTION_KEYS",
-            webhook.id_instance,
-        )
-        return Receipt(Outcome.UNAVAILABLE)
     except DatabaseError as error:
         logger.warning(
             "Webhook for instance %s not stored, the database failed: %s",
@@ -139,9 +134,10 @@ def _bearer(authorization: str) -> str:
 
 
 def _receive(webhook: Webhook, token: str) -> Receipt:
-    try:
-        instance = Instance.objects.only("webhook_token", "deleted").get(pk=webhook.id_instance)
-    except Instance.DoesNotExist:
+    # One read brings what the check and the state writer need.
+    fields = ("webhook_token_hash", "deleted", *STATE_FIELDS)
+    instance = row_read(Instance, pk=webhook.id_instance, fields=fields)
+    if instance is None:
         # 200, so Green API stops retrying: an order not settled yet, or not ours at all.
         logger.info(
             "Green API webhook %.40r for unknown instance %s ignored",
@@ -149,8 +145,7 @@ def _receive(webhook: Webhook, token: str) -> Receipt:
             webhook.id_instance,
         )
         return Receipt(Outcome.UNKNOWN_INSTANCE)
-    expected = instance.webhook_token
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+    if not token_matches(token, instance.webhook_token_hash):
         logger.warning(
             "Green API webhook for instance %s refused: wrong token", webhook.id_instance
         )

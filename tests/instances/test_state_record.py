@@ -77,3 +77,45 @@ def test_a_new_instance_waiting_for_its_phone_is_checked_often(instance: Instanc
 
     instance.refresh_from_db()
     assert instance.state_due_at == NOW + timedelta(seconds=5)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_outdated_copy_records_against_what_is_stored(instance: Instance) -> None:
+    # Two observers hold the same row; the second writes over a copy the first made outdated.
+    page = Instance.objects.get(pk=instance.pk)
+    state_record(instance=instance, state="authorized", source=StateChange.Source.WEBHOOK)
+
+    later = NOW + timedelta(seconds=10)
+    assert state_record(
+        instance=page, state="notAuthorized", source=StateChange.Source.POLL, at=later
+    )
+    assert not state_record(
+        instance=Instance.objects.get(pk=instance.pk),
+        state="notAuthorized",
+        source=StateChange.Source.CHECK,
+        at=later + timedelta(seconds=1),
+    )
+
+    changes = StateChange.objects.filter(instance=instance).order_by("at")
+    assert [(c.previous_state, c.state) for c in changes] == [
+        ("", "authorized"),
+        ("authorized", "notAuthorized"),  # from the row, not from the outdated copy's ""
+    ]
+    assert (page.state, page.state_checked_at) == ("notAuthorized", later)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_copy_older_than_the_news_it_brings_still_loses_to_newer_news(
+    instance: Instance,
+) -> None:
+    page = Instance.objects.get(pk=instance.pk)
+    state_record(instance=instance, state="authorized", source=StateChange.Source.WEBHOOK)
+
+    earlier = NOW - timedelta(seconds=10)
+    assert not state_record(
+        instance=page, state="blocked", source=StateChange.Source.POLL, at=earlier
+    )
+
+    instance.refresh_from_db()
+    assert instance.state == "authorized"
+    assert page.state == "authorized"  # the copy learned what is stored

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from accounts.models import User
+from core.crypto import token_digest
 from greenapi import CreateInstanceParams
 from instances.models import CreateOrder, Instance, StateChange
 from instances.services.create import instance_create
@@ -48,9 +49,11 @@ def test_an_instance_without_a_webhook_url_gets_the_portals(
     assert remote["webhookUrl"] == "https://portal.example.com/webhooks/green-api/"
     assert remote["stateWebhook"] == "yes"
     assert remote["incomingWebhook"] == "yes"  # the customer's other choices stand
-    assert len(instance.webhook_token) >= 40
-    assert remote["webhookUrlToken"] == instance.webhook_token
-    assert CreateOrder.objects.get().webhook_token == ""  # kept once, on the instance
+    assert len(remote["webhookUrlToken"]) >= 40
+    # Only its digest is kept: enough to check a webhook, useless to anyone who reads the row.
+    assert instance.webhook_token_hash == token_digest(remote["webhookUrlToken"])
+    assert remote["webhookUrlToken"] not in str(Instance.objects.values().get())
+    assert remote["webhookUrlToken"] not in str(CreateOrder.objects.values().get())
 
 
 def test_each_instance_gets_a_token_of_its_own(admin: User, settings: Any) -> None:
@@ -60,7 +63,7 @@ def test_each_instance_gets_a_token_of_its_own(admin: User, settings: Any) -> No
     client.post("/instances/new/", form_data(name="One"))
     client.post("/instances/new/", form_data(name="Two"))
 
-    one, two = (instance.webhook_token for instance in Instance.objects.order_by("name"))
+    one, two = (instance.webhook_token_hash for instance in Instance.objects.order_by("name"))
     assert one
     assert two
     assert one != two
@@ -83,7 +86,7 @@ def test_a_customers_own_webhook_url_is_kept(
         "theirs",
     )
     assert remote["stateWebhook"] == "no"
-    assert instance.webhook_token == ""  # polling keeps its state
+    assert instance.webhook_token_hash == ""  # polling keeps its state
 
 
 def test_without_a_public_base_url_nothing_is_added(
@@ -95,7 +98,7 @@ def test_without_a_public_base_url_nothing_is_added(
 
     instance = Instance.objects.get()
     assert remote_settings(sandbox, instance).get("webhookUrl", "") == ""
-    assert instance.webhook_token == ""
+    assert instance.webhook_token_hash == ""
 
 
 def test_an_order_settled_later_still_gets_its_token(
@@ -113,8 +116,8 @@ def test_an_order_settled_later_still_gets_its_token(
     instances_sync()
 
     instance = Instance.objects.get()
-    assert instance.webhook_token
-    assert remote_settings(sandbox, instance)["webhookUrlToken"] == instance.webhook_token
+    remote_token = remote_settings(sandbox, instance)["webhookUrlToken"]
+    assert instance.webhook_token_hash == token_digest(remote_token)
     assert CreateOrder.objects.get().status == CreateOrder.Status.DONE
 
 
@@ -153,9 +156,9 @@ def test_moving_the_webhook_away_from_the_portal_forgets_its_token(
     instance = Instance.objects.get()
 
     instance_settings_save(instance=instance, user=admin, changes={"webhookUrlToken": "new-one"})
-    assert Instance.objects.get().webhook_token == "new-one"  # still the portal's URL
+    assert Instance.objects.get().webhook_token_hash == token_digest("new-one")  # still ours
 
     instance_settings_save(
         instance=instance, user=admin, changes={"webhookUrl": "https://hooks.example.com/x"}
     )
-    assert Instance.objects.get().webhook_token == ""
+    assert Instance.objects.get().webhook_token_hash == ""

@@ -5,14 +5,14 @@ from django.db import transaction
 from django.db.models import Model
 
 from accounts.models import TOTPDevice
-from instances.models import CreateOrder, Instance
+from instances.models import Instance
 
 BATCH_SIZE = 500
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored secret (instance and webhook tokens, TOTP secrets) with the "
+        "Re-encrypt every stored secret (instance tokens, TOTP secrets) with the "
         "first key of FIELD_ENCRYPTION_KEYS, so older keys can then be removed."
     )
 
@@ -20,8 +20,6 @@ class Command(BaseCommand):
         # Reading decrypts with any configured key; saving encrypts with the first one.
         secrets: tuple[tuple[type[Model], str], ...] = (
             (Instance, "api_token"),
-            (Instance, "webhook_token"),
-            (CreateOrder, "webhook_token"),
             (TOTPDevice, "key"),
         )
         for model, field in secrets:
