@@ -9,9 +9,14 @@ from qrcode.constants import ERROR_CORRECT_M
 
 TARGET_PIXELS = 276  # the 2026 Postman sample is 276 px square (docs/greenapi.md §3.2)
 BORDER = 4
+# Rendering costs milliseconds and a payload is asked for again every second or two while it
+# shows (20 s), so each is rendered once per process. The bound must exceed the number of
+# instances showing a code at once: an LRU cache smaller than the set it cycles through evicts
+# every entry before its next use. 4,096 PNGs of about 700 bytes each are ~3 MB.
+RENDERED_KEPT = 4096
 
 
-@lru_cache(maxsize=256)  # the dashboard polls every 2 s, the payload changes every 20 s
+@lru_cache(maxsize=RENDERED_KEPT)
 def qr_png_base64(payload: str) -> str:
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=BORDER)
     code.add_data(payload)

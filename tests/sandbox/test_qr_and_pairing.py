@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from sandbox.qrimage import qr_png_base64
 from tests.sandbox.conftest import Wire
 
 
@@ -265,3 +266,17 @@ def test_telegram_and_max_instances_show_qr_codes_too(wire: Wire, sandbox: Any) 
     created = wire.create(typeInstance="v3")
 
     assert _decoded_qr(wire, created) == _payload(sandbox, created)
+
+
+def test_each_payload_is_rendered_once_even_with_thousands_of_codes_showing() -> None:
+    # More codes than the old bound of 256: cycling through them must not evict each one
+    # before it is asked for again.
+    qr_png_base64.cache_clear()
+    payloads = [f"2@bench-{n}" for n in range(1000)]
+    first = [qr_png_base64(payload) for payload in payloads]
+
+    again = [qr_png_base64(payload) for payload in payloads]
+
+    assert again == first
+    assert qr_png_base64.cache_info().hits == len(payloads)
+    assert first[0] == qr_png_base64.__wrapped__(payloads[0])  # the same PNG as a fresh render
