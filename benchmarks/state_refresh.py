@@ -53,6 +53,7 @@ def emulator_environment(workdir: Path) -> dict[str, str]:
         "SANDBOX_CREATE_SECONDS": "0",
         "SANDBOX_RATE_LIMITS": "true",
         "DATABASE_URL": f"sqlite:///{workdir / 'emulator.sqlite3'}",
+        "DATABASE_CONN_MAX_AGE": "60",  # as Green API would, it keeps its database connections
         "HUEY_SQLITE_PATH": str(workdir / "huey.sqlite3"),
         "LOG_LEVEL": "WARNING",
     }
