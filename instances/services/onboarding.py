@@ -38,7 +38,7 @@ from instances.services.onboarding_answers import (
     hold,
     qr_message,
 )
-from instances.services.shared_calls import shared_call, shared_forget
+from instances.services.shared_calls import shared_call, shared_forget, shared_latest
 from instances.services.state import LINKED_STATES, instance_state_refresh, state_observe
 
 logger = logging.getLogger(__name__)
@@ -308,12 +308,26 @@ def _view(instance: Instance, step: Step, **fields: Unpack[_ViewFields]) -> Onbo
     return view
 
 
-def onboarding_qr_png(*, instance: Instance) -> bytes | None:
-    """The current QR image (PNG), shared with every poller; None when there is none now."""
+@dataclass(frozen=True)
+class QrImage:
+    png: bytes
+    named: bool  # the very code the caller's version named: the same URL always shows it
+
+
+def onboarding_qr_png(*, instance: Instance, version: str = "") -> QrImage | None:
+    """The QR image (PNG) a poll named by `version`, else the current one; None when none.
+
+    The version comes from a poll that just read the shared answer, so the image is served from
+    that answer as it is, without a new call even when its hold has passed: the page asks for
+    the image right after each new code, and a second qr call for it would double the calls.
+    """
     if instance.deleted:
         return None
+    latest = shared_latest(_key("qr", instance)) if version else None
+    if isinstance(latest, QrCode) and latest.version == version:
+        return QrImage(latest.png, named=True)
     qr = _observe_qr(instance)
-    return qr.png if isinstance(qr, QrCode) else None
+    return QrImage(qr.png, named=qr.version == version) if isinstance(qr, QrCode) else None
 
 
 def onboarding_forget(*, instance: Instance) -> None:

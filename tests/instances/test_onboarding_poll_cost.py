@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from instances.models import Instance
-from tests.support.onboarding import HTMX, later, logged_in, text
+from instances.services.onboarding import QR_HOLD
+from tests.support.onboarding import HTMX, decode_qr, later, logged_in, text
 from tests.support.sandbox import SandboxControl
 
 pytestmark = pytest.mark.usefixtures("greenapi_settings")
@@ -77,3 +83,38 @@ def test_a_mirror_that_missed_a_ban_shows_the_problem(
 
     assert 'data-step="problem"' in page
     assert "banned" in page
+
+
+def _qr_url_named_by(page: str) -> str:
+    match = re.search(r'src="([^"]*qr\.png\?v=[0-9a-f]+)"', page)
+    assert match, "no QR image in the fragment"
+    return match.group(1)
+
+
+def test_the_image_a_poll_named_is_served_from_its_answer_without_another_call(
+    live: Instance, reseller_a_user: User, sandbox: SandboxControl
+) -> None:
+    client = logged_in(reseller_a_user)
+    url = _qr_url_named_by(poll(reseller_a_user, live))
+    shown = sandbox.instance(live.pk)["currentQrPayload"]
+    sandbox.reset_calls()
+
+    # The answer's hold has passed: a poll now would call again, the named image need not.
+    with time_machine.travel(timezone.now() + timedelta(seconds=QR_HOLD + 1)):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert decode_qr(response.content) == shown
+    assert sandbox.calls(live.pk) == {}
+    # The URL names this one code, which lives 20 s: the browser may keep it, nobody else.
+    assert response["Cache-Control"] == "private, max-age=20"
+
+
+def test_an_image_of_a_code_no_longer_shared_is_the_current_one_and_never_stored(
+    live: Instance, reseller_a_user: User, sandbox: SandboxControl
+) -> None:
+    response = logged_in(reseller_a_user).get(f"/instances/{live.pk}/connect/qr.png?v=0123abcd")
+
+    assert response.status_code == 200
+    assert decode_qr(response.content) == sandbox.instance(live.pk)["currentQrPayload"]
+    assert response["Cache-Control"] == "no-store"
