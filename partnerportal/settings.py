@@ -285,6 +285,15 @@ STORAGES = {
 # CACHE_URL must point at a shared cache, e.g. redis://127.0.0.1:6379/1 or dbcache://cache_table
 # (after `manage.py createcachetable`).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions are read on every request (the onboarding pages poll every 2 s): from a shared cache
+# when there is one, written through to the database (cached_db). A per-process cache would keep
+# a session that another process ended (logout, forced logout) alive in this one: then the
+# database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 # The task queue (huey) behind the worker (`manage.py run_huey`): Redis when REDIS_URL is set,
 # as production needs (every process shares it); otherwise a SQLite file, so `make run` needs
