@@ -27,6 +27,7 @@ import asyncio
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from report import Figure  # benchmarks/report.py
-from state_refresh import PARTNER_TOKEN, control, emulator, free_port
+from state_refresh import PARTNER_TOKEN, control, cpu_seconds, emulator, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -97,12 +98,27 @@ print("BENCH " + json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "sessions":
 
 
 @dataclass
+class Cpu:
+    """CPU seconds used during the tabs' run, by each side."""
+
+    portal: float
+    emulator: float
+    generator: float
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
 class Tally:
     """What the tabs saw, from the end of the warm-up on."""
 
     latencies: list[float] = field(default_factory=list)  # seconds, every tab request
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    sent: int = 0  # every request, the warm-up's too (for CPU per request)
 
     def count(self, status: int) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -191,8 +207,8 @@ def run_in_portal(root: Path, environment: dict, *args: str) -> str:
 
 
 @contextmanager
-def portal(root: Path, environment: dict, workdir: Path) -> Iterator[str]:
-    """The portal under gunicorn with the production config; yields its base URL."""
+def portal(root: Path, environment: dict, workdir: Path) -> Iterator[tuple[str, int]]:
+    """The portal under gunicorn with the production config; yields its base URL and pid."""
     log = (workdir / "portal.log").open("wb")
     server = subprocess.Popen(  # noqa: S603  (a fixed command line)
         [
@@ -216,7 +232,7 @@ def portal(root: Path, environment: dict, workdir: Path) -> Iterator[str]:
                 break
             except requests.RequestException:
                 time.sleep(0.1)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -249,6 +265,7 @@ async def tab(
     await asyncio.sleep(random.uniform(0, 2))
 
     async def get(url: str) -> str:
+        tally.sent += 1
         sent = time.monotonic()
         try:
             async with http.get(url, headers=headers, allow_redirects=False) as response:
@@ -297,6 +314,7 @@ async def all_tabs(
     for tally in tallies:
         total.latencies += tally.latencies
         total.failures += tally.failures
+        total.sent += tally.sent
         for status, number in tally.statuses.items():
             total.statuses[status] = total.statuses.get(status, 0) + number
     return total, time.monotonic() - times[0]
@@ -315,7 +333,7 @@ def bench_polling(portal_root: Path = ROOT, seconds: float = SECONDS) -> list[Fi
     redis.Redis.from_url(REDIS_URL).flushdb()
     workdir = Path(tempfile.mkdtemp(prefix="bench-polling-"))
     try:
-        with emulator() as (emulator_url, _pid), throwaway_database() as database_url:
+        with emulator() as (emulator_url, emulator_pid), throwaway_database() as database_url:
             environment = portal_environment(workdir, database_url, emulator_url, free_port())
             run_in_portal(portal_root, environment, "migrate", "--no-input")
             run_in_portal(portal_root, environment, "collectstatic", "--no-input")
@@ -323,14 +341,17 @@ def bench_polling(portal_root: Path = ROOT, seconds: float = SECONDS) -> list[Fi
             setup = SETUP.replace("range(TABS)", f"range({TABS})")
             output = run_in_portal(portal_root, environment, "shell", "-c", setup)
             prepared = json.loads(output.split("BENCH ", 1)[1])
-            with portal(portal_root, environment, workdir) as base:
+            with portal(portal_root, environment, workdir) as (base, portal_pid):
                 control("DELETE", f"{emulator_url}/control/calls")
                 load = os.getloadavg()[0]
+                started = (cpu_seconds(portal_pid), cpu_seconds(emulator_pid), own_cpu())
                 tally, measured = asyncio.run(
                     all_tabs(
                         base, prepared["cookie"], prepared["sessions"], prepared["ids"], seconds
                     )
                 )
+                ended = (cpu_seconds(portal_pid), cpu_seconds(emulator_pid), own_cpu())
+                cpu = Cpu(*(end - start for start, end in zip(started, ended, strict=True)))
                 load_after = os.getloadavg()[0]
                 answer = control("GET", f"{emulator_url}/control/calls").json()
             if any(status >= 500 for status in tally.statuses):
@@ -338,11 +359,16 @@ def bench_polling(portal_root: Path = ROOT, seconds: float = SECONDS) -> list[Fi
                 print("  the portal's log ends:\n" + errors[-3000:])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return report(tally, measured, answer, (load, load_after), portal_root)
+    return report(tally, measured, answer, (load, load_after), cpu, portal_root)
 
 
 def report(
-    tally: Tally, measured: float, answer: dict, loads: tuple[float, float], portal_root: Path
+    tally: Tally,
+    measured: float,
+    answer: dict,
+    loads: tuple[float, float],
+    cpu: Cpu,
+    portal_root: Path,
 ) -> list[Figure]:
     calls, gaps = answer["calls"], answer.get("shortestGaps", {})
     worst = p99(tally.latencies) * 1000 if tally.latencies else float("inf")
@@ -361,6 +387,16 @@ def report(
     print(
         f"  at the emulator over the whole run: qr {calls.get('qr', 0):,} calls, getStateInstance "
         f"{calls.get('getStateInstance', 0):,}; shortest gaps {gaps}"
+    )
+    # CPU over the whole run (warm-up included), against what was done in it.
+    upstream = calls.get("qr", 0) + calls.get("getStateInstance", 0)
+    asked, run = tally.sent, measured + WARM_UP
+    print(
+        f"  CPU: portal {cpu.portal:.1f} s ({cpu.portal / run:.2f} cores, "
+        f"{cpu.portal / max(asked, 1) * 1000:.1f} ms a tab request), emulator {cpu.emulator:.1f} s "
+        f"({cpu.emulator / run:.2f} cores, {cpu.emulator / max(upstream, 1) * 1000:.1f} ms a call), "
+        f"load generator {cpu.generator:.1f} s ({cpu.generator / run:.2f} cores); "
+        f"sum {(cpu.portal + cpu.emulator + cpu.generator) / run:.2f} of {os.cpu_count()} cores"
     )
     refused = sum(n for status, n in tally.statuses.items() if status not in {200, 204})
     refused += len(tally.failures)
