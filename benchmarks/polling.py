@@ -394,7 +394,8 @@ def report(
     print(
         f"  CPU: portal {cpu.portal:.1f} s ({cpu.portal / run:.2f} cores, "
         f"{cpu.portal / max(asked, 1) * 1000:.1f} ms a tab request), emulator {cpu.emulator:.1f} s "
-        f"({cpu.emulator / run:.2f} cores, {cpu.emulator / max(upstream, 1) * 1000:.1f} ms a call), "
+        f"({cpu.emulator / run:.2f} cores, "
+        f"{cpu.emulator / max(upstream, 1) * 1000:.1f} ms a call), "
         f"load generator {cpu.generator:.1f} s ({cpu.generator / run:.2f} cores); "
         f"sum {(cpu.portal + cpu.emulator + cpu.generator) / run:.2f} of {os.cpu_count()} cores"
     )

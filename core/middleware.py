@@ -49,7 +49,8 @@ class MachineRoutesMiddleware:
         for prefix, resolver in self.trees:
             if path.startswith(prefix):
                 match = resolver.resolve(path[len(prefix) - 1 :])  # keeps the leading "/"
-                return match.func(request, *match.args, **match.kwargs)
+                response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+                return response
         return self.get_response(request)
 
 
