@@ -399,6 +399,15 @@ def report(
         f"load generator {cpu.generator:.1f} s ({cpu.generator / run:.2f} cores); "
         f"sum {(cpu.portal + cpu.emulator + cpu.generator) / run:.2f} of {os.cpu_count()} cores"
     )
+    # What the goal's load would need at these costs: every tab's poll each 2 s, each a qr call
+    # (a 1 s hold is shorter than the 2 s between one tab's polls).
+    polls = TABS / 2
+    portal_cores = cpu.portal / max(asked, 1) * polls
+    emulator_cores = cpu.emulator / max(upstream, 1) * polls
+    print(
+        f"  at {polls:.0f} polls/s these costs need portal {portal_cores:.2f} + emulator "
+        f"{emulator_cores:.2f} = {portal_cores + emulator_cores:.2f} cores of {os.cpu_count()}"
+    )
     refused = sum(n for status, n in tally.statuses.items() if status not in {200, 204})
     refused += len(tally.failures)
     # A request that failed is no fast answer, however quickly it failed.
