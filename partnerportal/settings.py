@@ -285,6 +285,8 @@ STORAGES = {
 # CACHE_URL must point at a shared cache, e.g. redis://127.0.0.1:6379/1 or dbcache://cache_table
 # (after `manage.py createcachetable`).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"  # one client per pool (core/cache.py)
 # Sessions are read on every request (the onboarding pages poll every 2 s): from a shared cache
 # when there is one, written through to the database (cached_db). A per-process cache would keep
 # a session that another process ended (logout, forced logout) alive in this one: then the

@@ -124,20 +124,22 @@ SESSION_PROBE = """
 import django
 django.setup()
 from django.conf import settings
-print(settings.SESSION_ENGINE.rsplit(".", 1)[1])
+print(settings.SESSION_ENGINE.rsplit(".", 1)[1], settings.CACHES["default"]["BACKEND"])
 """
 
 
 @pytest.mark.parametrize(
-    ("cache_url", "engine"),
+    ("cache_url", "engine", "backend"),
     [
-        ("redis://127.0.0.1:6379/1", "cached_db"),
-        ("dbcache://cache_table", "cached_db"),
-        ("locmemcache://", "db"),  # per process: another process's logout would not reach it
+        # Redis through Django's backend with one client per pool (core/cache.py).
+        ("redis://127.0.0.1:6379/1", "cached_db", "core.cache.RedisCache"),
+        ("dbcache://cache_table", "cached_db", "django.core.cache.backends.db.DatabaseCache"),
+        # Per process: another process's logout would not reach it.
+        ("locmemcache://", "db", "django.core.cache.backends.locmem.LocMemCache"),
     ],
 )
 def test_sessions_are_read_from_the_cache_only_when_it_is_shared(
-    cache_url: str, engine: str
+    cache_url: str, engine: str, backend: str
 ) -> None:
     environment = {
         key: value
@@ -157,4 +159,4 @@ def test_sessions_are_read_from_the_cache_only_when_it_is_shared(
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == engine
+    assert result.stdout.split() == [engine, backend]
