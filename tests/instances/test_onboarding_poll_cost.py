@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from instances.models import Instance
 from instances.services.onboarding import QR_HOLD
+from instances.services.onboarding_answers import POLL_SECONDS
 from tests.support.onboarding import HTMX, decode_qr, later, logged_in, text
 from tests.support.sandbox import SandboxControl
 
@@ -42,6 +43,26 @@ def test_while_the_code_shows_a_poll_asks_green_api_only_for_the_qr_code(
 
     assert 'data-step="ready"' in page
     # qr's answer says the state too: a code means notAuthorized, alreadyLogged a linked phone.
+    assert sandbox.calls(live.pk) == {"qr": 1}
+
+
+def test_a_tabs_next_poll_two_seconds_later_is_answered_without_a_call(
+    live: Instance, reseller_a_user: User, sandbox: SandboxControl
+) -> None:
+    # One qr answer outlives the pages' 2 s poll: a tab calls on every other poll, not each.
+    assert QR_HOLD > POLL_SECONDS
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        poll(reseller_a_user, live)
+        sandbox.reset_calls()
+        clock.shift(POLL_SECONDS)
+        poll(reseller_a_user, live)
+        assert sandbox.calls(live.pk) == {}
+
+        clock.shift(QR_HOLD)  # past the hold: the next poll asks again
+        page = poll(reseller_a_user, live)
+
+    assert 'data-step="ready"' in page
     assert sandbox.calls(live.pk) == {"qr": 1}
 
 
