@@ -35,7 +35,7 @@ from instances.services.onboarding_actions import (
     onboarding_pairing_code,
     onboarding_reboot,
 )
-from instances.views.common import instance_for
+from instances.views.common import instance_for, polled_instance_for
 
 STATUS_FRAGMENT = "instances/_onboarding_status.html"
 PAIRING_FRAGMENT = "instances/_onboarding_pairing.html"
@@ -111,7 +111,7 @@ def connect(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse
 @require_GET
 @login_required
 def connect_status(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
-    instance = instance_for(request, id_instance, Action.ONBOARD)
+    instance = polled_instance_for(request, id_instance, Action.ONBOARD)
     if not request.htmx:
         return redirect("instances:connect", id_instance=instance.pk)
     status = onboarding_check(instance=instance)
@@ -126,7 +126,7 @@ def connect_status(request: AuthenticatedHttpRequest, id_instance: int) -> HttpR
 @require_GET
 @login_required
 def connect_qr(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
-    instance = instance_for(request, id_instance, Action.ONBOARD)
+    instance = polled_instance_for(request, id_instance, Action.ONBOARD)
     return qr_response(onboarding_qr_png(instance=instance, version=request.GET.get("v", "")))
 
 
