@@ -6,10 +6,12 @@ import re
 from typing import Any
 
 import pytest
+import qrcode
 import zxingcpp
 from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
 
-from sandbox.qrimage import qr_png_base64
+from sandbox.qrimage import BORDER, MASK_PATTERN, TARGET_PIXELS, qr_png_base64
 from tests.sandbox.conftest import Wire
 
 
@@ -280,3 +282,18 @@ def test_each_payload_is_rendered_once_even_with_thousands_of_codes_showing() ->
     assert again == first
     assert qr_png_base64.cache_info().hits == len(payloads)
     assert first[0] == qr_png_base64.__wrapped__(payloads[0])  # the same PNG as a fresh render
+
+
+@pytest.mark.parametrize("payload", ["2@short", "2@" + "long payload," * 12])
+def test_the_png_has_the_pixels_qrcode_itself_draws(payload: str) -> None:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=BORDER, mask_pattern=MASK_PATTERN)
+    code.add_data(payload)
+    code.make(fit=True)
+    code.box_size = max(1, round(TARGET_PIXELS / (code.modules_count + 2 * BORDER)))
+    drawn = code.make_image(fill_color="black", back_color="white").get_image()
+
+    ours = Image.open(io.BytesIO(base64.b64decode(qr_png_base64.__wrapped__(payload))))
+
+    assert ours.format == "PNG"
+    assert ours.size == drawn.size
+    assert ours.convert("1").tobytes() == drawn.convert("1").tobytes()
