@@ -67,7 +67,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def emulator() -> Iterator[tuple[str, int]]:
+def emulator(workers: int = 2) -> Iterator[tuple[str, int]]:
     """A migrated emulator served by gunicorn; yields its base URL (…/sandbox) and its pid."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
     environment = emulator_environment(workdir)
@@ -88,7 +88,7 @@ def emulator() -> Iterator[tuple[str, int]]:
             "partnerportal.wsgi:application",
             f"--config={workdir / 'gunicorn.conf.py'}",
             f"--bind=127.0.0.1:{port}",
-            "--workers=2",
+            f"--workers={workers}",
             "--worker-class=gthread",
             f"--threads={CONCURRENCY * 2}",
             "--keep-alive=30",
