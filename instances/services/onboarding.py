@@ -2,9 +2,9 @@
 
 Pages poll `onboarding_check` about every 2 s. Green API's answers to getStateInstance and qr are
 shared between all pollers through the cache (shared_calls.py), so however many pages are open
-the server calls getStateInstance at most about once a second and qr at most once a second per
-instance, within the published limits of 1 and 3 calls per second. While a QR code shows, qr
-alone answers the poll: its answer tells the state as well.
+the server calls getStateInstance at most about once a second and qr at most once every
+QR_HOLD (3 s) per instance, within the published limits of 1 and 3 calls per second. While a QR
+code shows, qr alone answers the poll: its answer tells the state as well.
 """
 
 from __future__ import annotations
