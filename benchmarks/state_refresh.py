@@ -53,6 +53,7 @@ def emulator_environment(workdir: Path) -> dict[str, str]:
         "SANDBOX_CREATE_SECONDS": "0",
         "SANDBOX_RATE_LIMITS": "true",
         "DATABASE_URL": f"sqlite:///{workdir / 'emulator.sqlite3'}",
+        "DATABASE_CONN_MAX_AGE": "60",  # as Green API would, it keeps its database connections
         "HUEY_SQLITE_PATH": str(workdir / "huey.sqlite3"),
         "LOG_LEVEL": "WARNING",
     }
@@ -66,7 +67,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def emulator() -> Iterator[tuple[str, int]]:
+def emulator(workers: int = 2) -> Iterator[tuple[str, int]]:
     """A migrated emulator served by gunicorn; yields its base URL (…/sandbox) and its pid."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
     environment = emulator_environment(workdir)
@@ -87,7 +88,7 @@ def emulator() -> Iterator[tuple[str, int]]:
             "partnerportal.wsgi:application",
             f"--config={workdir / 'gunicorn.conf.py'}",
             f"--bind=127.0.0.1:{port}",
-            "--workers=2",
+            f"--workers={workers}",
             "--worker-class=gthread",
             f"--threads={CONCURRENCY * 2}",
             "--keep-alive=30",

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLResolver, get_resolver
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
@@ -24,6 +25,10 @@ class MachineRoutesMiddleware:
     sessions, CSRF, authentication and page headers would be most of their cost. None of these
     views builds a URL from the Host header, so skipping the host check is safe, and each has its
     own access rule (a token, an allow-list, or nothing to hide).
+
+    settings.MACHINE_URLCONFS does the same for whole trees: every path under a prefix is
+    resolved in its own URLconf (the emulator's, when it is on), whose last pattern must match
+    any path, so nothing under the prefix reaches the rest of the stack.
     """
 
     def __init__(self, get_response: View) -> None:
@@ -31,11 +36,21 @@ class MachineRoutesMiddleware:
         self.routes: dict[str, View] = {
             path: import_string(view) for path, view in settings.MACHINE_ROUTES.items()
         }
+        self.trees: list[tuple[str, URLResolver]] = [
+            (prefix, get_resolver(urlconf))
+            for prefix, urlconf in getattr(settings, "MACHINE_URLCONFS", {}).items()
+        ]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        view = self.routes.get(request.path_info)
+        path = request.path_info
+        view = self.routes.get(path)
         if view is not None:
             return view(request)
+        for prefix, resolver in self.trees:
+            if path.startswith(prefix):
+                match = resolver.resolve(path[len(prefix) - 1 :])  # keeps the leading "/"
+                response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+                return response
         return self.get_response(request)
 
 

@@ -2,7 +2,8 @@
 
 Each can be changed from the environment: PORT (8000), WEB_CONCURRENCY (worker processes, 2),
 GUNICORN_THREADS (threads per process, 1), GUNICORN_TIMEOUT (seconds, 30: keep it above
-GREEN_API_ACTION_DEADLINE) and GUNICORN_REUSE_PORT (false; true lets several replicas that share
+GREEN_API_ACTION_DEADLINE), GUNICORN_MAX_REQUESTS (50,000: a process is replaced after about
+this many requests; 0 never) and GUNICORN_REUSE_PORT (false; true lets several replicas that share
 one network namespace, as with host networking, listen on one port).
 """
 
@@ -31,9 +32,11 @@ reuse_port = _bool("GUNICORN_REUSE_PORT")
 # there with mkstemp, so a shared directory is safe).
 _SHM = "/dev/shm"  # noqa: S108
 worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
-# A fresh process now and then keeps a slow leak from growing for weeks.
-max_requests = 2000
-max_requests_jitter = 200
+# A fresh process now and then keeps a slow leak from growing for weeks. Not too often: a restart
+# costs a second of start-up and cold connections, and 500 onboarding tabs (250 requests a
+# second) would restart each of two processes every 16 s at 2,000.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # No control socket: it would live in the home directory, which is read-only in the image.
 control_socket_disable = True
 # Prometheus (monitoring/metrics.py): each worker process counts its Green API calls in its own

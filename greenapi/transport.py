@@ -22,7 +22,8 @@ import dataclasses
 import http.client
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
@@ -41,6 +42,9 @@ from greenapi.observe import OK, CallEvent, Observer
 from greenapi.replies import Reply, interpret
 from greenapi.spool import SpooledBody
 
+if TYPE_CHECKING:
+    from requests.sessions import _Settings  # the stubs' name for what the method returns
+
 # urllib3 logs "GET /waInstance.../<token>" at DEBUG: filter those loggers before any request.
 redaction.install()
 
@@ -52,9 +56,40 @@ _CHECK_FIRST = (
 )
 
 
+class _Session(requests.Session):
+    """A Session that reads the environment's proxy and CA settings once per host.
+
+    requests reads them again on every call (every variable of os.environ, for the proxies):
+    about a tenth of the CPU of an onboarding poll. They are set when the process starts, and
+    a Session lives as long as its thread.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[str, Any, Any, Any], _Settings] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> _Settings:
+        parts = urlsplit(url)
+        key = (f"{parts.scheme}://{parts.netloc}", stream, verify, cert)
+        found: _Settings | None = None
+        keep = not proxies
+        if keep:
+            try:
+                found = self._environment.get(key)
+            except TypeError:  # an unhashable setting (never with our calls): not kept
+                keep = False
+        if found is None:
+            found = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if keep:
+                self._environment[key] = found
+        return {**found, "proxies": dict(found["proxies"])}  # the caller may change its copy
+
+
 def new_session() -> requests.Session:
     """A Session whose adapters never retry by themselves (see the module docstring)."""
-    session = requests.Session()
+    session = _Session()
     adapter = HTTPAdapter(max_retries=0, pool_connections=8, pool_maxsize=16)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

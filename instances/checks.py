@@ -1,6 +1,7 @@
 """System checks for the Green API settings, so a wrong value fails `manage.py check` early."""
 
 import math
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -120,18 +121,22 @@ def check_green_api_over_https(**kwargs: Any) -> list[Error]:
 
 
 @register("greenapi", deploy=True)
-def check_shared_cache(**kwargs: Any) -> list[Warning]:
-    """In production the rate-limit sharing needs a cache that every process sees."""
+def check_shared_cache(**kwargs: Any) -> list[Error]:
+    """Production always runs several processes: the web processes (WEB_CONCURRENCY, as
+    deploy/gunicorn.conf.py reads it) and the worker. With a per-process cache each keeps its own
+    copy of the shared Green API answers and rate limits, and together they call qr and
+    getStateInstance faster than Green API's per-instance limits allow (refusals, 429)."""
     backend = settings.CACHES["default"]["BACKEND"]
-    if backend.endswith(("LocMemCache", "DummyCache")):
-        return [
-            Warning(
-                "CACHE_URL is a per-process cache: with several processes (server processes, "
-                "the worker) the portal can call Green API's qr and getStateInstance more often "
-                "than the per-instance limits allow, and customer-link rate limits multiply.",
-                hint="Set CACHE_URL to redis://... or dbcache://<table> (then run "
-                "`manage.py createcachetable`). With exactly one process this can be silenced.",
-                id="greenapi.W003",
-            )
-        ]
-    return []
+    if not backend.endswith(("LocMemCache", "DummyCache")):
+        return []
+    web = os.environ.get("WEB_CONCURRENCY", "2")
+    return [
+        Error(
+            f"CACHE_URL is a per-process cache, but production runs {web} web processes and the "
+            "worker: each would call Green API's qr and getStateInstance on its own, over the "
+            "per-instance rate limits, and customer-link rate limits would multiply.",
+            hint="Set CACHE_URL to redis://... (or dbcache://<table>, then run "
+            "`manage.py createcachetable`).",
+            id="greenapi.E009",
+        )
+    ]

@@ -242,6 +242,9 @@ MACHINE_ROUTES = {
     "/metrics": "monitoring.views.metrics",
     GREEN_API_WEBHOOK_PATH: "instances.views.webhooks.green_api_webhook",
 }
+# The emulator stands in for Green API, a machine: its wire, control and phone endpoints need
+# no session, CSRF or page headers, which were most of the cost of a call under load.
+MACHINE_URLCONFS = {"/sandbox/": "sandbox.urls"} if GREEN_API_SANDBOX else {}
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Persistent connections: opening one per request cost the list and polling pages most of
@@ -302,6 +305,17 @@ STORAGES = {
 # CACHE_URL must point at a shared cache, e.g. redis://127.0.0.1:6379/1 or dbcache://cache_table
 # (after `manage.py createcachetable`).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"  # one client per pool (core/cache.py)
+# Sessions are read on every request (the onboarding pages poll every 2 s): from a shared cache
+# when there is one, written through to the database (cached_db). A per-process cache would keep
+# a session that another process ended (logout, forced logout) alive in this one: then the
+# database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 # The task queue (huey) behind the worker (`manage.py run_huey`): Redis when REDIS_URL is set,
 # as production needs (every process shares it); otherwise a SQLite file, so `make run` needs

@@ -108,14 +108,19 @@ def faults(request: HttpRequest) -> HttpResponse:
 def calls(request: HttpRequest) -> HttpResponse:
     if request.method == "DELETE":
         call_counts.reset()
-        return JsonResponse({"calls": {}})
+        return JsonResponse({"calls": {}, "shortestGaps": {}})
     raw_id = request.GET.get("idInstance")
     id_instance = None
     if raw_id is not None:
         id_instance = parse_id(raw_id)
         if id_instance is None:
             raise Invalid("idInstance must be a positive integer")
-    return JsonResponse({"calls": call_counts.counts(id_instance)})
+    return JsonResponse(
+        {
+            "calls": call_counts.counts(id_instance),
+            "shortestGaps": call_counts.shortest_gaps(id_instance),
+        }
+    )
 
 
 @control_endpoint("GET", "POST", "DELETE")

@@ -69,6 +69,10 @@ class CallCounter(models.Model):
     method = models.CharField(max_length=32)
     id_instance = models.BigIntegerField(default=0)
     count = models.PositiveBigIntegerField(default=0)
+    # Seconds since the epoch of the latest call, and the shortest time between two calls:
+    # "at most N calls a second" is checked against that, without keeping every call.
+    last_at = models.FloatField(null=True)
+    shortest_gap = models.FloatField(null=True)
 
     class Meta:
         constraints = [

@@ -2,8 +2,9 @@
 
 Pages poll `onboarding_check` about every 2 s. Green API's answers to getStateInstance and qr are
 shared between all pollers through the cache (shared_calls.py), so however many pages are open
-the server calls getStateInstance at most about once a second and qr at most once a second per
-instance, within the published limits of 1 and 3 calls per second.
+the server calls getStateInstance at most about once a second and qr at most once every
+QR_HOLD (3 s) per instance, within the published limits of 1 and 3 calls per second. While a QR
+code shows, qr alone answers the poll: its answer tells the state as well.
 """
 
 from __future__ import annotations
@@ -37,15 +38,20 @@ from instances.services.onboarding_answers import (
     hold,
     qr_message,
 )
-from instances.services.shared_calls import shared_call, shared_forget
+from instances.services.shared_calls import shared_call, shared_forget, shared_latest
 from instances.services.state import LINKED_STATES, instance_state_refresh, state_observe
 
 logger = logging.getLogger(__name__)
 
 # getStateInstance may be called once a second per instance; a little over keeps us under.
 STATE_HOLD = 1.1
-# qr may be called 3 times a second; once a second keeps a 20 s code fresh with room to spare.
-QR_HOLD = 1.0
+# How long one qr answer serves every poller of an instance. Green API allows 3 calls a second
+# and advises one about every 2 s; a code lives 20 s. A hold a little longer than the pages' 2 s
+# poll means a tab's every other poll calls, not every poll: half the upstream calls (issue 10,
+# 500 open tabs). The price: without webhooks a linked phone shows at worst QR_HOLD + POLL_SECONDS
+# = 5 s after the scan (3 s with a 1 s hold), or sooner through the stateInstanceChanged webhook
+# or the worker's 5 s state check of onboarding instances. Never under 1 s (the rate limit goal).
+QR_HOLD = 3.0
 # The WhatsApp code rotates every 20 s (docs/greenapi.md §3.2).
 QR_ROTATION_SECONDS = 20
 # Green API needs up to about 5 minutes to build or restart an instance; then offer a reboot.
@@ -172,8 +178,17 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     """Where the instance is now: one shared look at its state (and its QR code when ready)."""
     if instance.deleted:
         return _view(instance, Step.PROBLEM, message="This instance was deleted.")
+    if instance.state == Instance.State.NOT_AUTHORIZED and instance.type_instance == WHATSAPP:
+        # Waiting for a phone, WhatsApp's qr is the state check too: a code means still
+        # notAuthorized, alreadyLogged a linked phone (recorded by _observe_qr), so a tab costs
+        # one call a poll. (Telegram's and MAX's answers in their pending states are unconfirmed.)
+        qr = _observe_qr(instance)
+        if isinstance(qr, QrCode | QrLinked):
+            return _with_qr(instance, qr)
+        # A restart, a ban or a failure the mirror does not know of yet: ask for the state.
     state = _observe_state(instance)
-    instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
+    if isinstance(state, StateSeen) and _mirror_behind(instance, state.state):
+        instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
     if state is None:
         return _from_mirror(instance, "Still waiting for Green API's answer.", streak=1)
     if isinstance(state, Failed):
@@ -187,6 +202,11 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     if state.state in PENDING_MESSAGES:
         return _view(instance, Step.READY, message=PENDING_MESSAGES[state.state])
     return _with_qr(instance, _observe_qr(instance))
+
+
+def _mirror_behind(instance: Instance, state: str) -> bool:
+    """Whether another request recorded news since this one read the instance's row."""
+    return instance.state != state or (state in LINKED_STATES and not instance.phone)
 
 
 def _after_failure(instance: Instance, failed: Failed) -> Onboarding:
@@ -293,12 +313,26 @@ def _view(instance: Instance, step: Step, **fields: Unpack[_ViewFields]) -> Onbo
     return view
 
 
-def onboarding_qr_png(*, instance: Instance) -> bytes | None:
-    """The current QR image (PNG), shared with every poller; None when there is none now."""
+@dataclass(frozen=True)
+class QrImage:
+    png: bytes
+    named: bool  # the very code the caller's version named: the same URL always shows it
+
+
+def onboarding_qr_png(*, instance: Instance, version: str = "") -> QrImage | None:
+    """The QR image (PNG) a poll named by `version`, else the current one; None when none.
+
+    The version comes from a poll that just read the shared answer, so the image is served from
+    that answer as it is, without a new call even when its hold has passed: the page asks for
+    the image right after each new code, and a second qr call for it would double the calls.
+    """
     if instance.deleted:
         return None
+    latest = shared_latest(_key("qr", instance)) if version else None
+    if isinstance(latest, QrCode) and latest.version == version:
+        return QrImage(latest.png, named=True)
     qr = _observe_qr(instance)
-    return qr.png if isinstance(qr, QrCode) else None
+    return QrImage(qr.png, named=qr.version == version) if isinstance(qr, QrCode) else None
 
 
 def onboarding_forget(*, instance: Instance) -> None:

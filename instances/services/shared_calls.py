@@ -88,6 +88,12 @@ def shared_call(
     return None
 
 
+def shared_latest(key: str) -> object | None:
+    """The latest shared answer under `key`, however old, without calling; None if none."""
+    entry: Entry[object] | None = cache.get(key)
+    return entry.value if entry is not None else None
+
+
 def shared_forget(key: str) -> None:
     """Drop the shared answer, so the next request calls Green API (after a logout, say)."""
     cache.delete(key)

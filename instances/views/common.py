@@ -8,13 +8,25 @@ from django.shortcuts import render
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, require
 from instances.models import Instance
-from instances.selectors import get_instance_for_user_or_404
+from instances.selectors import (
+    get_instance_for_user_or_404,
+    get_polled_instance_for_user_or_404,
+)
 from instances.services.errors import deleted_message
 
 
 def instance_for(request: AuthenticatedHttpRequest, id_instance: int, action: Action) -> Instance:
     """The instance, if the user may see it (else 404) and do `action` on it (else 403)."""
     instance = get_instance_for_user_or_404(request.user, id_instance)
+    require(request.user, action, instance)
+    return instance
+
+
+def polled_instance_for(
+    request: AuthenticatedHttpRequest, id_instance: int, action: Action
+) -> Instance:
+    """instance_for, for the URLs a page polls every 2 s (the instance row alone)."""
+    instance = get_polled_instance_for_user_or_404(request.user, id_instance)
     require(request.user, action, instance)
     return instance
 

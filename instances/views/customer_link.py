@@ -137,7 +137,8 @@ def link_qr(request: HtmxHttpRequest, token: str) -> HttpResponse:
     working = _working_link(request, token)
     if isinstance(working, HttpResponse):
         return qr_response(None)
-    return qr_response(onboarding_qr_png(instance=working.instance))
+    version = request.GET.get("v", "")
+    return qr_response(onboarding_qr_png(instance=working.instance, version=version))
 
 
 @require_POST

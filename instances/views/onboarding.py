@@ -23,14 +23,19 @@ from core.errors import ApplicationError, errors_as_messages
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm, PairingForm
 from instances.services.links import onboarding_links_of
-from instances.services.onboarding import Onboarding, onboarding_check, onboarding_qr_png
+from instances.services.onboarding import (
+    Onboarding,
+    QrImage,
+    onboarding_check,
+    onboarding_qr_png,
+)
 from instances.services.onboarding_actions import (
     PairingCode,
     onboarding_logout,
     onboarding_pairing_code,
     onboarding_reboot,
 )
-from instances.views.common import instance_for
+from instances.views.common import instance_for, polled_instance_for
 
 STATUS_FRAGMENT = "instances/_onboarding_status.html"
 PAIRING_FRAGMENT = "instances/_onboarding_pairing.html"
@@ -106,7 +111,7 @@ def connect(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse
 @require_GET
 @login_required
 def connect_status(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
-    instance = instance_for(request, id_instance, Action.ONBOARD)
+    instance = polled_instance_for(request, id_instance, Action.ONBOARD)
     if not request.htmx:
         return redirect("instances:connect", id_instance=instance.pk)
     status = onboarding_check(instance=instance)
@@ -121,14 +126,27 @@ def connect_status(request: AuthenticatedHttpRequest, id_instance: int) -> HttpR
 @require_GET
 @login_required
 def connect_qr(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
-    instance = instance_for(request, id_instance, Action.ONBOARD)
-    return qr_response(onboarding_qr_png(instance=instance))
+    instance = polled_instance_for(request, id_instance, Action.ONBOARD)
+    return qr_response(onboarding_qr_png(instance=instance, version=request.GET.get("v", "")))
 
 
-def qr_response(png: bytes | None) -> HttpResponse:
-    """The QR image, or 204 when there is none to show right now; never cached."""
-    response = HttpResponse(status=204) if png is None else HttpResponse(png, "image/png")
-    return no_store(response)
+# A code shows for 20 s, then WhatsApp refuses it: a browser may keep the image that long.
+QR_IMAGE_MAX_AGE = 20
+
+
+def qr_response(image: QrImage | None) -> HttpResponse:
+    """The QR image, or 204 when there is none to show right now.
+
+    An image whose URL names its version (`?v=`) is that code's for good, so the browser may
+    keep it while the code lives, and no shared cache ever; any other answer is never stored.
+    """
+    if image is None:
+        return no_store(HttpResponse(status=204))
+    response = HttpResponse(image.png, "image/png")
+    if not image.named:
+        return no_store(response)
+    response["Cache-Control"] = f"private, max-age={QR_IMAGE_MAX_AGE}"
+    return response
 
 
 def no_store(response: HttpResponse) -> HttpResponse:

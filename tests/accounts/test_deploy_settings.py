@@ -87,10 +87,9 @@ def test_require_admin_2fa_parses_strictly() -> None:
     assert "REQUIRE_ADMIN_2FA must be true or false" in result.stderr
 
 
-def test_deploy_check_warns_about_a_per_process_cache() -> None:
-    result = run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        CACHE_URL="locmemcache://",
-    )
+def test_deploy_check_fails_on_a_per_process_cache() -> None:
+    # An error, not a warning: production runs the worker beside the web processes, so per-process
+    # caches let them together call Green API faster than its per-instance limits allow.
+    result = run(["manage.py", "check", "--deploy"], CACHE_URL="locmemcache://")
     assert result.returncode != 0
-    assert "greenapi.W003" in result.stdout + result.stderr
+    assert "greenapi.E009" in result.stdout + result.stderr

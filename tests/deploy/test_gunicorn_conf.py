@@ -66,3 +66,9 @@ def test_access_lines_hide_customer_link_tokens(
 
     assert TOKEN not in caplog.text
     assert "/l/[redacted]/" in caplog.text
+
+
+def test_a_process_is_replaced_after_many_requests_not_every_few_seconds(load_conf: Any) -> None:
+    # 500 onboarding tabs ask 250 requests a second: 2,000 restarted each process every 16 s.
+    assert load_conf()["max_requests"] >= 50_000
+    assert load_conf(GUNICORN_MAX_REQUESTS="0")["max_requests"] == 0

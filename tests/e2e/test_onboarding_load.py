@@ -95,4 +95,4 @@ def test_thirty_seconds_of_concurrent_polling_draw_no_429(
     assert set(answers) == {200}
     assert sum(answers.values()) > 10 * SECONDS  # many more polls than Green API calls
     assert calls["qr"] <= 3 * elapsed + 3
-    assert calls["getStateInstance"] <= elapsed + 2
+    assert calls.get("getStateInstance", 0) <= elapsed + 2  # none while the code shows

@@ -1,9 +1,10 @@
-"""`check --deploy` says when the task queue is not shared between processes (worker.W001)."""
+"""`check --deploy` says when the task queue (worker.W001) or the cache (greenapi.E009) is not
+shared between processes."""
 
 from typing import Any
 
 import pytest
-from django.core.checks import run_checks
+from django.core.checks import Error, run_checks
 
 from instances.checks import check_shared_cache
 
@@ -39,10 +40,24 @@ def test_development_may_use_the_sqlite_queue(settings: Any) -> None:
     assert deploy_ids() == set()
 
 
-def test_a_per_process_cache_is_reported_with_the_worker_in_mind(settings: Any) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+@pytest.mark.parametrize("backend", ["locmem.LocMemCache", "dummy.DummyCache"])
+def test_a_per_process_cache_is_an_error_naming_the_processes(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    settings.CACHES = {"default": {"BACKEND": f"django.core.cache.backends.{backend}"}}
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
 
-    [warning] = check_shared_cache()
+    [error] = check_shared_cache()
 
-    assert warning.id == "greenapi.W003"
-    assert "the worker" in warning.msg
+    assert isinstance(error, Error)
+    assert error.id == "greenapi.E009"
+    assert "3 web processes and the worker" in error.msg
+
+
+@pytest.mark.parametrize(
+    "backend", ["redis.RedisCache", "db.DatabaseCache", "memcached.PyMemcacheCache"]
+)
+def test_a_shared_cache_passes(settings: Any, backend: str) -> None:
+    settings.CACHES = {"default": {"BACKEND": f"django.core.cache.backends.{backend}"}}
+
+    assert check_shared_cache() == []

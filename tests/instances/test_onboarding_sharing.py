@@ -162,7 +162,7 @@ def test_many_pollers_of_one_instance_draw_no_429(
     assert refusals == []
     assert failures == []
     assert calls["qr"] <= 3 * elapsed + 3
-    assert calls["getStateInstance"] <= elapsed + 2
+    assert calls.get("getStateInstance", 0) <= elapsed + 2  # none while the code shows
 
 
 def _login(base_url: str, user: User) -> str:

@@ -118,3 +118,45 @@ def test_emulator_is_not_mounted_when_the_sandbox_is_off() -> None:
 
 def test_emulator_is_mounted_when_the_sandbox_is_on() -> None:
     assert run_probe(GREEN_API_SANDBOX="true") == "True sandbox.views_partner"
+
+
+SESSION_PROBE = """
+import django
+django.setup()
+from django.conf import settings
+print(settings.SESSION_ENGINE.rsplit(".", 1)[1], settings.CACHES["default"]["BACKEND"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine", "backend"),
+    [
+        # Redis through Django's backend with one client per pool (core/cache.py).
+        ("redis://127.0.0.1:6379/1", "cached_db", "core.cache.RedisCache"),
+        ("dbcache://cache_table", "cached_db", "django.core.cache.backends.db.DatabaseCache"),
+        # Per process: another process's logout would not reach it.
+        ("locmemcache://", "db", "django.core.cache.backends.locmem.LocMemCache"),
+    ],
+)
+def test_sessions_are_read_from_the_cache_only_when_it_is_shared(
+    cache_url: str, engine: str, backend: str
+) -> None:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "CACHE_"))
+    }
+    environment |= PRODUCTION | {"CACHE_URL": cache_url}
+    environment["DJANGO_SETTINGS_MODULE"] = "partnerportal.settings"
+    result = subprocess.run(  # noqa: S603  (our own interpreter and a fixed script)
+        [sys.executable, "-c", SESSION_PROBE],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [engine, backend]

@@ -73,3 +73,13 @@ def test_parallel_calls_share_one_rate_limit_window(
     responses = _at_once(lambda: wire.call(instance, "qr"), 8)
 
     assert sorted(response.status_code for response in responses) == [200] * 3 + [429] * 5
+
+
+@needs_concurrent_db
+def test_parallel_first_calls_are_all_counted(
+    wire: Wire, instance: dict[str, Any], sandbox: Any
+) -> None:
+    # The first calls race to create the counter row: each one must be counted once.
+    _at_once(lambda: wire.call(instance, "getSettings"), 8)
+
+    assert sandbox.calls(instance["idInstance"]) == {"getSettings": 8}

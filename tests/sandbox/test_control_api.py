@@ -181,3 +181,33 @@ def test_calls_filter_refuses_a_malformed_id(wire: Wire) -> None:
     response = wire.control("GET", "/control/calls", params={"idInstance": "abc"})
 
     assert response.status_code == 400
+
+
+def test_calls_tell_the_shortest_time_between_two_calls_to_one_instance(
+    clock: Any, wire: Wire, instance: dict[str, Any], sandbox: Any
+) -> None:
+    other = wire.create(name="other")
+    wire.call(instance, "qr")
+    clock.shift(1.5)
+    wire.call(instance, "qr")
+    clock.shift(0.4)
+    wire.call(other, "qr")  # another instance's call is no gap of this one's
+    clock.shift(3)
+    wire.call(instance, "qr")
+    wire.call(instance, "getStateInstance")  # a single call has no gap
+
+    assert sandbox.shortest_gaps(instance["idInstance"]) == {"qr": 1.5}
+    assert sandbox.shortest_gaps() == {"qr": 1.5}
+
+
+def test_resetting_the_calls_forgets_the_gaps(
+    clock: Any, wire: Wire, instance: dict[str, Any], sandbox: Any
+) -> None:
+    wire.call(instance, "qr")
+    clock.shift(0.2)
+    wire.call(instance, "qr")
+
+    sandbox.reset_calls()
+    wire.call(instance, "qr")
+
+    assert sandbox.shortest_gaps() == {}

@@ -6,9 +6,12 @@ import re
 from typing import Any
 
 import pytest
+import qrcode
 import zxingcpp
 from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
 
+from sandbox.qrimage import BORDER, MASK_PATTERN, TARGET_PIXELS, qr_png_base64
 from tests.sandbox.conftest import Wire
 
 
@@ -265,3 +268,32 @@ def test_telegram_and_max_instances_show_qr_codes_too(wire: Wire, sandbox: Any) 
     created = wire.create(typeInstance="v3")
 
     assert _decoded_qr(wire, created) == _payload(sandbox, created)
+
+
+def test_each_payload_is_rendered_once_even_with_thousands_of_codes_showing() -> None:
+    # More codes than the old bound of 256: cycling through them must not evict each one
+    # before it is asked for again.
+    qr_png_base64.cache_clear()
+    payloads = [f"2@bench-{n}" for n in range(1000)]
+    first = [qr_png_base64(payload) for payload in payloads]
+
+    again = [qr_png_base64(payload) for payload in payloads]
+
+    assert again == first
+    assert qr_png_base64.cache_info().hits == len(payloads)
+    assert first[0] == qr_png_base64.__wrapped__(payloads[0])  # the same PNG as a fresh render
+
+
+@pytest.mark.parametrize("payload", ["2@short", "2@" + "long payload," * 12])
+def test_the_png_has_the_pixels_qrcode_itself_draws(payload: str) -> None:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=BORDER, mask_pattern=MASK_PATTERN)
+    code.add_data(payload)
+    code.make(fit=True)
+    code.box_size = max(1, round(TARGET_PIXELS / (code.modules_count + 2 * BORDER)))
+    drawn = code.make_image(fill_color="black", back_color="white").get_image()
+
+    ours = Image.open(io.BytesIO(base64.b64decode(qr_png_base64.__wrapped__(payload))))
+
+    assert ours.format == "PNG"
+    assert ours.size == drawn.size
+    assert ours.convert("1").tobytes() == drawn.convert("1").tobytes()

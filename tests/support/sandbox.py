@@ -39,6 +39,12 @@ class SandboxControl:
         response.raise_for_status()
         return response.json()["calls"]
 
+    def shortest_gaps(self, id_instance: int | None = None) -> dict[str, float]:
+        params = {"idInstance": id_instance} if id_instance is not None else {}
+        response = self._request("GET", "/control/calls", params=params)
+        response.raise_for_status()
+        return response.json()["shortestGaps"]
+
     def reset_calls(self) -> None:
         self._request("DELETE", "/control/calls").raise_for_status()
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sandbox', '0001_initial'),
+        ('sandbox', '0002_call_gaps'),
     ]
 
     operations = [
