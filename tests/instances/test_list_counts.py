@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections, transaction
 from django.db.models import Count, Sum
 from hypothesis import HealthCheck, given, settings
@@ -179,3 +180,23 @@ def test_two_writers_never_wait_on_a_counter_row() -> None:
 
     assert kept_counts() == real_counts()
     assert real_counts() == Counter({(0, "authorized", "whatsapp", False, False): 2})
+
+
+@pytest.mark.django_db
+def test_a_table_emptied_behind_the_triggers_is_counted_again_after_migrate_or_flush() -> None:
+    reseller = Reseller.objects.create(name="Bakery")
+    Instance.objects.bulk_create(
+        Instance(id_instance=1101000000 + n, state="authorized", reseller=reseller, time_created=T0)
+        for n in range(3)
+    )
+    # What a flush in the wrong order does: the counters go first, then the rows they count.
+    InstanceCount.objects.all().delete()
+    Instance.objects.filter(pk=1101000000).delete()
+    assert kept_counts() != real_counts()
+
+    emit_post_migrate_signal(
+        verbosity=0, interactive=False, db="default"
+    )  # as migrate and flush do
+
+    assert kept_counts() == real_counts()
+    assert sum(kept_counts().values()) == 2
