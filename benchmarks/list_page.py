@@ -40,11 +40,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from report import Figure  # benchmarks/report.py
-from webhook_ingest import free_port, server_environment
+from servers import ADMIN_URL, free_port, postgres_reachable  # benchmarks/servers.py
+from webhook_ingest import server_environment
 
 ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parents[1])
 BIN = Path(sys.executable).parent
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SIZES = (100, 100_000)
 THROUGHPUT_SIZE = 10_000
 ROUNDS = 9  # the first is a warm-up and not counted
@@ -199,16 +199,6 @@ client.force_login(staff)
 client.get("/instances/")
 print("SESSION " + client.cookies["sessionid"].value)
 """
-
-
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3):
-            return True
-    except Exception:
-        return False
 
 
 @contextmanager

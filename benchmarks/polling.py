@@ -43,7 +43,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from report import Figure  # benchmarks/report.py
-from state_refresh import PARTNER_TOKEN, control, cpu_seconds, emulator, free_port
+from servers import ADMIN_URL, free_port, postgres_reachable  # benchmarks/servers.py
+from servers import server_cpu_seconds as cpu_seconds
+from state_refresh import PARTNER_TOKEN, control, emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -53,7 +55,6 @@ WARM_UP = 6.0  # the first polls of every tab find nothing cached yet: not the s
 P99_GOAL_MS = 500.0
 WORKERS, THREADS = 2, 4
 TIMEOUT = 20.0  # what onboarding.js waits for an answer
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_POLLING_REDIS_URL", "redis://127.0.0.1:6379/13")
 QR_VERSION = re.compile(r'qr\.png\?v=([0-9a-f]+)"')
 POLL_AFTER = re.compile(r'data-poll="(\d+|stop)"')
@@ -147,13 +148,10 @@ def throwaway_database() -> Iterator[str]:
 
 def reachable() -> str:
     """Why the bench cannot run here, or "" when PostgreSQL and Redis both answer."""
-    import psycopg
     import redis
 
-    try:
-        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
-    except psycopg.Error as error:
-        return f"PostgreSQL is unreachable ({type(error).__name__})"
+    if not postgres_reachable():
+        return "PostgreSQL is unreachable"
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
     except redis.RedisError as error:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from typing import Any
 
 import requests
 from report import Figure  # benchmarks/report.py
+from servers import free_port, server_cpu_seconds  # benchmarks/servers.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -57,13 +57,6 @@ def emulator_environment(workdir: Path) -> dict[str, str]:
         "HUEY_SQLITE_PATH": str(workdir / "huey.sqlite3"),
         "LOG_LEVEL": "WARNING",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @contextmanager
@@ -107,19 +100,6 @@ def emulator(workers: int = 2) -> Iterator[tuple[str, int]]:
         server.wait(timeout=30)
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by a process and its children (Linux /proc; 0 elsewhere)."""
-    total = 0
-    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if entry.name == str(pid) or fields[1] == str(pid):
-            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def control(method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -177,11 +157,11 @@ def bench_state_refresh() -> list[Figure]:
         control("DELETE", f"{url}/control/calls")
 
         load = os.getloadavg()[0]
-        emulator_cpu, portal_cpu = cpu_seconds(server_pid), time.process_time()
+        emulator_cpu, portal_cpu = server_cpu_seconds(server_pid), time.process_time()
         started = time.perf_counter()
         result = states_refresh_due(limit=INSTANCES)
         elapsed = time.perf_counter() - started
-        emulator_cpu = cpu_seconds(server_pid) - emulator_cpu
+        emulator_cpu = server_cpu_seconds(server_pid) - emulator_cpu
         portal_cpu = time.process_time() - portal_cpu
         close_session()
 

@@ -36,11 +36,11 @@ from typing import Any
 
 import requests
 from report import Figure  # benchmarks/report.py
+from servers import ADMIN_URL, postgres_reachable  # benchmarks/servers.py
 from state_refresh import PARTNER_TOKEN, control, emulator  # benchmarks/state_refresh.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 COUNT = 100_000
 BIG = 500_000
 CHANGED_EVERY = 100  # 1 % renamed between two answers
@@ -52,8 +52,8 @@ RESYNC_RUNS = 3
 def bench_sync_scale(
     count: int = COUNT, big: int = BIG, code: Path = ROOT, label: str = ""
 ) -> list[Figure]:
-    admin = os.environ.get("BENCH_POSTGRES_URL", ADMIN_URL)
-    if not _reachable(admin):
+    admin = ADMIN_URL
+    if not postgres_reachable(admin):
         print("sync at scale: skipped (PostgreSQL is unreachable at BENCH_POSTGRES_URL)")
         return []
     load = os.getloadavg()[0]
@@ -98,16 +98,6 @@ def bench_sync_scale(
             )
             print(figures[-1].line())
     return figures
-
-
-def _reachable(url: str) -> bool:
-    import psycopg
-
-    try:
-        psycopg.connect(url, connect_timeout=3).close()
-    except psycopg.Error:
-        return False
-    return True
 
 
 @contextmanager

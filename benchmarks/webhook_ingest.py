@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet
 from report import Figure  # benchmarks/report.py
+from servers import cpu_seconds, free_port  # benchmarks/servers.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -153,13 +153,6 @@ import json
 from instances.models import StateChange
 print(json.dumps(StateChange.objects.filter(source="webhook").count()))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @contextmanager
@@ -298,12 +291,6 @@ def worker_pid(master: int) -> int:
     if len(children) != 1:
         raise RuntimeError(f"gunicorn has {len(children)} workers, not one")
     return int(children[0])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_webhook_ingest() -> list[Figure]:
