@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from report import Figure  # benchmarks/report.py
-from servers import ADMIN_URL, free_port, postgres_reachable  # benchmarks/servers.py
+from servers import ADMIN_URL, gunicorn, postgres_reachable  # benchmarks/servers.py
 from webhook_ingest import server_environment
 
 ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parents[1])
@@ -305,36 +305,8 @@ def view_figures(result: dict[str, Any]) -> list[Figure]:
 # Throughput: gunicorn, two sync workers, list page against login page.
 
 
-@contextmanager
-def gunicorn(environment: dict[str, str], workdir: Path) -> Iterator[int]:
-    port = free_port()
-    (workdir / "gunicorn.conf.py").write_text("")  # never a config file found in the checkout
-    log = (workdir / "gunicorn.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603  (a fixed command line)
-        [
-            str(BIN / "gunicorn"),
-            "partnerportal.wsgi:application",
-            f"--config={workdir / 'gunicorn.conf.py'}",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--worker-class=sync",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not answered(port, "/login/", {}):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((workdir / "gunicorn.log").read_text()[-3000:])
-            threading.Event().wait(0.1)
-        yield port
-    finally:
-        server.kill()
-        server.wait(timeout=30)
-        log.close()
+def login_answers(port: int) -> bool:
+    return answered(port, "/login/", {})
 
 
 def answered(port: int, path: str, headers: dict[str, str]) -> bool:
@@ -380,7 +352,8 @@ def measure_throughput(workdir: Path) -> tuple[float, float]:
     with throwaway_databases(1) as (name,):
         environment = child_environment(name, workdir)
         session = run_child(SESSION, [str(THROUGHPUT_SIZE)], environment, "SESSION")
-        with gunicorn(environment, workdir) as port:
+        options = ["--workers=2", "--worker-class=sync"]
+        with gunicorn(environment, workdir, options, login_answers, root=ROOT) as (port, _server):
             headers = {"Cookie": f"sessionid={session}"}
             if not answered(port, "/instances/", headers):
                 raise RuntimeError("the list page did not answer 200 with the bench session")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 
 # The PostgreSQL server the benchmarks make their throwaway databases on (an admin connection).
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -44,3 +53,48 @@ def server_cpu_seconds(pid: int) -> float:
         if entry.name == str(pid) or fields[1] == str(pid):
             total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def gunicorn(
+    environment: dict[str, str],
+    workdir: Path,
+    options: list[str],
+    ready: Callable[[int], bool],
+    *,
+    root: Path = ROOT,
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The portal's WSGI app on gunicorn with `options`, on a free port, until it is `ready`.
+
+    An empty config file stands in for any gunicorn.conf.py of the checkout. The log goes to
+    `workdir`/gunicorn.log and its tail is raised when gunicorn stops or is not ready in 60 s.
+    Yields the port and the master process; the server is killed on the way out.
+    """
+    port = free_port()
+    (workdir / "gunicorn.conf.py").write_text("")
+    log = (workdir / "gunicorn.log").open("wb")
+    server = subprocess.Popen(  # noqa: S603  (our own virtualenv's gunicorn)
+        [
+            str(BIN / "gunicorn"),
+            "partnerportal.wsgi:application",
+            f"--config={workdir / 'gunicorn.conf.py'}",
+            f"--bind=127.0.0.1:{port}",
+            *options,
+        ],
+        cwd=root,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / "gunicorn.log").read_text()[-3000:])
+            threading.Event().wait(0.1)
+        yield port, server
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait(timeout=30)
+        log.close()

@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from typing import Any
 
 import requests
 from report import Figure  # benchmarks/report.py
-from servers import free_port, server_cpu_seconds  # benchmarks/servers.py
+from servers import gunicorn, server_cpu_seconds  # benchmarks/servers.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -72,33 +71,16 @@ def emulator(workers: int = 2) -> Iterator[tuple[str, int]]:
         timeout=300,
         check=True,
     )
-    port = free_port()
-    (workdir / "gunicorn.conf.py").write_text("")  # never a config file found in the checkout
-    log = (workdir / "gunicorn.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603  (a fixed command line)
-        [
-            str(BIN / "gunicorn"),
-            "partnerportal.wsgi:application",
-            f"--config={workdir / 'gunicorn.conf.py'}",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            "--worker-class=gthread",
-            f"--threads={CONCURRENCY * 2}",
-            "--keep-alive=30",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/sandbox"
+    options = [
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        f"--threads={CONCURRENCY * 2}",
+        "--keep-alive=30",
+    ]
     try:
-        wait_until_answering(url, server, workdir)
-        yield url, server.pid
+        with gunicorn(environment, workdir, options, emulator_answers) as (port, server):
+            yield f"http://127.0.0.1:{port}/sandbox", server.pid
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -109,17 +91,12 @@ def control(method: str, url: str, **kwargs: Any) -> requests.Response:
     return response
 
 
-def wait_until_answering(url: str, server: subprocess.Popen[bytes], workdir: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError((workdir / "gunicorn.log").read_text()[-3000:])
-        try:
-            control("GET", f"{url}/control/faults")
-            return
-        except requests.RequestException:
-            threading.Event().wait(0.1)
-    raise RuntimeError("the emulator did not answer within 60 s")
+def emulator_answers(port: int) -> bool:
+    try:
+        control("GET", f"http://127.0.0.1:{port}/sandbox/control/faults")
+    except requests.RequestException:
+        return False
+    return True
 
 
 def bench_state_refresh() -> list[Figure]:

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet
 from report import Figure  # benchmarks/report.py
-from servers import cpu_seconds, free_port  # benchmarks/servers.py
+from servers import cpu_seconds, gunicorn  # benchmarks/servers.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -155,53 +155,14 @@ print(json.dumps(StateChange.objects.filter(source="webhook").count()))
 """
 
 
-@contextmanager
-def gunicorn(
-    environment: dict[str, str], workdir: Path
-) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = free_port()
-    (workdir / "gunicorn.conf.py").write_text("")  # never a config file found in the checkout
-    log = (workdir / "gunicorn.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603  (a fixed command line)
-        [
-            str(BIN / "gunicorn"),
-            "partnerportal.wsgi:application",
-            f"--config={workdir / 'gunicorn.conf.py'}",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=1",
-            "--worker-class=gthread",
-            f"--threads={SERVER_THREADS}",
-            "--keep-alive=30",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def answers(port: int) -> bool:
+    """The webhook answers (401 for a call without a token)."""
     try:
-        wait_until_answering(port, server, workdir)
-        yield port, server
-    finally:
-        if server.poll() is None:
-            server.kill()
-        server.wait(timeout=30)
-        log.close()
-
-
-def wait_until_answering(port: int, server: subprocess.Popen[bytes], workdir: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError((workdir / "gunicorn.log").read_text()[-3000:])
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("POST", PATH, body=b"{}")
-            if connection.getresponse().status == 401:
-                return
-        except OSError:
-            pass
-        threading.Event().wait(0.1)
-    raise RuntimeError("gunicorn did not answer within 60 s")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("POST", PATH, body=b"{}")
+        return connection.getresponse().status == 401
+    except OSError:
+        return False
 
 
 def post_events(port: int, plan: list[list[tuple[int, int, str]]]) -> Counter[int]:
@@ -267,7 +228,11 @@ def measure() -> Figures:
         environment = server_environment(database_url, workdir)
         manage(environment, "migrate", "--no-input", "-v", "0")
         manage(environment, "shell", "-v", "0", "-c", SEED.format(first=first, count=INSTANCES))
-        with gunicorn(environment, workdir) as (port, server):
+        options = ["--workers=1", "--worker-class=gthread", f"--threads={SERVER_THREADS}"]
+        with gunicorn(environment, workdir, [*options, "--keep-alive=30"], answers) as (
+            port,
+            server,
+        ):
             warm = post_events(port, plan_events(first, WARM_UP, start=0))
             worker = worker_pid(server.pid)
             load = os.getloadavg()[0]

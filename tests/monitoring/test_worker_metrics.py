@@ -21,16 +21,10 @@ from prometheus_client import REGISTRY
 from greenapi import CallEvent
 from monitoring import worker
 from monitoring.metrics import greenapi_call_observed
+from tests.support.processes import free_port
 
 TOKEN = "w" * 40
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -86,7 +80,7 @@ def server_stopped() -> Iterator[None]:
 
 @pytest.mark.usefixtures("token", "server_stopped")
 def test_the_server_starts_once_per_process(settings: Any) -> None:
-    settings.WORKER_METRICS_PORT = _free_port()
+    settings.WORKER_METRICS_PORT = free_port()
 
     # Every worker thread runs the startup hook: the first starts the server.
     first = worker.metrics_server_start()
@@ -164,7 +158,7 @@ def test_tasks_are_counted_by_how_they_ended() -> None:
 
 def test_the_running_worker_serves_its_metrics(tmp_path: Path) -> None:
     """`manage.py run_huey`, as `make run` and the worker container start it."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         # The real settings: a consumer cannot run on the tests' immediate-mode queue.
