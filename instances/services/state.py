@@ -89,37 +89,20 @@ def _record_over_copy(
     one conditional UPDATE (and the timeline entry of a change) instead of a locked read. None
     when the row has moved on, or the copy is too old to tell: the locked path then decides.
     """
-    known_at = instance.state_checked_at
-    if known_at is not None and seen_at < known_at:
+    if instance.state_checked_at is not None and seen_at < instance.state_checked_at:
         return None
-    changed = instance.state != state
-    news: dict[str, Any] = {"state_checked_at": seen_at, "state_source": source}
-    if changed:
-        news |= {"state": state, "state_changed_at": seen_at}
-        if state not in LINKED_STATES and state != Instance.State.BLOCKED:
-            news["phone"] = ""
-    news["state_due_at"] = now + next_check_in(
-        state=state,
-        changed_at=news.get("state_changed_at", instance.state_changed_at),
-        created_at=instance.time_created,
-        now=now,
-    )
+    news = _news(instance, state=state, source=source, seen_at=seen_at, now=now)
     as_copied = {
         "state": instance.state,
-        "state_checked_at": known_at,
+        "state_checked_at": instance.state_checked_at,
         "time_created": instance.time_created,  # the due time depends on it
     }
+    changed = "state" in news
     with transaction.atomic() if changed else nullcontext():
         if not compare_and_set(Instance, pk=instance.pk, expected=as_copied, changes=news):
             return None
         if changed:
-            StateChange.objects.create(
-                instance_id=instance.pk,
-                state=state,
-                previous_state=instance.state,
-                source=source,
-                at=seen_at,
-            )
+            _timeline(instance, state=state, source=source, seen_at=seen_at)
     for field, value in news.items():
         setattr(instance, field, value)
     return changed
@@ -134,24 +117,38 @@ def _record_locked(
         if locked.state_checked_at is not None and seen_at < locked.state_checked_at:
             _tell(instance, locked)
             return False  # older news: the state known now was seen later
-        changed = locked.state != state
-        fields = ["state_checked_at", "state_source", "state_due_at"]
-        locked.state_checked_at, locked.state_source = seen_at, source
-        if changed:
-            StateChange.objects.create(
-                instance=locked, state=state, previous_state=locked.state, source=source, at=seen_at
-            )
-            locked.state, locked.state_changed_at = state, seen_at
-            fields += ["state", "state_changed_at"]
-            if state not in LINKED_STATES and state != Instance.State.BLOCKED:
-                locked.phone = ""
-                fields.append("phone")
-        locked.state_due_at = now + next_check_in(
-            state=state, changed_at=locked.state_changed_at, created_at=locked.time_created, now=now
-        )
-        locked.save(update_fields=fields)
+        news = _news(locked, state=state, source=source, seen_at=seen_at, now=now)
+        if "state" in news:
+            _timeline(locked, state=state, source=source, seen_at=seen_at)
+        for field, value in news.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(news))
     _tell(instance, locked)
-    return changed
+    return "state" in news
+
+
+def _news(
+    known: Instance, *, state: str, source: str, seen_at: datetime, now: datetime
+) -> dict[str, Any]:
+    """The fields an observation writes over the row `known`; "state" among them on a change."""
+    news: dict[str, Any] = {"state_checked_at": seen_at, "state_source": source}
+    if known.state != state:
+        news |= {"state": state, "state_changed_at": seen_at}
+        if state not in LINKED_STATES and state != Instance.State.BLOCKED:
+            news["phone"] = ""  # a phone no longer linked is forgotten
+    news["state_due_at"] = now + next_check_in(
+        state=state,
+        changed_at=news.get("state_changed_at", known.state_changed_at),
+        created_at=known.time_created,
+        now=now,
+    )
+    return news
+
+
+def _timeline(known: Instance, *, state: str, source: str, seen_at: datetime) -> None:
+    StateChange.objects.create(
+        instance_id=known.pk, state=state, previous_state=known.state, source=source, at=seen_at
+    )
 
 
 def _tell(instance: Instance, locked: Instance) -> None:
