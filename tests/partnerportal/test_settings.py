@@ -22,16 +22,19 @@ PRODUCTION = {
 }
 
 
-def start_django(**overrides: str) -> subprocess.CompletedProcess[str]:
+def start_django(
+    script: str = "import django; django.setup(); print('started')", **overrides: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` in a new interpreter with the production settings and `overrides`."""
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_"))
+        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "CACHE_"))
     }
     environment |= PRODUCTION | overrides
     environment["DJANGO_SETTINGS_MODULE"] = "partnerportal.settings"
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+    return subprocess.run(  # noqa: S603  (our own interpreter and a fixed script)
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -92,22 +95,7 @@ print("sandbox" in settings.INSTALLED_APPS, mounted)
 
 
 def run_probe(**overrides: str) -> str:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_"))
-    }
-    environment |= PRODUCTION | {"DJANGO_DEBUG": "true"} | overrides
-    environment["DJANGO_SETTINGS_MODULE"] = "partnerportal.settings"
-    result = subprocess.run(  # noqa: S603  (our own interpreter and a fixed script)
-        [sys.executable, "-c", SANDBOX_PROBE],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start_django(SANDBOX_PROBE, **{"DJANGO_DEBUG": "true", **overrides})
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -141,22 +129,7 @@ print(settings.SESSION_ENGINE.rsplit(".", 1)[1], settings.CACHES["default"]["BAC
 def test_sessions_are_read_from_the_cache_only_when_it_is_shared(
     cache_url: str, engine: str, backend: str
 ) -> None:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "CACHE_"))
-    }
-    environment |= PRODUCTION | {"CACHE_URL": cache_url}
-    environment["DJANGO_SETTINGS_MODULE"] = "partnerportal.settings"
-    result = subprocess.run(  # noqa: S603  (our own interpreter and a fixed script)
-        [sys.executable, "-c", SESSION_PROBE],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start_django(SESSION_PROBE, CACHE_URL=cache_url)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [engine, backend]
