@@ -43,7 +43,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from report import Figure  # benchmarks/report.py
-from servers import ADMIN_URL, free_port, postgres_reachable  # benchmarks/servers.py
+from servers import (  # benchmarks/servers.py
+    ADMIN_URL,
+    free_port,
+    inherited_environment,
+    postgres_reachable,
+)
 from servers import server_cpu_seconds as cpu_seconds
 from state_refresh import PARTNER_TOKEN, control, emulator
 
@@ -163,10 +168,7 @@ def portal_environment(workdir: Path, database_url: str, emulator_url: str, port
     """Production settings (DEBUG off), pointed at the emulator, the database and Redis."""
     from cryptography.fernet import Fernet
 
-    prefixes = ("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "DATABASE_", "REDIS_", "CACHE_")
-    prefixes += ("WEB_", "GUNICORN_", "PROMETHEUS_", "PUBLIC_")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    return environment | {
+    return inherited_environment() | {
         "DJANGO_SETTINGS_MODULE": "partnerportal.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_HTTPS": "false",  # plain HTTP on loopback, as behind a TLS proxy

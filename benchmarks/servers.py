@@ -19,6 +19,27 @@ BIN = Path(sys.executable).parent
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
+# The project's settings, which a benchmark's server must never inherit from the shell.
+_SETTINGS = (
+    "DJANGO_",
+    "GREEN_API_",
+    "SANDBOX_",
+    "FIELD_",
+    "DATABASE_",
+    "REDIS_",
+    "CACHE_",
+    "PUBLIC_",
+    "WEB_",
+    "GUNICORN_",
+    "PROMETHEUS_",
+)
+
+
+def inherited_environment() -> dict[str, str]:
+    """This process's environment without any of the project's settings, for a server's own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS)}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 from report import Figure  # benchmarks/report.py
-from servers import gunicorn, server_cpu_seconds  # benchmarks/servers.py
+from servers import gunicorn, inherited_environment, server_cpu_seconds  # benchmarks/servers.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -41,9 +41,7 @@ PARTNER_TOKEN = "gac." + "cd" * 16
 
 def emulator_environment(workdir: Path) -> dict[str, str]:
     """Debug settings with the emulator on; nothing inherited that could point elsewhere."""
-    prefixes = ("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "DATABASE_", "REDIS_", "CACHE_")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    return environment | {
+    return inherited_environment() | {
         "DJANGO_SETTINGS_MODULE": "partnerportal.settings",
         "DJANGO_DEBUG": "true",
         "DJANGO_SECRET_KEY": "bench-" + "e" * 60,

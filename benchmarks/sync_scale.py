@@ -36,7 +36,7 @@ from typing import Any
 
 import requests
 from report import Figure  # benchmarks/report.py
-from servers import ADMIN_URL, postgres_reachable  # benchmarks/servers.py
+from servers import ADMIN_URL, inherited_environment, postgres_reachable  # benchmarks/servers.py
 from state_refresh import PARTNER_TOKEN, control, emulator  # benchmarks/state_refresh.py
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,8 +116,7 @@ def database(admin: str) -> Iterator[str]:
 
 
 def _environment(db_url: str, emulator_url: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GREEN_API_"))}
-    return keep | {
+    return inherited_environment() | {
         "DJANGO_SETTINGS_MODULE": "partnerportal.settings_test",
         "DATABASE_URL": db_url,
         "GREEN_API_PARTNER_URL": emulator_url,

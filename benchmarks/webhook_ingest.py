@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet
 from report import Figure  # benchmarks/report.py
-from servers import cpu_seconds, gunicorn  # benchmarks/servers.py
+from servers import cpu_seconds, gunicorn, inherited_environment  # benchmarks/servers.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -74,10 +74,7 @@ def token(id_instance: int) -> str:
 
 def server_environment(database_url: str, workdir: Path) -> dict[str, str]:
     """Production settings (debug off), nothing inherited that could point elsewhere."""
-    prefixes = ("DJANGO_", "GREEN_API_", "SANDBOX_", "FIELD_", "DATABASE_", "REDIS_", "CACHE_")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    environment.pop("PUBLIC_BASE_URL", None)
-    return environment | {
+    return inherited_environment() | {
         "DJANGO_SETTINGS_MODULE": "partnerportal.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-" + "s" * 60,
