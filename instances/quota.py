@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
 from accounts.models import Reseller
 from instances.models import CreateOrder, Instance
 
@@ -21,8 +26,21 @@ def quota_room(reseller: Reseller) -> int:
     """Free places: the quota less live instances and create orders still open.
 
     Race-safe only inside `transaction.atomic()` after `reseller_locked`. Unassigned instances
-    have no quota.
+    have no quota. Both counts come from one statement, so from one snapshot: counted one after
+    the other, an order completing in between (its instance made, the order closed, in one
+    commit) would be missed by both, and the quota overrun.
     """
-    used = Instance.objects.filter(reseller=reseller, deleted=False).count()
-    pending = CreateOrder.objects.open().filter(reseller=reseller).count()
-    return reseller.instance_quota - used - pending
+    live = Instance.objects.filter(reseller=OuterRef("pk"), deleted=False)
+    pending = CreateOrder.objects.open().filter(reseller=OuterRef("pk"))
+    used = (
+        Reseller.objects.filter(pk=reseller.pk)
+        .annotate(live=_count(live), pending=_count(pending))
+        .values_list("live", "pending")
+        .get()
+    )
+    return reseller.instance_quota - sum(used)
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    counted = rows.order_by().values("reseller").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Reseller, User
@@ -17,6 +18,7 @@ from core.errors import ApplicationError
 from greenapi import CreateInstanceParams
 from instances.greenapi_factory import instance_client, partner_client
 from instances.models import CreateOrder, Instance
+from instances.quota import quota_room
 from instances.services import create as create_service
 from instances.services.sync import instances_sync
 from tests.support.pages import logged_in
@@ -451,3 +453,17 @@ def test_a_create_that_never_reached_green_api_fails_at_once(admin: User, settin
     assert order.status == CreateOrder.Status.FAILED
     assert "Could not connect to Green API" in order.message
     assert AuditEvent.objects.get(action="instance.create").result == AuditEvent.Result.FAILED
+
+
+def test_the_quota_is_counted_from_one_snapshot(reseller_a: Reseller) -> None:
+    # Live instances and open orders in two statements could each miss an order that completes
+    # between them (its instance made and the order closed in one commit).
+    reseller_a.instance_quota = 3
+    Instance.objects.create(id_instance=1101000300, api_token="x" * 50, reseller=reseller_a)
+    CreateOrder.objects.create(key=uuid.uuid4(), name="Open", reseller=reseller_a)
+
+    with CaptureQueriesContext(connection) as queries:
+        room = quota_room(reseller_a)
+
+    assert room == 1
+    assert len(queries.captured_queries) == 1
