@@ -26,6 +26,8 @@ from instances.services.state import (
 )
 
 STALE_FACTOR = 2
+# Labels by value: Source(...).label and Source.values cost microseconds a row on the list.
+_SOURCE_LABELS = {value: str(label) for value, label in StateChange.Source.choices}
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def state_freshness(instance: Instance, *, now: datetime | None = None) -> Fresh
     if checked_at is None:
         return Freshness(None, "", None, target, stale=True)
     source = instance.state_source
-    label = str(StateChange.Source(source).label) if source in StateChange.Source.values else ""
+    label = _SOURCE_LABELS.get(source, "")
     age = now - checked_at
     return Freshness(checked_at, label, age, target, stale=age > STALE_FACTOR * target)
 

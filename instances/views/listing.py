@@ -46,6 +46,7 @@ def _content_context(
         "filtered": filtered,
         "freshness_of": partial(state_freshness, now=now),
         "ago": lambda moment: age_text(now - moment),
+        "time_zone": timezone.get_current_timezone(),
         # Labels by value: Django's get_FOO_display costs more than the rest of a cell.
         "states": defaultdict(str, Instance.State.choices),
         "messengers": defaultdict(str, Instance.Type.choices),
