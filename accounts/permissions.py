@@ -58,6 +58,8 @@ class Action(enum.StrEnum):
     HOSTED_QR = "hosted_qr"
     # Every reseller's rows, the reseller column, and IP addresses in the audit log.
     SEE_ALL_TENANTS = "see_all_tenants"
+    # Settle a create order now from a fresh look at getInstances, closing it if not listed.
+    CHECK_ORDER = "check_order"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -77,6 +79,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.READ_AUDIT: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
     Action.HOSTED_QR: frozenset({_ADMIN}),
     Action.SEE_ALL_TENANTS: frozenset({_ADMIN, _SUPPORT}),
+    Action.CHECK_ORDER: frozenset({_ADMIN, _SUPPORT}),
 }
 
 

@@ -12,6 +12,7 @@ from accounts.models import Reseller, User
 from greenapi import CreateInstanceParams
 from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
 from instances.models import Instance
+from instances.quota import quota_text, with_quota_use
 
 # The yes/no settings of createInstance, with their labels and the defaults a new customer
 # usually wants: messages and state changes reach the webhook, nothing else is switched on.
@@ -39,6 +40,13 @@ def reseller_choices_for(user: User) -> Any:
     return Reseller.objects.visible_to(user).filter(is_active=True)
 
 
+class QuotaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A reseller to create for, each labelled with its quota use (`with_quota_use` rows)."""
+
+    def label_from_instance(self, obj: Reseller) -> str:
+        return f"{obj} ({quota_text(obj)})"
+
+
 class InstanceCreateForm(forms.Form):
     # Generated when the form is rendered; the service claims it before paying for a create.
     key = forms.UUIDField(
@@ -52,7 +60,7 @@ class InstanceCreateForm(forms.Form):
         max_length=100, help_text="Shown in the portal and the Green API console."
     )
     messenger = forms.ChoiceField(choices=Instance.Type.choices, initial=Instance.Type.WHATSAPP)
-    reseller = forms.ModelChoiceField(queryset=Reseller.objects.none(), required=False)
+    reseller = QuotaChoiceField(queryset=Reseller.objects.none(), required=False)
     webhook_url = forms.URLField(
         required=False,
         max_length=500,
@@ -88,7 +96,8 @@ class InstanceCreateForm(forms.Form):
             self.fields[attr] = forms.BooleanField(required=False, initial=default, label=label)
         reseller_field = self.fields["reseller"]
         assert isinstance(reseller_field, forms.ModelChoiceField)
-        reseller_field.queryset = reseller_choices_for(user)
+        # Each choice says how much of its quota is used: the service refuses a full one.
+        reseller_field.queryset = with_quota_use(reseller_choices_for(user)).order_by("name")
         if user.role == User.Role.RESELLER:
             # A reseller user always creates for their own reseller: no choice to make.
             del self.fields["reseller"]
@@ -96,6 +105,13 @@ class InstanceCreateForm(forms.Form):
             reseller_field.required = True
         else:
             reseller_field.empty_label = "Unassigned (partner staff only)"
+
+    def own_quota(self) -> str:
+        """A reseller user's quota use, for the page; "" for staff (their choices say it)."""
+        if self.user.role != User.Role.RESELLER or self.user.reseller_id is None:
+            return ""
+        reseller = with_quota_use(Reseller.objects.filter(pk=self.user.reseller_id)).get()
+        return quota_text(reseller)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]

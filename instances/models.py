@@ -234,6 +234,18 @@ class CreateOrder(models.Model):
         DONE = "done", "Created"
         FAILED = "failed", "Not created"
 
+    class Reason(models.TextChoices):
+        """Why an order is pending or failed: what Green API last did, so the page's headline
+        says what really happened (templates/instances/order.html)."""
+
+        NONE = "", "None"
+        UNREACHABLE = "unreachable", "Green API could not be reached"
+        UNANSWERED = "unanswered", "Green API did not answer in time"
+        REFUSED = "refused", "Green API refused"
+        NOT_LISTED = "not_listed", "Green API never listed it"
+        UNMATCHED = "unmatched", "Listed, but not told apart from another order's"
+        CLOSED = "closed", "Closed by staff after a check"
+
     key = models.UUIDField(unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLAIMED)
     name = models.CharField(max_length=255)
@@ -248,6 +260,7 @@ class CreateOrder(models.Model):
         Instance, null=True, blank=True, on_delete=models.SET_NULL, related_name="create_order"
     )
     message = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True, default="")
     # The digest of the webhookUrlToken sent with the create when the portal's webhook URL was
     # given; the instance takes it when the order completes (services/create.py).
     webhook_token_hash = models.CharField(max_length=64, blank=True)

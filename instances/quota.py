@@ -22,6 +22,21 @@ def reseller_locked(reseller: Reseller) -> Reseller:
     return Reseller.objects.select_for_update(no_key=True).get(pk=reseller.pk)
 
 
+def with_quota_use(resellers: QuerySet[Reseller]) -> QuerySet[Reseller]:
+    """`resellers`, each with `quota_used`: live instances and open create orders, in one
+    statement (and so from one snapshot; see `quota_room`)."""
+    live = Instance.objects.filter(reseller=OuterRef("pk"), deleted=False)
+    pending = CreateOrder.objects.open().filter(reseller=OuterRef("pk"))
+    return resellers.annotate(quota_used=_count(live) + _count(pending))
+
+
+def quota_text(reseller: Reseller) -> str:
+    """ "3 of 10 used" for a reseller from `with_quota_use`; "full" when none is left."""
+    used = _used(reseller)
+    text = f"{used} of {reseller.instance_quota} used"
+    return f"{text}, full" if used >= reseller.instance_quota else text
+
+
 def quota_room(reseller: Reseller) -> int:
     """Free places: the quota less live instances and create orders still open.
 
@@ -30,15 +45,15 @@ def quota_room(reseller: Reseller) -> int:
     the other, an order completing in between (its instance made, the order closed, in one
     commit) would be missed by both, and the quota overrun.
     """
-    live = Instance.objects.filter(reseller=OuterRef("pk"), deleted=False)
-    pending = CreateOrder.objects.open().filter(reseller=OuterRef("pk"))
-    used = (
-        Reseller.objects.filter(pk=reseller.pk)
-        .annotate(live=_count(live), pending=_count(pending))
-        .values_list("live", "pending")
-        .get()
+    return reseller.instance_quota - _used(
+        with_quota_use(Reseller.objects.filter(pk=reseller.pk)).get()
     )
-    return reseller.instance_quota - sum(used)
+
+
+def _used(reseller: Reseller) -> int:
+    """The count `with_quota_use` annotated (the type checker cannot see annotations)."""
+    used: int = reseller.quota_used  # type: ignore[attr-defined]
+    return used
 
 
 def _count(rows: QuerySet[Any]) -> Coalesce:

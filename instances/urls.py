@@ -12,6 +12,7 @@ urlpatterns = [
     path("sync/status/", sync.sync_status_fragment, name="sync_status"),
     path("assign/", assign.instance_assign, name="assign"),
     path("orders/<int:pk>/", create.order_detail, name="order"),
+    path("orders/<int:pk>/check/", create.order_check, name="order_check"),
     path("<int:id_instance>/", detail.instance_detail, name="detail"),
     path("<int:id_instance>/state/refresh/", detail.state_refresh, name="state_refresh"),
     path("<int:id_instance>/settings/", settings.instance_settings, name="settings"),

@@ -39,6 +39,13 @@ ABANDONED_CLAIM = timedelta(minutes=2)
 SETTLE_GIVE_UP = timedelta(minutes=15)
 
 ALREADY_SUBMITTED = "This form was already submitted; reload the page to start again."
+STILL_CREATING = (
+    "Green API may be creating this instance right now; check again in a couple of minutes."
+)
+LIST_UNREADABLE = (
+    "Green API's list of instances could not be read just now, so the order stays open. "
+    "Try again in a minute."
+)
 
 
 class QuotaFull(ApplicationError):
@@ -85,8 +92,11 @@ def instance_create(
         )
     if failure.status is None and not failure.outcome_unknown:
         # The connection was never made: nothing reached Green API, so nothing was created.
-        return _fail(order, failure.message, request=request)
-    _finish(order, CreateOrder.Status.PENDING, failure.message, settled=False)
+        return _fail(order, failure.message, CreateOrder.Reason.UNREACHABLE, request=request)
+    reason = (
+        CreateOrder.Reason.UNANSWERED if failure.outcome_unknown else CreateOrder.Reason.REFUSED
+    )
+    _finish(order, CreateOrder.Status.PENDING, failure.message, reason, settled=False)
     if failure.outcome_unknown:
         logger.warning("createInstance outcome unknown for order %s: %s", order.pk, failure.message)
         return order_settle(order, request=request)
@@ -101,7 +111,7 @@ def instance_create(
         return _settled_from(order, match, request=request)
     if _candidates(order, remote):
         return order  # listed, but not told apart from another order's: it stays pending
-    return _fail(order, failure.message, request=request)
+    return _fail(order, failure.message, CreateOrder.Reason.REFUSED, request=request)
 
 
 def _own(order: CreateOrder, user: User) -> CreateOrder:
@@ -151,15 +161,20 @@ def _claim(
     return CreateOrder.objects.get(key=key), False
 
 
-def _finish(order: CreateOrder, status: str, message: str, *, settled: bool = True) -> None:
+def _finish(
+    order: CreateOrder, status: str, message: str, reason: str, *, settled: bool = True
+) -> None:
     order.status = status
     order.message = message[:500]
+    order.reason = reason
     order.settled_at = timezone.now() if settled else None
-    order.save(update_fields=["status", "message", "settled_at"])
+    order.save(update_fields=["status", "message", "reason", "settled_at"])
 
 
-def _fail(order: CreateOrder, message: str, *, request: HttpRequest | None) -> CreateOrder:
-    _finish(order, CreateOrder.Status.FAILED, message)
+def _fail(
+    order: CreateOrder, message: str, reason: str, *, request: HttpRequest | None
+) -> CreateOrder:
+    _finish(order, CreateOrder.Status.FAILED, message, reason)
     audit_record(
         action="instance.create",
         request=request,
@@ -210,7 +225,8 @@ def _complete(
         order.status = CreateOrder.Status.DONE
         order.settled_at = now
         order.message = ""
-        order.save(update_fields=["instance", "status", "settled_at", "message"])
+        order.reason = CreateOrder.Reason.NONE
+        order.save(update_fields=["instance", "status", "settled_at", "message", "reason"])
     audit_record(
         action="instance.create",
         request=request,
@@ -228,7 +244,7 @@ def order_settle(
     request: HttpRequest | None = None,
 ) -> CreateOrder:
     """Settle an order whose createInstance outcome is unknown, without calling it again."""
-    if not _needs_settling(order, timezone.now()):
+    if not needs_settling(order, timezone.now()):
         return order
     if remote is None:
         remote = _look(order)
@@ -246,6 +262,7 @@ def order_settle(
             "another order's; partner staff can assign it from the instance list."
             if listed
             else "Green API never listed this instance, so it was not created and is not billed.",
+            CreateOrder.Reason.UNMATCHED if listed else CreateOrder.Reason.NOT_LISTED,
         )
         audit_record(
             action="instance.create",
@@ -254,6 +271,60 @@ def order_settle(
             reseller=order.reseller,
             result=AuditEvent.Result.FAILED,
             detail="not listed by Green API after the create timed out",
+        )
+    return order
+
+
+def order_check_now(order: CreateOrder, *, actor: User, request: HttpRequest) -> CreateOrder:
+    """Partner staff: settle an open order now, from a fresh getInstances answer.
+
+    Listed and told apart: the order completes. Not listed: it closes as not created (and no
+    longer holds a place of the reseller's quota), without waiting for SETTLE_GIVE_UP. An order
+    whose create may still be under way, or a list that cannot be read, raises ApplicationError:
+    closing on either could leave a billed instance nobody owns.
+    """
+    if not order.is_open:
+        return order  # settled already: nothing to check
+    if not needs_settling(order, timezone.now()):
+        raise ApplicationError(STILL_CREATING)
+    remote = _look(order)
+    if remote is None:
+        raise ApplicationError(LIST_UNREADABLE)
+    match = _match(order, remote)
+    if match is not None:
+        return _settled_from(order, match, request=request)
+    if _candidates(order, remote):
+        reason, message = (
+            CreateOrder.Reason.UNMATCHED,
+            "Green API lists an instance with this name, but it cannot be told apart from "
+            "another order's; assign it from the instance list.",
+        )
+    else:
+        reason, message = (
+            CreateOrder.Reason.CLOSED,
+            f"Closed by {actor} after Green API's list showed no such instance: it was not "
+            "created and is not billed.",
+        )
+    # The worker may settle the same order meanwhile: only a still open order is closed here.
+    closed = (
+        CreateOrder.objects.open()
+        .filter(pk=order.pk)
+        .update(
+            status=CreateOrder.Status.FAILED,
+            reason=reason,
+            message=message,
+            settled_at=timezone.now(),
+        )
+    )
+    order.refresh_from_db()
+    if closed:
+        audit_record(
+            action="order.close",
+            request=request,
+            actor=actor,
+            target=order,
+            reseller=order.reseller,
+            detail=reason.label,
         )
     return order
 
@@ -296,7 +367,7 @@ def orders_settle_open(remote: list[PartnerInstance]) -> int:
     now = timezone.now()
     closed = 0
     for order in CreateOrder.objects.open().select_related("reseller", "requested_by"):
-        if _needs_settling(order, now):
+        if needs_settling(order, now):
             closed += not order_settle(order, remote=remote).is_open
     return closed
 
@@ -306,7 +377,8 @@ def open_order_names() -> set[str]:
     return set(CreateOrder.objects.open().values_list("name", flat=True))
 
 
-def _needs_settling(order: CreateOrder, now: datetime) -> bool:
+def needs_settling(order: CreateOrder, now: datetime) -> bool:
+    """Is the order's outcome unknown: pending, or claimed by a request that never came back?"""
     if order.status == CreateOrder.Status.PENDING:
         return True
     return order.status == CreateOrder.Status.CLAIMED and now - order.created_at > ABANDONED_CLAIM

@@ -1,18 +1,25 @@
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import Action, action_required
+from accounts.permissions import Action, action_required, can
 from core.errors import ApplicationError
 from instances import selectors
 from instances.forms import InstanceCreateForm
 from instances.models import CreateOrder
-from instances.services.create import instance_create, order_settle
+from instances.services.create import (
+    instance_create,
+    needs_settling,
+    order_check_now,
+    order_settle,
+)
 
 
 def _after_order(order: CreateOrder) -> str:
@@ -52,4 +59,18 @@ def order_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     order = order_settle(order, request=request)
     if order.status == CreateOrder.Status.DONE and order.instance_id:
         return redirect(_after_order(order))
-    return render(request, "instances/order.html", {"order": order})
+    checkable = needs_settling(order, timezone.now()) and can(request.user, Action.CHECK_ORDER)
+    context = {"order": order, "can_check": checkable}
+    return render(request, "instances/order.html", context)
+
+
+@require_POST
+@action_required(Action.CHECK_ORDER)
+def order_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Staff: look at Green API's list now and settle the order, or close it if not listed."""
+    order = selectors.order_for_user_or_404(user=request.user, pk=pk)
+    try:
+        order = order_check_now(order, actor=request.user, request=request)
+    except ApplicationError as error:
+        messages.warning(request, error.message)
+    return redirect(_after_order(order))

@@ -206,6 +206,16 @@ ROWS = [
         support=(200, 200, 404),
         reseller=(200, 404, 404),
     ),
+    # Partner staff settle an order from a fresh look at the list; a settled one just goes
+    # back to its page. Reseller users may not: their role check comes before the lookup.
+    Row(
+        "instances:order_check",
+        "post",
+        kind="order",
+        admin=(302, 302, 404),
+        support=(302, 302, 404),
+        reseller=403,
+    ),
 ]
 
 
