@@ -14,6 +14,8 @@
 | READ_AUDIT        | all              | all             | own reseller's (selector)     |
 | HOSTED_QR         | yes (password)   | no              | no                            |
 | SEE_ALL_TENANTS   | yes              | yes             | no                            |
+| CHECK_ORDER       | yes              | yes             | no                            |
+| HANDLE_ATTENTION  | yes              | yes             | own                           |
 
 Who sees which rows is the tenancy rule (accounts/tenancy.py); this matrix says what a role may
 do with what it sees. Views that take an instance id start with
@@ -60,6 +62,8 @@ class Action(enum.StrEnum):
     SEE_ALL_TENANTS = "see_all_tenants"
     # Settle a create order now from a fresh look at getInstances, closing it if not listed.
     CHECK_ORDER = "check_order"
+    # Mark an item of the attention list handled, with a note.
+    HANDLE_ATTENTION = "handle_attention"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -80,6 +84,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.HOSTED_QR: frozenset({_ADMIN}),
     Action.SEE_ALL_TENANTS: frozenset({_ADMIN, _SUPPORT}),
     Action.CHECK_ORDER: frozenset({_ADMIN, _SUPPORT}),
+    Action.HANDLE_ATTENTION: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
 }
 
 

@@ -297,7 +297,9 @@ class StateChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["instance", "-at"])]
+        # By instance for its timeline; by time for the last hour's changes of all instances
+        # (the attention list's flapping: instances/attention.py).
+        indexes = [models.Index(fields=["instance", "-at"]), models.Index(fields=["at"])]
 
     def __str__(self) -> str:
         return f"{self.instance_id}: {self.previous_state} -> {self.state}"
@@ -351,3 +353,25 @@ class OnboardingLink(models.Model):
         if now >= self.expires_at:
             return self.Status.EXPIRED
         return self.Status.ACTIVE
+
+
+class AttentionMark(models.Model):
+    """An item of the attention list that a person has handled, with what they did.
+
+    Keyed by the item's condition, subject and start (instances/attention.py `item_key`): when
+    the condition ends and comes back it starts anew, under another key, and shows again.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    note = models.CharField(max_length=500, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField()
+    # The subject's tenant, for the audit trail and for clearing a reseller's marks.
+    reseller = models.ForeignKey(
+        "accounts.Reseller", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Handled: {self.key}"

@@ -1,12 +1,25 @@
 from django.urls import include, path
 
-from instances.views import actions, assign, create, delete, detail, listing, settings, sync, token
+from instances.views import (
+    actions,
+    assign,
+    attention,
+    create,
+    delete,
+    detail,
+    listing,
+    settings,
+    sync,
+    token,
+)
 
 app_name = "instances"
 
 urlpatterns = [
     path("", listing.instance_list, name="list"),
     path("new/", create.create, name="create"),
+    path("attention/", attention.attention_list, name="attention"),
+    path("attention/handle/", attention.attention_handle, name="attention_handle"),
     # "Sync now" (POST) and the status the list polls until that sync is done.
     path("sync/", sync.sync_now, name="sync"),
     path("sync/status/", sync.sync_status_fragment, name="sync_status"),

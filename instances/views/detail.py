@@ -13,6 +13,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Reseller
 from accounts.permissions import Action, can
 from core.errors import ApplicationError
+from instances.attention import attention_for
 from instances.detail_forms import TokenRevealForm
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm
@@ -21,6 +22,7 @@ from instances.services.actions import instance_state_check
 from instances.services.errors import STILL_CREATING
 from instances.services.links import onboarding_links_of
 from instances.timeline import instance_timeline
+from instances.views.attention import attention_context
 
 
 @require_GET
@@ -35,6 +37,10 @@ def instance_detail(request: AuthenticatedHttpRequest, id_instance: int) -> Http
         "token_form": TokenRevealForm(),
         **_assign_context(request, instance),
         **_links_context(request, instance),
+        # What needs a person about this instance, with its recovery guides.
+        "attention": attention_context(
+            request.user, attention_for(request.user, instance=instance)
+        ),
     }
     return render(request, "instances/detail.html", context)
 

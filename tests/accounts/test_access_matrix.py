@@ -206,6 +206,10 @@ ROWS = [
         support=(200, 200, 404),
         reseller=(200, 404, 404),
     ),
+    # The attention list: everyone sees their own; with nothing posted, marking an item handled
+    # says why not and goes back.
+    Row("instances:attention"),
+    Row("instances:attention_handle", "post", **LOGGED_IN_REDIRECTED),
     # Partner staff settle an order from a fresh look at the list; a settled one just goes
     # back to its page. Reseller users may not: their role check comes before the lookup.
     Row(

@@ -34,6 +34,7 @@ EXPECTED = {
     Action.HOSTED_QR: {"admin": "all", "support": "no", "reseller": "no"},
     Action.SEE_ALL_TENANTS: {"admin": "all", "support": "all", "reseller": "no"},
     Action.CHECK_ORDER: {"admin": "all", "support": "all", "reseller": "no"},
+    Action.HANDLE_ATTENTION: {"admin": "all", "support": "all", "reseller": "own"},
 }
 ROLE_OF = {
     "admin": "admin",
