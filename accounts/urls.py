@@ -6,7 +6,7 @@ from accounts.views import account, audit, auth, people
 
 # Not namespaced: Django's auth views and LOGIN_URL refer to these names as they are.
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="instances:list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="instances:overview"), name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("login/verify/", auth.login_verify, name="login_verify"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),

@@ -32,7 +32,7 @@ def with_quota_use(resellers: QuerySet[Reseller]) -> QuerySet[Reseller]:
 
 def quota_text(reseller: Reseller) -> str:
     """ "3 of 10 used" for a reseller from `with_quota_use`; "full" when none is left."""
-    used = _used(reseller)
+    used = quota_used(reseller)
     text = f"{used} of {reseller.instance_quota} used"
     return f"{text}, full" if used >= reseller.instance_quota else text
 
@@ -45,13 +45,13 @@ def quota_room(reseller: Reseller) -> int:
     the other, an order completing in between (its instance made, the order closed, in one
     commit) would be missed by both, and the quota overrun.
     """
-    return reseller.instance_quota - _used(
+    return reseller.instance_quota - quota_used(
         with_quota_use(Reseller.objects.filter(pk=reseller.pk)).get()
     )
 
 
-def _used(reseller: Reseller) -> int:
-    """The count `with_quota_use` annotated (the type checker cannot see annotations)."""
+def quota_used(reseller: Reseller) -> int:
+    """What `with_quota_use` counted for the reseller (the type checker cannot see it)."""
     used: int = reseller.quota_used  # type: ignore[attr-defined]
     return used
 

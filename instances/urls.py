@@ -8,6 +8,7 @@ from instances.views import (
     delete,
     detail,
     listing,
+    overview,
     settings,
     sync,
     token,
@@ -17,6 +18,7 @@ app_name = "instances"
 
 urlpatterns = [
     path("", listing.instance_list, name="list"),
+    path("overview/", overview.overview, name="overview"),
     path("new/", create.create, name="create"),
     path("attention/", attention.attention_list, name="attention"),
     path("attention/handle/", attention.attention_handle, name="attention_handle"),

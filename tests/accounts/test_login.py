@@ -29,11 +29,11 @@ def actions() -> list[str]:
     return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
 
 
-def test_login_with_username_goes_to_the_instances(reseller_a_user: User) -> None:
+def test_login_with_username_goes_to_the_overview(reseller_a_user: User) -> None:
     client = Client()
     response = login(client, "reseller-a")
     assert response.status_code == 302
-    assert response["Location"] == "/instances/"
+    assert response["Location"] == "/instances/overview/"
     assert client.get("/account/").status_code == 200
     event = AuditEvent.objects.get(action="login.success")
     assert (event.actor, event.actor_role, event.actor_reseller) == (
@@ -57,7 +57,7 @@ def test_login_follows_a_safe_next_and_ignores_another_site(admin: User) -> None
     response = client.post(
         "/login/?next=https://evil.example/", {"username": "admin", "password": PASSWORD}
     )
-    assert response["Location"] == "/instances/"
+    assert response["Location"] == "/instances/overview/"
 
 
 def test_wrong_password_shows_a_generic_error_and_is_audited(admin: User) -> None:

@@ -105,7 +105,10 @@ def test_login_asks_for_the_code_after_the_password(admin: User) -> None:
         response = client.post("/login/", {"username": "admin", "password": PASSWORD})
         assert response["Location"] == "/login/verify/"
         assert client.get("/account/").status_code == 302  # not logged in yet
-        assert client.post("/login/verify/", {"token": code(device)})["Location"] == "/instances/"
+        assert (
+            client.post("/login/verify/", {"token": code(device)})["Location"]
+            == "/instances/overview/"
+        )
         assert client.get("/account/").status_code == 200
     event = AuditEvent.objects.filter(action="login.success").order_by("id").last()
     assert event.detail == "with a two-factor code"

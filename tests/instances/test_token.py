@@ -80,7 +80,7 @@ def test_wrong_passwords_lock_reveals_but_not_logins(
     assert AuditEvent.objects.filter(detail="refused: too many wrong passwords").count() == 1
     # Refusals during the lock do not extend it, and logging in still works.
     login = Client().post("/login/", {"username": "reseller-a", "password": PASSWORD})
-    assert (login.status_code, login["Location"]) == (302, "/instances/")
+    assert (login.status_code, login["Location"]) == (302, "/instances/overview/")
 
 
 def test_lock_ends_after_the_cooloff(
