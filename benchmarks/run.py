@@ -8,6 +8,8 @@ goal, and a summary line at the end (benchmarks/report.py).
 - The instance list page, on PostgreSQL: server time of every view at 100,000 over 100
   instances (goal <= 1.5), equal query counts, and list over login requests/s on gunicorn
   (goal >= 0.3) (benchmarks/list_page.py).
+- The overview and the attention list, on PostgreSQL: server time at 10,000 over 100 instances
+  (goal <= 1.5) and equal query counts (benchmarks/cockpit_pages.py).
 - Onboarding polling: 500 tabs polling every 2 s on two gunicorn workers, PostgreSQL and
   Redis: p99 over 500 ms (goal <= 1) and the most qr and getStateInstance calls a second one
   instance received at the emulator (goal <= 1 each) (benchmarks/polling.py; skipped without
@@ -35,6 +37,7 @@ import django
 
 django.setup()
 
+from cockpit_pages import bench_cockpit_pages  # noqa: E402  (benchmarks/cockpit_pages.py)
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from list_page import bench_list_page  # noqa: E402  (benchmarks/list_page.py)
@@ -49,6 +52,7 @@ def main() -> None:
     figures: list[Figure] = []
     figures += bench_sync_scale()
     figures += bench_list_page()
+    figures += bench_cockpit_pages()
     figures += bench_polling()
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)

@@ -15,7 +15,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Reseller, User
 from accounts.permissions import Action, action_required, can
 from core.navigation import go_back
-from instances.attention import PER_KIND, Attention, Item, Kind, attention_for
+from instances.attention import COUNT_LIMIT, PER_KIND, Attention, Item, Kind, attention_for
 from instances.attention_forms import AttentionHandleForm
 from instances.models import AttentionMark, CreateOrder, Instance, OnboardingLink
 from instances.recovery import GUIDES, Guide
@@ -97,6 +97,7 @@ def attention_context(user: User, attention: Attention) -> dict[str, object]:
             if count
         ],
         "per_kind": PER_KIND,
+        "count_limit": COUNT_LIMIT,
         "can_handle": can(user, Action.HANDLE_ATTENTION),
         "see_all_tenants": can(user, Action.SEE_ALL_TENANTS),
     }
