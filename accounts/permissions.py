@@ -33,7 +33,8 @@ from typing import Any, Protocol
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from accounts.models import Reseller, User
 from accounts.tenancy import in_tenant, is_member
@@ -114,13 +115,13 @@ def can_create_instance_for(user: Any, reseller: Reseller | None) -> bool:
     return reseller.is_active and in_tenant(user, reseller.pk)
 
 
-def action_required(action: Action) -> Callable[[Callable[..., HttpResponse]], Any]:
+def action_required(action: Action) -> Callable[[Callable[..., HttpResponseBase]], Any]:
     """View decorator: log in first (302 to the login page), then hold `action` or get a 403."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             require(request.user, action)
             return view(request, *args, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.http import urlencode
 
@@ -20,7 +20,15 @@ from instances.list_counts import (
     tally_filters,
     tally_matches,
 )
-from instances.list_paging import PAGE_SIZE, SORT_KEYS, BadCursor, Cursor, KeysetPage, keyset_page
+from instances.list_paging import (
+    PAGE_SIZE,
+    SORT_KEYS,
+    BadCursor,
+    Cursor,
+    KeysetPage,
+    keyset_page,
+    sort_key,
+)
 from instances.models import CreateOrder, Instance
 
 if TYPE_CHECKING:
@@ -293,3 +301,16 @@ def order_for_user_or_404(*, user: User, pk: int) -> CreateOrder:
     if order is None:
         raise Http404("No such order.")
     return order
+
+
+def instances_matching(*, user: User, filters: InstanceFilters) -> QuerySet[Instance]:
+    """Every instance the list's filters select (not one page), in the list's order: exports."""
+    rows = Instance.objects.visible_to(user).filter(filter_conditions(user, filters, counts=False))
+    if filters.state is not None:
+        rows = rows.filter(state=filters.state)
+    if filters.q:
+        rows = rows.filter(_search(filters.q))
+    key, descending = sort_key(filters.sort)
+    if descending:
+        return rows.order_by(key.desc(), "-id_instance")
+    return rows.order_by(key.asc(), "id_instance")

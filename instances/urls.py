@@ -7,6 +7,7 @@ from instances.views import (
     create,
     delete,
     detail,
+    export,
     listing,
     overview,
     settings,
@@ -18,6 +19,7 @@ app_name = "instances"
 
 urlpatterns = [
     path("", listing.instance_list, name="list"),
+    path("export.csv", export.instance_export, name="export"),
     path("overview/", overview.overview, name="overview"),
     path("new/", create.create, name="create"),
     path("attention/", attention.attention_list, name="attention"),

@@ -209,6 +209,7 @@ ROWS = [
     # The attention list: everyone sees their own; with nothing posted, marking an item handled
     # says why not and goes back.
     Row("instances:overview"),
+    Row("instances:export"),
     Row("instances:attention"),
     Row("instances:attention_handle", "post", **LOGGED_IN_REDIRECTED),
     # Partner staff settle an order from a fresh look at the list; a settled one just goes
