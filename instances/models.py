@@ -26,6 +26,10 @@ class InstanceCountQuerySet(TenantQuerySet["InstanceCount"]):
     reseller_field = "reseller_key"
 
 
+class BulkJobQuerySet(TenantQuerySet["BulkJob"]):
+    pass
+
+
 class OnboardingLinkQuerySet(TenantQuerySet["OnboardingLink"]):
     reseller_field = "instance__reseller"
 
@@ -375,3 +379,61 @@ class AttentionMark(models.Model):
 
     def __str__(self) -> str:
         return f"Handled: {self.key}"
+
+
+class BulkJob(models.Model):
+    """One action on many instances, run by the worker (instances/services/bulk.py)."""
+
+    class Action(models.TextChoices):
+        REBOOT = "reboot", "Reboot"
+        LOGOUT = "logout", "Log out"
+        LINKS = "links", "Issue customer links"
+        DELETE = "delete", "Delete"
+
+    action = models.CharField(max_length=16, choices=Action.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The requester's reseller, for tenancy (a reseller user's jobs are their reseller's).
+    reseller = models.ForeignKey(
+        "accounts.Reseller", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Customer links: how long each is valid, and the site's address as the requester reached
+    # it (the worker has no request to build absolute links from).
+    link_hours = models.PositiveIntegerField(default=0)
+    link_base = models.CharField(max_length=300, blank=True)
+
+    objects = BulkJobQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Bulk {self.action} {self.pk}"
+
+
+class BulkItem(models.Model):
+    """One instance of a bulk job, and what became of it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    message = models.CharField(max_length=500, blank=True)
+    # An issued customer link, kept encrypted until its job's requester downloads the CSV once.
+    link_url = EncryptedTextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "instance"], name="bulk_item_once_per_job")
+        ]
+        indexes = [models.Index(fields=["job", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.instance_id}: {self.status}"

@@ -21,8 +21,11 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 from huey.exceptions import RetryTask
 
+from accounts.models import User
 from core.jobs import heartbeat_beat, jobs_due
 from instances.jobs import EARLY, JOBS, SYNC, WORKER_HEARTBEAT, job_run, jobs_recover
+from instances.models import BulkJob
+from instances.services.bulk import bulk_run_job, bulk_start
 from instances.sync_freshness import (
     SyncStatus,
     parse_marker,
@@ -107,3 +110,18 @@ def sync_request() -> SyncStatus:
     after, asked_at = sync_marker(), timezone.now()
     sync_now(after, asked_at.isoformat())
     return sync_status(after=after, asked_at=asked_at)
+
+
+@db_task(name="instances.bulk_run")
+def bulk_run(job_id: int) -> None:
+    """Run a bulk job's pending items (instances/services/bulk.py)."""
+    bulk_run_job(job_id)
+
+
+def bulk_request(
+    *, user: User, action: str, ids: list[int], link_hours: int = 0, link_base: str = ""
+) -> BulkJob:
+    """Start a bulk job and have the worker run it; returns the job its page follows."""
+    job = bulk_start(user=user, action=action, ids=ids, link_hours=link_hours, link_base=link_base)
+    bulk_run(job.pk)
+    return job

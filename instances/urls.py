@@ -4,6 +4,7 @@ from instances.views import (
     actions,
     assign,
     attention,
+    bulk,
     create,
     delete,
     detail,
@@ -20,6 +21,10 @@ app_name = "instances"
 urlpatterns = [
     path("", listing.instance_list, name="list"),
     path("export.csv", export.instance_export, name="export"),
+    path("bulk/new/", bulk.bulk_new, name="bulk_new"),
+    path("bulk/<int:pk>/", bulk.bulk_detail, name="bulk"),
+    path("bulk/<int:pk>/results.csv", bulk.bulk_results, name="bulk_results"),
+    path("bulk/<int:pk>/links.csv", bulk.bulk_links, name="bulk_links"),
     path("overview/", overview.overview, name="overview"),
     path("new/", create.create, name="create"),
     path("attention/", attention.attention_list, name="attention"),

@@ -19,6 +19,7 @@ from core.http import HtmxHttpRequest
 from instances import selectors
 from instances.listing_forms import InstanceFilterForm
 from instances.models import Instance
+from instances.services.bulk import bulk_actions_for
 from instances.state_freshness import age_text, state_freshness
 from instances.sync_freshness import sync_status
 
@@ -39,9 +40,13 @@ def _content_context(
 ) -> dict[str, Any]:
     """What the Jinja2 templates of the rows need beyond the listing."""
     now = timezone.now()
+    bulk_actions = bulk_actions_for(request.user)
     return {
         "page": listing.page,
         "assign": assign,
+        # Rows can be ticked for whatever this user may do to many at once.
+        "bulk_actions": bulk_actions,
+        "selectable": assign or bool(bulk_actions),
         "see_all_tenants": can(request.user, Action.SEE_ALL_TENANTS),
         "filtered": filtered,
         "freshness_of": partial(state_freshness, now=now),

@@ -11,6 +11,7 @@ How to read or add a row:
   - "user":     own, other, missing
   - "instance": own, other, unassigned, missing
   - "order":    own, other, missing (a settled create order of that reseller)
+  - "bulk":     own, other, missing (a bulk job started by a user of that reseller)
   - "link":     active, expired, revoked, unknown (a customer link of reseller A's instance,
                 addressed by its token: the same for every persona, logged in or not)
   "Own" is the persona's reseller's object (reseller A's for staff), "other" the other
@@ -31,7 +32,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from instances.models import CreateOrder, OnboardingLink
+from instances.models import BulkJob, CreateOrder, OnboardingLink
 from instances.services.links import onboarding_link_issue
 from tests.support.personas import MISSING_ID, PASSWORD, PERSONAS, World
 
@@ -43,6 +44,7 @@ VARIANTS = {
     "user": ("own", "other", "missing"),
     "instance": ("own", "other", "unassigned", "missing"),
     "order": ("own", "other", "missing"),
+    "bulk": ("own", "other", "missing"),
     "link": ("active", "expired", "revoked", "unknown"),
 }
 # Served by code that is not the portal's pages: the emulator authenticates with the partner
@@ -209,6 +211,31 @@ ROWS = [
     # The attention list: everyone sees their own; with nothing posted, marking an item handled
     # says why not and goes back.
     Row("instances:overview"),
+    # Bulk actions: with nothing posted, the selection form says why and goes back. A job is
+    # its tenant's; its customer links go to whoever issued them (here: nobody, so back).
+    Row("instances:bulk_new", "post", **LOGGED_IN_REDIRECTED),
+    Row(
+        "instances:bulk",
+        kind="bulk",
+        admin=(200, 200, 404),
+        support=(200, 200, 404),
+        reseller=(200, 404, 404),
+    ),
+    Row(
+        "instances:bulk_results",
+        kind="bulk",
+        admin=(200, 200, 404),
+        support=(200, 200, 404),
+        reseller=(200, 404, 404),
+    ),
+    Row(
+        "instances:bulk_links",
+        "post",
+        kind="bulk",
+        admin=(302, 302, 404),
+        support=(302, 302, 404),
+        reseller=(302, 404, 404),
+    ),
     Row("instances:export"),
     Row("instances:attention"),
     Row("instances:attention_handle", "post", **LOGGED_IN_REDIRECTED),
@@ -268,6 +295,9 @@ def _object_id(world: World, kind: str, persona: str, variant: str) -> int:
             key=uuid.uuid4(), status=CreateOrder.Status.FAILED, name="x", reseller=reseller
         )
         return order.pk
+    if kind == "bulk":
+        reseller = world.reseller_a if own_tenant else world.reseller_b
+        return BulkJob.objects.create(action="reboot", reseller=reseller).pk
     objects = {
         "reseller": (world.reseller_a, world.reseller_b),
         "user": (world.reseller_a_user, world.reseller_b_user),
