@@ -21,6 +21,7 @@ from instances.services.actions import instance_state_check
 from instances.services.errors import STILL_CREATING
 from instances.services.links import onboarding_links_of
 from instances.timeline import instance_timeline
+from instances.views.send_check import send_check_context
 
 
 @require_GET
@@ -35,6 +36,7 @@ def instance_detail(request: AuthenticatedHttpRequest, id_instance: int) -> Http
         "token_form": TokenRevealForm(),
         **_assign_context(request, instance),
         **_links_context(request, instance),
+        **send_check_context(request.user, instance, page="detail"),
     }
     return render(request, "instances/detail.html", context)
 
