@@ -1,10 +1,12 @@
 """The outgoing queue: sendMessage queues, the instance sends when it can (docs/greenapi.md §3.14).
 
 Upstream sends one message per `delaySendMessagesMilliseconds`; the emulator sends the whole
-queue at once, at the moments something could have unblocked it (a send, a read of the queue or
-journal, a state change, a control switch), so tests wait on answers and webhooks, never a
-clock. A message goes pending -> sent -> the instance's `deliver_as` status ("delivered" unless
-the control API says otherwise), each step announced by the outgoingMessageStatus webhook.
+queue at once, at the next event after a send (a read of the queue or the journal, a state
+change, a control switch), so tests wait on answers and webhooks, never a clock. Never inside
+the sendMessage call itself: its status webhooks must come after its answer, as upstream's do,
+or a receiver could not yet know the idMessage they name. A message goes pending -> sent -> the
+instance's `deliver_as` status ("delivered" unless the control API says otherwise), each step
+announced by the outgoingMessageStatus webhook.
 """
 
 import re
@@ -68,8 +70,6 @@ def enqueue(instance: EmulatedInstance, body: dict[str, Any], now: datetime) -> 
         queued_at=now,
         status_at=now,
     )
-    pump(instance, now)
-    message.refresh_from_db()
     return message
 
 

@@ -145,8 +145,54 @@ def instance_test_message_refresh(*, message: SentTestMessage) -> SentTestMessag
         return message
     if journal is None or journal.status not in _JOURNAL_STATUSES:
         return message  # not journaled yet (issue #505), or failed (only the webhook tells)
-    _set_status(message, _JOURNAL_STATUSES[journal.status])
+    new = _JOURNAL_STATUSES[journal.status]
+    if _RANK[new] > _RANK[message.status]:
+        _set_status(message, new)
     return message
+
+
+# How far along a status is: a webhook or journal answer never moves a message back.
+_RANK: dict[str, int] = {
+    SentTestMessage.Status.SENDING: 0,
+    SentTestMessage.Status.QUEUED: 0,
+    SentTestMessage.Status.UNKNOWN: 0,
+    SentTestMessage.Status.PENDING: 1,
+    SentTestMessage.Status.SENT: 2,
+    SentTestMessage.Status.DELIVERED: 3,
+    SentTestMessage.Status.READ: 4,
+    SentTestMessage.Status.FAILED: 5,
+}
+# The webhook's failure statuses (docs/greenapi.md §3.17), in words.
+_FAILURES = {
+    "failed": "WhatsApp's server refused the message.",
+    "noAccount": "This number has no WhatsApp account.",
+    "notInGroup": "The instance is not a member of that group.",
+    "yellowCard": "WhatsApp has suspended sending from this number for suspected spam "
+    "(a yellow card).",
+}
+
+
+def instance_test_message_status_record(
+    *, instance: Instance, id_message: str, status: str, description: str
+) -> bool | None:
+    """Apply an outgoingMessageStatus webhook; None when it is not a portal test message.
+
+    The journal never shows failures (issue #613): this is the only way the portal learns one.
+    """
+    message = SentTestMessage.objects.filter(instance=instance, id_message=id_message).first()
+    if message is None:
+        return None
+    if status in _FAILURES:
+        new = SentTestMessage.Status.FAILED
+        message.failure = _FAILURES[status] + (f" ({description})" if description else "")
+    elif status in _JOURNAL_STATUSES:
+        new = _JOURNAL_STATUSES[status]
+    else:
+        return False
+    if message.status == SentTestMessage.Status.FAILED or _RANK[new] <= _RANK[message.status]:
+        return False
+    _set_status(message, new)
+    return True
 
 
 def is_watched(message: SentTestMessage) -> bool:

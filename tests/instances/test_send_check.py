@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 import time_machine
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
+from core.crypto import token_digest
 from instances.models import Instance, SentTestMessage
 from instances.send_check_forms import SendTestMessageForm
 from instances.services.send_check import mask_phone
@@ -50,10 +52,10 @@ def test_a_test_message_is_sent_and_shown_delivered(
     assert "+7900•••••33" in text
     assert "Accepted by Green API" in text
     assert 'hx-trigger="every 2s"' in response.content.decode()
-    [remote] = sandbox.outgoing(linked.pk)["messages"]
-    assert (remote["chatId"], remote["status"]) == (CHAT, "delivered")
 
     polled = _status(client, linked)
+    [remote] = sandbox.outgoing(linked.pk)["messages"]
+    assert (remote["chatId"], remote["status"]) == (CHAT, "delivered")
 
     assert "Delivered" in page_text(polled)
     assert "every 2s" not in polled.content.decode()  # final: the polling stops
@@ -236,3 +238,53 @@ def test_the_form_accepts_the_usual_ways_of_typing_a_number(typed: str, digits: 
 def test_mask_phone_keeps_the_country_and_the_last_two_digits() -> None:
     assert mask_phone("79001112233") == "+7900•••••33"
     assert mask_phone("4915123") == "+4915•23"
+
+
+@pytest.fixture
+def hooked(linked: Instance, live_server: Any, sandbox_url: str) -> Instance:
+    """The linked instance reports to the portal's webhook, with its own token."""
+    token = "portal-hook-token-0123456789"
+    url = f"{sandbox_url}/waInstance{linked.pk}/setSettings/{linked.api_token}"
+    body = {"webhookUrl": f"{live_server.url}/webhooks/green-api/", "webhookUrlToken": token}
+    requests.post(url, json=body, timeout=10).raise_for_status()
+    Instance.objects.filter(pk=linked.pk).update(webhook_token_hash=token_digest(token))
+    linked.refresh_from_db()
+    return linked
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [("noAccount", "This number has no WhatsApp account."), ("failed", "server refused")],
+)
+def test_a_failure_reported_by_webhook_is_shown(
+    reseller_a_user: User, hooked: Instance, sandbox: SandboxControl, status: str, words: str
+) -> None:
+    # Failures never reach the journal (docs/greenapi.md §3.16): only the webhook tells.
+    sandbox.set_outgoing(hooked.pk, deliverAs=status)
+    client = logged_in(reseller_a_user)
+    _send(client, hooked, **HTMX)
+
+    _status(client, hooked)  # the emulator sends the queue, and posts the webhook, here
+
+    sent = SentTestMessage.objects.get()
+    assert (sent.status, sent.chat_id) == ("failed", "")
+    assert words in sent.failure
+    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
+        polled = _status(client, hooked)
+    assert "Not sent" in page_text(polled)
+    assert words in page_text(polled)
+    assert "every 2s" not in polled.content.decode()
+
+
+def test_a_webhook_never_moves_a_status_back(
+    reseller_a_user: User, hooked: Instance, sandbox: SandboxControl
+) -> None:
+    sandbox.set_outgoing(hooked.pk, deliverAs="read")
+    client = logged_in(reseller_a_user)
+    _send(client, hooked, **HTMX)
+    _status(client, hooked)
+    [remote] = sandbox.outgoing(hooked.pk)["messages"]
+
+    sandbox.set_message_status(remote["idMessage"], "delivered").raise_for_status()
+
+    assert SentTestMessage.objects.get().status == "read"

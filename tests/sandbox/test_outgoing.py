@@ -148,6 +148,9 @@ def test_status_webhooks_follow_the_outgoing_webhook_setting(
     wire.force(instance, state="authorized")
 
     id_message = _send(wire, instance).json()["idMessage"]
+    # Never inside sendMessage: the answer comes first, then the statuses (docs/sandbox.md).
+    assert not [b for _, b in webhook_sink.received if b["typeWebhook"] != "stateInstanceChanged"]
+    wire.call(instance, "showMessagesQueue")
 
     statuses = [b for _, b in webhook_sink.received if b["typeWebhook"] == "outgoingMessageStatus"]
     assert statuses == [
@@ -177,6 +180,7 @@ def test_failures_are_posted_even_with_the_setting_off(
     _outgoing(wire, instance, deliverAs="noAccount")
 
     _send(wire, instance)
+    wire.call(instance, "showMessagesQueue")
 
     [(_, body)] = webhook_sink.received
     assert (body["status"], body["description"]) == ("noAccount", "SWE004: 1000")
