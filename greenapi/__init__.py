@@ -29,6 +29,7 @@ from greenapi.errors import (
 )
 from greenapi.hosts import instance_api_url, instance_media_url
 from greenapi.instance import InstanceClient
+from greenapi.messages import JournalMessage, QueuedMessage, personal_chat_id
 from greenapi.models import (
     NEVER,
     AuthorizationCode,
@@ -59,11 +60,13 @@ __all__ = [
     "InstanceNotAuthorized",
     "InstanceNotReady",
     "InstanceSettings",
+    "JournalMessage",
     "NotFound",
     "Observer",
     "PartnerClient",
     "PartnerInstance",
     "QrResult",
+    "QueuedMessage",
     "QuotaExceeded",
     "RateLimited",
     "Unauthorized",
@@ -73,4 +76,5 @@ __all__ = [
     "instance_api_url",
     "instance_media_url",
     "new_session",
+    "personal_chat_id",
 ]

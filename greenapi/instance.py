@@ -7,7 +7,16 @@ from collections.abc import Mapping
 import requests
 
 from greenapi.config import ClientConfig
+from greenapi.errors import BadRequest, BadResponse
 from greenapi.hosts import instance_api_url, normalise_base_url
+from greenapi.messages import (
+    MAX_MESSAGE_LENGTH,
+    JournalMessage,
+    QueuedMessage,
+    parse_journal,
+    parse_queue,
+    parse_sent,
+)
 from greenapi.models import AuthorizationCode, InstanceSettings, QrResult, WaSettings
 from greenapi.observe import Observer
 from greenapi.params import settings_body
@@ -32,9 +41,10 @@ class InstanceClient:
     (`type_instance == "v3"`) get a `/v3` prefix: `{base_url}/v3/waInstance{id}/...` (a `/v3`
     already at the end of `base_url`, as the console shows it for MAX, is not doubled).
 
-    GET methods (getStateInstance, qr, logout, reboot, getSettings, getWaSettings) are retried
-    on connection errors, timeouts, 429 and 5xx within the call's deadline; POST methods
-    (getAuthorizationCode, setSettings) are sent exactly once. All failures raise a
+    GET methods (getStateInstance, getStatusInstance, qr, getSettings, getWaSettings,
+    showMessagesQueue) are retried on connection errors, timeouts, 429 and 5xx within the call's
+    deadline; POST methods (getAuthorizationCode, setSettings, sendMessage, getMessage) and the
+    acting GETs (logout, reboot) are sent exactly once. All failures raise a
     `GreenAPIError` subclass. Instance errors come as HTTP statuses with a text
     (400 "instance in starting process try later" → InstanceNotReady, and so on).
 
@@ -160,3 +170,47 @@ class InstanceClient:
     def get_wa_settings(self) -> WaSettings:
         """The linked account: avatar, phone, state and device id ("" while not authorized)."""
         return parse_wa_settings(self._call("GET", "getWaSettings"))
+
+    def get_status_instance(self) -> str:
+        """The messenger socket: "online" or "offline" (docs/greenapi.md §3.11).
+
+        The docs call it unreliable alone; "authorized" with "offline" for a while is an
+        instance that looks connected but sends nothing."""
+        value = self._call("GET", "getStatusInstance")
+        status = value.get("statusInstance") if isinstance(value, dict) else None
+        if not isinstance(status, str) or not status:
+            raise BadResponse(
+                "Green API's answer to getStatusInstance has no statusInstance.",
+                method="getStatusInstance",
+            )
+        return status
+
+    def send_message(self, chat_id: str, message: str) -> str:
+        """Queue a text message for `chat_id` (`personal_chat_id(phone)`); the `idMessage`.
+
+        Sent exactly once. An answer only means "queued": the message goes out when the
+        instance can send, and its status is read with `get_message` (docs/greenapi.md §3.14).
+        Raises ValueError before sending for an empty chat id or an empty or too long text.
+        """
+        if not chat_id or not isinstance(chat_id, str):
+            raise ValueError("A chat id is required.")
+        if not message.strip() or len(message) > MAX_MESSAGE_LENGTH:
+            raise ValueError(f"The message must be 1 to {MAX_MESSAGE_LENGTH} characters.")
+        body = {"chatId": chat_id, "message": message}
+        return parse_sent(self._call("POST", "sendMessage", body))
+
+    def show_messages_queue(self) -> list[QueuedMessage]:
+        """The messages waiting to be sent, oldest first (at most 500; §3.15)."""
+        return parse_queue(self._call("GET", "showMessagesQueue"))
+
+    def get_message(self, chat_id: str, id_message: str) -> JournalMessage | None:
+        """An outgoing message as the journal holds it, with its status (§3.16).
+
+        None when the journal does not hold it: Green API answers 400 for an id it does not
+        know, and it never journals failed messages (those come only by webhook, §3.17).
+        """
+        try:
+            value = self._call("POST", "getMessage", {"chatId": chat_id, "idMessage": id_message})
+        except BadRequest:
+            return None
+        return parse_journal(value)

@@ -8,8 +8,9 @@ type is an error naming the field, never its value.
     if isinstance(webhook, StateInstanceChanged): ...
 
 Every webhook carries `typeWebhook` and `instanceData.idInstance`; those two are all that is
-needed to answer one the portal does not use. The three it reads (`stateInstanceChanged`,
-`quotaExceeded`, `deviceInfo`) must also carry their `timestamp` and their own object.
+needed to answer one the portal does not use. The four it reads (`stateInstanceChanged`,
+`quotaExceeded`, `deviceInfo`, `outgoingMessageStatus`) must also carry their `timestamp` and
+their own fields.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Final
 STATE_INSTANCE_CHANGED: Final = "stateInstanceChanged"
 QUOTA_EXCEEDED: Final = "quotaExceeded"
 DEVICE_INFO: Final = "deviceInfo"
+OUTGOING_MESSAGE_STATUS: Final = "outgoingMessageStatus"
 
 # Longest text kept from a quota or device description: they are shown, never parsed.
 _TEXT_MAX = 200
@@ -76,6 +78,17 @@ class DeviceInfo(Webhook):
     device: dict[str, str | int | float]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingMessageStatus(Webhook):
+    """A sent message's new status (docs/greenapi.md §3.17): sent, delivered, read, or a failure
+    (failed, noAccount, notInGroup, yellowCard) with its `description`."""
+
+    timestamp: datetime
+    id_message: str
+    status: str
+    description: str
+
+
 def parse_webhook(body: bytes) -> Webhook:
     """Read one webhook body; MalformedWebhook when it is not one."""
     try:
@@ -110,7 +123,28 @@ def parse_webhook(body: bytes) -> Webhook:
         return QuotaExceeded(**common, timestamp=_time(value), quota=_flat(value, "quotaData"))
     if type_webhook == DEVICE_INFO:
         return DeviceInfo(**common, timestamp=_time(value), device=_flat(value, "deviceData"))
+    if type_webhook == OUTGOING_MESSAGE_STATUS:
+        return _outgoing_status(value, common)
     return Webhook(**common, timestamp=None)
+
+
+def _outgoing_status(value: dict[str, Any], common: dict[str, Any]) -> OutgoingMessageStatus:
+    texts = {}
+    for key in ("idMessage", "status"):
+        text = value.get(key)
+        if not isinstance(text, str) or not text or len(text) > _TEXT_MAX:
+            raise MalformedWebhook(f"{key} is missing or not a short string.")
+        texts[key] = _clean(text)
+    description = value.get("description") or ""
+    if not isinstance(description, str):
+        raise MalformedWebhook("description is not a string.")
+    return OutgoingMessageStatus(
+        **common,
+        timestamp=_time(value),
+        id_message=texts["idMessage"],
+        status=texts["status"],
+        description=_clean(description)[:_TEXT_MAX],
+    )
 
 
 def _no_constant(name: str) -> None:

@@ -437,3 +437,49 @@ class BulkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}/{self.instance_id}: {self.status}"
+
+
+class SentTestMessage(models.Model):
+    """A test message sent from the portal to prove a linked instance sends (issue 11).
+
+    `chat_id` is the recipient's full chat id, needed only to read the status back (getMessage
+    takes it): it is kept encrypted and erased once the status is final. Pages and the audit
+    log show `recipient_masked` only.
+    """
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending to Green API"
+        QUEUED = "queued", "Accepted by Green API"
+        PENDING = "pending", "Waiting in the queue"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Not sent"
+        UNKNOWN = "unknown", "Unknown"
+
+    FINAL = frozenset({Status.DELIVERED, Status.READ, Status.FAILED, Status.UNKNOWN})
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="test_messages")
+    id_message = models.CharField(max_length=64, blank=True, default="")
+    chat_id = EncryptedTextField(blank=True, default="")
+    recipient_masked = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENDING)
+    # Why it failed, in words (Green API's error, or the webhook's failure status).
+    failure = models.CharField(max_length=255, blank=True, default="")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["instance", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Test message {self.pk} to {self.recipient_masked}: {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL

@@ -1,7 +1,7 @@
 """Recovery guides: what each attention condition means, its likely cause, and the next step.
 
 The causes are the ones Green API's documentation and issue tracker give (docs/greenapi.md
-§3.1, §3.2 and §3.14 cite them). Each step names the page that does it and the permission it needs,
+§3.1, §3.2 and §3.18 cite them). Each step names the page that does it and the permission it needs,
 so a guide offers each person only the steps their role allows (accounts/permissions.py).
 """
 

@@ -11,6 +11,7 @@ from instances.views import (
     export,
     listing,
     overview,
+    send_check,
     settings,
     sync,
     token,
@@ -42,6 +43,13 @@ urlpatterns = [
     path("<int:id_instance>/logout/", actions.logout, name="logout"),
     path("<int:id_instance>/token/", token.token_reveal, name="token"),
     path("<int:id_instance>/delete/", delete.instance_delete_view, name="delete"),
+    # A test message (POST) and its status, polled while it travels.
+    path("<int:id_instance>/test-message/", send_check.send_test_message, name="test_message"),
+    path(
+        "<int:id_instance>/test-message/status/",
+        send_check.sent_test_message_status,
+        name="test_message_status",
+    ),
     # The onboarding page and customer links: instances/urls_onboarding.py.
     path("", include("instances.urls_onboarding")),
 ]

@@ -3,20 +3,22 @@ faults, count calls. Bearer-protected with the partner token (see docs/sandbox.m
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from sandbox import calls as call_counts
 from sandbox import faults as fault_store
-from sandbox import synthetic, transitions
+from sandbox import outbox, synthetic, transitions
 from sandbox.auth import control_endpoint
-from sandbox.models import EmulatedInstance
+from sandbox.models import EmulatedInstance, OutgoingMessage
 from sandbox.responses import control_error
 from sandbox.state import STATES, current_qr_payload, effective_state, wid
 from sandbox.transitions import Refused
 from sandbox.validation import Invalid, json_body, json_object, parse_id, parse_phone
 
 STATE_KEYS = {"state", "phoneNumber", "seconds", "isExpired"}
+OUTGOING_KEYS = {"statusInstance", "queueStalled", "deliverAs"}
 
 
 def _instance_or_none(raw_id: str) -> EmulatedInstance | None:
@@ -131,3 +133,71 @@ def listing(request: HttpRequest) -> HttpResponse:
     if request.method == "DELETE":
         return JsonResponse(synthetic.describe(synthetic.configure({})))
     return JsonResponse(synthetic.describe(synthetic.current()))
+
+
+@control_endpoint("GET", "POST")
+def instance_outgoing(request: HttpRequest, id_instance: str) -> HttpResponse:
+    """The "looks connected but isn't" switches and the outgoing messages (sandbox/outbox.py)."""
+    instance = _instance_or_none(id_instance)
+    if instance is None:
+        return control_error(404, "unknown instance")
+    if request.method == "POST":
+        _switch_outgoing(instance, json_object(request))
+    return JsonResponse(_outgoing(instance))
+
+
+def _switch_outgoing(instance: EmulatedInstance, body: dict[str, Any]) -> None:
+    unknown = set(body) - OUTGOING_KEYS
+    if unknown or not body:
+        raise Invalid(f"give one or more of {', '.join(sorted(OUTGOING_KEYS))}")
+    status, stalled, deliver_as = (
+        body.get(k) for k in ("statusInstance", "queueStalled", "deliverAs")
+    )
+    if status is not None and status not in ("online", "offline"):
+        raise Invalid('statusInstance must be "online" or "offline"')
+    if stalled is not None and not isinstance(stalled, bool):
+        raise Invalid("queueStalled must be true or false")
+    if deliver_as is not None and deliver_as not in outbox.FINAL_STATUSES:
+        raise Invalid(f"deliverAs must be one of {', '.join(outbox.FINAL_STATUSES)}")
+    if status is not None:
+        instance.status_offline = status == "offline"
+    if stalled is not None:
+        instance.queue_stalled = stalled
+    if deliver_as is not None:
+        instance.deliver_as = deliver_as
+    with transaction.atomic():
+        instance.save(update_fields=["status_offline", "queue_stalled", "deliver_as"])
+        outbox.pump(instance, timezone.now())  # switched back on: what waited goes out
+
+
+def _outgoing(instance: EmulatedInstance) -> dict[str, Any]:
+    rows = OutgoingMessage.objects.filter(id_instance=instance.id_instance).order_by("id")
+    return {
+        "idInstance": instance.id_instance,
+        "statusInstance": "offline" if instance.status_offline else "online",
+        "queueStalled": instance.queue_stalled,
+        "deliverAs": instance.deliver_as,
+        "messages": [
+            {"idMessage": m.id_message, "chatId": m.body["chatId"], "status": m.status}
+            for m in rows
+        ],
+    }
+
+
+@control_endpoint("POST")
+def message_status(request: HttpRequest, id_message: str) -> HttpResponse:
+    """Move one sent message on (sent -> delivered -> read, or failed), with its webhook."""
+    body = json_object(request)
+    status = body.get("status")
+    if set(body) != {"status"} or status not in outbox.FINAL_STATUSES:
+        raise Invalid(f"give only a status, one of {', '.join(outbox.FINAL_STATUSES)}")
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutgoingMessage.objects.select_for_update().filter(id_message=id_message).first()
+        if message is None:
+            return control_error(404, "unknown message")
+        if message.status == "pending":
+            return control_error(409, "the message is still queued: nothing was sent")
+        instance = EmulatedInstance.objects.get(pk=message.id_instance)
+        outbox.advance(instance, message, status, now)
+    return JsonResponse({"idMessage": message.id_message, "status": message.status})

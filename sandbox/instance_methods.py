@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from sandbox import transitions
+from sandbox import outbox, transitions
 from sandbox.models import EmulatedInstance
 from sandbox.qrimage import qr_png_base64
 from sandbox.responses import BAD_REQUEST_TEXT, text, wire_json
@@ -135,7 +135,40 @@ def get_wa_settings(
 def get_status_instance(
     instance: EmulatedInstance, body: dict[str, Any], state: str, now: datetime
 ) -> HttpResponse:
-    return wire_json({"statusInstance": "online" if state in LINKED_STATES else "offline"})
+    online = state in LINKED_STATES and not instance.status_offline
+    return wire_json({"statusInstance": "online" if online else "offline"})
+
+
+def send_message(
+    instance: EmulatedInstance, body: dict[str, Any], state: str, now: datetime
+) -> HttpResponse:
+    # Queued whatever the state: upstream keeps it up to 24 h for the phone (§3.14).
+    try:
+        values = outbox.validate_send(body, instance.type_instance)
+    except Invalid:
+        return text(400, BAD_REQUEST_TEXT)
+    message = outbox.enqueue(instance, values, now)
+    return wire_json({"idMessage": message.id_message})
+
+
+def show_messages_queue(
+    instance: EmulatedInstance, body: dict[str, Any], state: str, now: datetime
+) -> HttpResponse:
+    outbox.pump(instance, now)  # a timed restart may have ended since the last event
+    return wire_json([outbox.queue_entry(m) for m in outbox.queue(instance.id_instance)])
+
+
+def get_message(
+    instance: EmulatedInstance, body: dict[str, Any], state: str, now: datetime
+) -> HttpResponse:
+    outbox.pump(instance, now)
+    try:
+        message = outbox.find(instance.id_instance, body.get("chatId"), body.get("idMessage"))
+    except Invalid:
+        return text(400, BAD_REQUEST_TEXT)
+    if message is None:  # upstream's answer is undocumented (docs/sandbox.md, Conventions)
+        return text(400, BAD_REQUEST_TEXT)
+    return wire_json(outbox.journal_entry(message))
 
 
 HANDLERS: dict[str, Handler] = {
@@ -148,4 +181,7 @@ HANDLERS: dict[str, Handler] = {
     "setSettings": set_settings,
     "getWaSettings": get_wa_settings,
     "getStatusInstance": get_status_instance,
+    "sendMessage": send_message,
+    "showMessagesQueue": show_messages_queue,
+    "getMessage": get_message,
 }

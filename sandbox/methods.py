@@ -35,6 +35,9 @@ INSTANCE_METHODS: dict[str, WireMethod] = {
         WireMethod("setSettings", _POST, 1),
         WireMethod("getWaSettings", _GET, 1),
         WireMethod("getStatusInstance", _GET, 1),
+        WireMethod("sendMessage", _POST, 50),
+        WireMethod("showMessagesQueue", _GET, 1),
+        WireMethod("getMessage", _POST, 10),
     )
 }
 

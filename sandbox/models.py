@@ -31,6 +31,14 @@ class EmulatedInstance(models.Model):
     qr_seed = models.CharField(max_length=64)
     qr_epoch = models.DateTimeField()
 
+    # "Looks connected but isn't" (control API `outgoing`): getStatusInstance says offline even
+    # while authorized, and the outgoing queue is not sent.
+    status_offline = models.BooleanField(default=False)
+    # The queue accepts messages but sends none (issue #791); it grows until this is cleared.
+    queue_stalled = models.BooleanField(default=False)
+    # The status a message reaches once sent: "delivered", or "sent"/"read"/"failed"/... .
+    deliver_as = models.CharField(max_length=16, default="delivered")
+
     auth_code = models.CharField(max_length=8, blank=True, default="")
     auth_code_phone = models.BigIntegerField(null=True, blank=True)
     auth_code_expires_at = models.DateTimeField(null=True, blank=True)
@@ -109,3 +117,23 @@ class SyntheticListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} synthetic instances"
+
+
+class OutgoingMessage(models.Model):
+    """One message accepted by sendMessage: queued ("pending") until the instance sends it."""
+
+    # The row id keeps queue order (FIFO) even for messages queued within one clock tick.
+    id_message = models.CharField(max_length=32, unique=True)
+    id_instance = models.BigIntegerField()
+    # The request's fields as accepted (chatId, message, linkPreview, quotedMessageId, ...).
+    body = models.JSONField()
+    status = models.CharField(max_length=16, default="pending")
+    queued_at = models.DateTimeField()
+    status_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id_instance", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.id_message} ({self.status})"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from sandbox import webhooks
+from sandbox import outbox, webhooks
 from sandbox.models import EmulatedInstance
 from sandbox.state import (
     AUTH_CODE_TTL,
@@ -56,6 +56,8 @@ def _change(
         after = effective_state(instance, now)
         if announce and after is not None and after != before:
             webhooks.state_changed(instance, after, now)
+        if after != before:
+            outbox.pump(instance, now)  # a newly authorized phone sends what waited
     return instance
 
 

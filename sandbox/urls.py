@@ -18,6 +18,8 @@ urlpatterns = [
     path("phone/pair", phone.pair),
     path("control/instances/<str:id_instance>", control.instance_detail),
     path("control/instances/<str:id_instance>/state", control.instance_state),
+    path("control/instances/<str:id_instance>/outgoing", control.instance_outgoing),
+    path("control/messages/<str:id_message>", control.message_status),
     path("control/faults", control.faults),
     path("control/calls", control.calls),
     path("control/listing", control.listing),

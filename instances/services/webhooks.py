@@ -3,7 +3,8 @@
 When PUBLIC_BASE_URL is set, an instance created without a webhook URL of its own gets the
 portal's, with a token of its own (services/create.py). A webhook counts only with that
 instance's token. `stateInstanceChanged` goes through the one state writer, `quotaExceeded` and
-`deviceInfo` are kept on the instance, every other type is answered and dropped. Each event is
+`deviceInfo` are kept on the instance, `outgoingMessageStatus` updates a portal test message
+(services/send_check.py), every other type is answered and dropped. Each event is
 one indexed write (by primary key) and makes no outgoing call; a repeated event changes nothing
 and an older one never overwrites what is known.
 """
@@ -28,12 +29,14 @@ from greenapi import CreateInstanceParams
 from greenapi.webhooks import (
     DeviceInfo,
     MalformedWebhook,
+    OutgoingMessageStatus,
     QuotaExceeded,
     StateInstanceChanged,
     Webhook,
     parse_webhook,
 )
 from instances.models import Instance, StateChange
+from instances.services.send_check import instance_test_message_status_record
 from instances.services.state import LINKED_STATES, STATE_FIELDS, state_from_wire, state_record
 
 logger = logging.getLogger(__name__)
@@ -158,7 +161,22 @@ def _receive(webhook: Webhook, token: str) -> Receipt:
         return _keep(instance, webhook.timestamp, quota_exceeded=webhook.quota)
     if isinstance(webhook, DeviceInfo):
         return _keep(instance, webhook.timestamp, device_info=webhook.device)
+    if isinstance(webhook, OutgoingMessageStatus):
+        return _message_status(instance, webhook)
     return Receipt(Outcome.IGNORED)
+
+
+def _message_status(instance: Instance, webhook: OutgoingMessageStatus) -> Receipt:
+    """A portal test message's status; statuses of the customer's own messages are ignored."""
+    changed = instance_test_message_status_record(
+        instance=instance,
+        id_message=webhook.id_message,
+        status=webhook.status,
+        description=webhook.description,
+    )
+    if changed is None:
+        return Receipt(Outcome.IGNORED)
+    return Receipt(Outcome.RECORDED if changed else Outcome.STALE, changed=changed)
 
 
 def _state_changed(instance: Instance, webhook: StateInstanceChanged) -> Receipt:

@@ -23,6 +23,7 @@ from instances.services.errors import STILL_CREATING
 from instances.services.links import onboarding_links_of
 from instances.timeline import instance_timeline
 from instances.views.attention import attention_context
+from instances.views.send_check import send_check_context
 
 
 @require_GET
@@ -41,6 +42,7 @@ def instance_detail(request: AuthenticatedHttpRequest, id_instance: int) -> Http
         "attention": attention_context(
             request.user, attention_for(request.user, instance=instance)
         ),
+        **send_check_context(request.user, instance, page="detail"),
     }
     return render(request, "instances/detail.html", context)
 

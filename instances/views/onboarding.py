@@ -36,6 +36,7 @@ from instances.services.onboarding_actions import (
     onboarding_reboot,
 )
 from instances.views.common import instance_for, polled_instance_for
+from instances.views.send_check import send_check_context
 
 STATUS_FRAGMENT = "instances/_onboarding_status.html"
 PAIRING_FRAGMENT = "instances/_onboarding_pairing.html"
@@ -98,6 +99,7 @@ def _staff_context(
         "links": onboarding_links_of(instance=instance),
         "now": timezone.now(),
         "link_form": LinkIssueForm(),
+        **send_check_context(user, instance, page="connect"),
     }
 
 

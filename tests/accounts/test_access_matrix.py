@@ -196,6 +196,10 @@ ROWS = [
         data={"password": PASSWORD},
     ),
     Row("instances:link_issue", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    # A test message: whoever may onboard. Nothing posted: the form's error, as a message and
+    # a redirect; the status fragment without htmx redirects to the instance page.
+    Row("instances:test_message", "post", kind="instance", **INSTANCE_POST_ANYONE),
+    Row("instances:test_message_status", kind="instance", **INSTANCE_POST_ANYONE),
     Row("instances:link_revoke", "post", kind="instance", **INSTANCE_POST_ANYONE),
     Row("public:link", kind="link", **LINK_PAGE),
     Row("public:link_status", kind="link", **LINK_PAGE),

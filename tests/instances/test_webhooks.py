@@ -291,9 +291,7 @@ def test_a_poll_after_a_delayed_webhook_keeps_what_it_saw(hooked: Instance) -> N
     assert hooked.state == Instance.State.BLOCKED
 
 
-@pytest.mark.parametrize(
-    "type_webhook", ["incomingMessageReceived", "outgoingMessageStatus", "statusInstanceChanged"]
-)
+@pytest.mark.parametrize("type_webhook", ["incomingMessageReceived", "statusInstanceChanged"])
 def test_other_types_are_200_and_store_nothing(hooked: Instance, type_webhook: str) -> None:
     before = Instance.objects.values().get(pk=ID)
     body = event(type_webhook=type_webhook) | {"messageData": {"textMessageData": {"x": "hi"}}}
@@ -305,6 +303,24 @@ def test_other_types_are_200_and_store_nothing(hooked: Instance, type_webhook: s
     assert response.json() == {"result": "ignored"}
     assert Instance.objects.values().get(pk=ID) == before
     assert not any(_is_write(q["sql"]) for q in queries.captured_queries)
+
+
+def test_the_status_of_a_message_the_portal_did_not_send_is_ignored(hooked: Instance) -> None:
+    body = event(type_webhook="outgoingMessageStatus", idMessage="3EB0AAAA", status="read")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(body)
+
+    assert response.json() == {"result": "ignored"}
+    assert not any(_is_write(q["sql"]) for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("missing", ["idMessage", "status"])
+def test_a_message_status_without_its_fields_is_malformed(hooked: Instance, missing: str) -> None:
+    body = event(type_webhook="outgoingMessageStatus", idMessage="3EB0AAAA", status="read")
+    del body[missing]
+
+    assert post(body).status_code == 400
 
 
 def test_quota_exceeded_is_kept_and_shown_once_newest_first(hooked: Instance, admin: User) -> None:

@@ -35,6 +35,7 @@ def test_a_fourth_qr_within_a_second_is_429_with_retry_after(
         ("reboot", "GET", None),
         ("logout", "GET", None),
         ("getAuthorizationCode", "POST", {"phoneNumber": 79001234567}),
+        ("showMessagesQueue", "GET", None),
     ],
 )
 def test_a_second_call_within_a_second_is_429_for_one_rps_methods(
@@ -45,6 +46,17 @@ def test_a_second_call_within_a_second_is_429_for_one_rps_methods(
 
     assert first.status_code == 200
     assert second.status_code == 429
+
+
+@pytest.mark.parametrize(("method", "limit"), [("sendMessage", 50), ("getMessage", 10)])
+def test_message_methods_have_their_published_limits(
+    clock: Any, wire: Wire, instance: dict[str, Any], method: str, limit: int
+) -> None:
+    body = {"chatId": "79001112233@c.us", "message": "Hi", "idMessage": "X"}
+    statuses = [wire.call(instance, method, "POST", json=body).status_code for _ in range(limit)]
+
+    assert 429 not in statuses
+    assert wire.call(instance, method, "POST", json=body).status_code == 429
 
 
 def test_the_window_slides_one_second(clock: Any, wire: Wire, instance: dict[str, Any]) -> None:

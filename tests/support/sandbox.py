@@ -70,3 +70,19 @@ class SandboxControl:
 
     def pair(self, id_instance: int, code: str) -> requests.Response:
         return self._request("POST", "/phone/pair", json={"idInstance": id_instance, "code": code})
+
+    def set_outgoing(self, id_instance: int, **switches: Any) -> dict[str, Any]:
+        """statusInstance "online"/"offline", queueStalled, deliverAs (docs/sandbox.md)."""
+        response = self._request(
+            "POST", f"/control/instances/{id_instance}/outgoing", json=switches
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def outgoing(self, id_instance: int) -> dict[str, Any]:
+        response = self._request("GET", f"/control/instances/{id_instance}/outgoing")
+        response.raise_for_status()
+        return response.json()
+
+    def set_message_status(self, id_message: str, status: str) -> requests.Response:
+        return self._request("POST", f"/control/messages/{id_message}", json={"status": status})
