@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 # Green API says a starting instance should be linked again within about 5 minutes, and builds
 # a new one within a few (docs/greenapi.md §2.1, §3.1): twice that is stuck.
 STUCK_AFTER = timedelta(minutes=10)
+# Linked, but the socket offline or the queue growing for this long (services/signals.py).
+SIGNAL_AFTER = timedelta(minutes=10)
 # Three changes within an hour: the phone keeps dropping off and coming back.
 FLAPPING_CHANGES, FLAPPING_WINDOW = 3, timedelta(hours=1)
 # A failed create is worth a look for a week; a customer link in its last day, unopened.
@@ -47,6 +49,8 @@ class Kind(enum.StrEnum):
     LOGGED_OUT = "logged_out"
     YELLOW_CARD = "yellow_card"
     STUCK = "stuck"
+    OFFLINE = "offline"
+    QUEUE_GROWING = "queue_growing"
     FLAPPING = "flapping"
     EXPIRED = "expired"
     ORDER_FAILED = "order_failed"
@@ -179,6 +183,13 @@ def _instance_conditions(
     )
     # The recent changes of every instance (an index on `at` reads only the last hour's), and
     # the first of them for the few that flap.
+    linked = rows.filter(state=Instance.State.AUTHORIZED)
+    yield Kind.OFFLINE, linked.filter(offline_since__lt=now - SIGNAL_AFTER), "offline_since"
+    yield (
+        Kind.QUEUE_GROWING,
+        linked.filter(queue_growing_since__lt=now - SIGNAL_AFTER),
+        "queue_growing_since",
+    )
     recent = StateChange.objects.filter(at__gte=now - FLAPPING_WINDOW).order_by()
     flapping_ids = recent.values("instance").annotate(n=Count("pk")).filter(n__gte=FLAPPING_CHANGES)
     first_change = (

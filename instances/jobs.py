@@ -21,12 +21,14 @@ from core.jobs import heartbeat_beat, job_claim, job_finish, jobs_release_dead
 from instances.models import SyncState
 from instances.services.retention import data_expire
 from instances.services.settle import orders_settle_pending
+from instances.services.signals import signals_check_due
 from instances.services.state_refresh import RefreshResult, states_refresh_due
 from instances.services.sync import STALE_LOCK, instances_sync
 
 logger = logging.getLogger(__name__)
 
 SYNC, SETTLE, EXPIRE, REFRESH = "sync", "settle", "expire", "refresh"
+SIGNALS = "signals"
 # The state-refresh job runs rounds back to back for at most this long while instances remain
 # due, so a backlog (a restart at 10,000 instances) clears without waiting for the next tick.
 REFRESH_BUDGET = timedelta(seconds=20)
@@ -116,6 +118,14 @@ def _refresh() -> Outcome:
     return Outcome(f"{len(rounds)} round(s): {total}", idle=not asked)
 
 
+def _signals() -> Outcome:
+    result = signals_check_due()
+    summary = f"{result.checked} linked instances checked, {result.failed} not answered"
+    if result.rate_limited:
+        return Outcome(summary, error="Green API asked to slow down", retry_after=60)
+    return Outcome(summary, idle=not (result.checked or result.failed))
+
+
 JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
@@ -124,6 +134,7 @@ JOBS: dict[str, JobSpec] = {
         JobSpec(EXPIRE, _expire, "DATA_EXPIRE_PERIOD", lease=timedelta(minutes=10)),
         # Rounds may overlap safely (each claims its instances), so a dead run holds little up.
         JobSpec(REFRESH, _refresh, "STATE_REFRESH_PERIOD", lease=timedelta(minutes=1)),
+        JobSpec(SIGNALS, _signals, "SIGNALS_CHECK_PERIOD", lease=timedelta(minutes=5)),
     )
 }
 

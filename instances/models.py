@@ -137,6 +137,13 @@ class Instance(models.Model):
     quota_exceeded = models.JSONField(default=dict, blank=True)
     device_info_at = models.DateTimeField(null=True, blank=True)
     device_info = models.JSONField(default=dict, blank=True)
+    # "Looks connected but isn't" (services/signals.py): when the worker last asked a linked
+    # instance's socket status and outgoing queue, since when the socket says offline, the
+    # queue's length then, and since when it has kept growing.
+    signals_checked_at = models.DateTimeField(null=True, blank=True)
+    offline_since = models.DateTimeField(null=True, blank=True)
+    queue_size = models.PositiveIntegerField(default=0)
+    queue_growing_since = models.DateTimeField(null=True, blank=True)
     # Set while one request deletes the instance, so another sends nothing (services/delete.py).
     delete_started_at = models.DateTimeField(null=True, blank=True)
     # Absent from getInstances answers since this time, and from how many answers in a row: one

@@ -72,6 +72,22 @@ GUIDES: dict[Kind, Guide] = {
         "support.",
         (REBOOT, LOGOUT),
     ),
+    Kind.OFFLINE: Guide(
+        "Looks linked, but offline",
+        "Green API says the phone is linked, but the messenger's connection has been offline "
+        "for over 10 minutes: messages are neither sent nor received.",
+        "The phone is off, out of coverage, or its battery saver closed WhatsApp. Green API "
+        "calls this status unreliable alone; a reboot re-opens the connection on its side.",
+        (REBOOT, REFRESH),
+    ),
+    Kind.QUEUE_GROWING: Guide(
+        "Messages not leaving",
+        "Messages keep piling up in the outgoing queue: they are accepted, but not sent.",
+        "The connection dropped without the state changing, or sending is held back (a yellow "
+        "card on its way). Messages wait in the queue for 24 hours; a reboot usually starts "
+        "sending again.",
+        (REBOOT, REFRESH),
+    ),
     Kind.FLAPPING: Guide(
         "State keeps changing",
         "The state changed three times or more within an hour.",

@@ -118,6 +118,11 @@ INSTANCE_SYNC_PERIOD = _positive_int("INSTANCE_SYNC_PERIOD", default=60)
 ORDER_SETTLE_PERIOD = _positive_int("ORDER_SETTLE_PERIOD", default=15)
 DATA_EXPIRE_PERIOD = _positive_int("DATA_EXPIRE_PERIOD", default=3600)
 STATE_REFRESH_PERIOD = _positive_int("STATE_REFRESH_PERIOD", default=1)
+# "Looks connected but isn't": the worker asks each linked instance's socket status and outgoing
+# queue every SIGNALS_EVERY seconds, SIGNALS_BATCH instances a run (instances/services/signals.py).
+SIGNALS_CHECK_PERIOD = _positive_int("SIGNALS_CHECK_PERIOD", default=30)
+SIGNALS_EVERY = _positive_int("SIGNALS_EVERY", default=300)
+SIGNALS_BATCH = _positive_int("SIGNALS_BATCH", default=50)
 WORKER_BACKOFF_MAX = _positive_int("WORKER_BACKOFF_MAX", default=600)
 # Ended customer links (expired, revoked or used) are deleted after this many days.
 CUSTOMER_LINK_RETENTION_DAYS = _positive_int("CUSTOMER_LINK_RETENTION_DAYS", default=30)

@@ -20,7 +20,7 @@ from core.models import Heartbeat, Job
 from greenapi import CreateInstanceParams
 from instances import tasks
 from instances.greenapi_factory import partner_client
-from instances.jobs import EXPIRE, REFRESH, SETTLE, SYNC, job_run
+from instances.jobs import EXPIRE, REFRESH, SETTLE, SIGNALS, SYNC, job_run
 from instances.models import CreateOrder, Instance, StateChange, SyncState
 from instances.services import sync, sync_writes
 from tests.support.sandbox import SandboxControl
@@ -225,7 +225,13 @@ def test_a_tick_beats_and_runs_what_is_due_and_nothing_else(
     assert first["getInstances"] == 1
     assert first["getStateInstance"] == 2  # both new instances: urgent
     assert second == first  # nothing due two seconds later: no call
-    assert set(Job.objects.values_list("name", flat=True)) == {SYNC, SETTLE, EXPIRE, REFRESH}
+    assert set(Job.objects.values_list("name", flat=True)) == {
+        SYNC,
+        SETTLE,
+        EXPIRE,
+        REFRESH,
+        SIGNALS,
+    }
     assert set(Instance.objects.values_list("pk", flat=True)) == ids
     assert set(Instance.objects.values_list("state", flat=True)) == {"notAuthorized"}
 
