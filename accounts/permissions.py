@@ -14,6 +14,7 @@
 | READ_AUDIT        | all              | all             | own reseller's (selector)     |
 | HOSTED_QR         | yes (password)   | no              | no                            |
 | SEE_ALL_TENANTS   | yes              | yes             | no                            |
+| VIEW_USAGE        | all, and prices  | no              | own reseller's (selector)     |
 
 Who sees which rows is the tenancy rule (accounts/tenancy.py); this matrix says what a role may
 do with what it sees. Views that take an instance id start with
@@ -31,7 +32,8 @@ from typing import Any, Protocol
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from accounts.models import Reseller, User
 from accounts.tenancy import in_tenant, is_member
@@ -58,6 +60,9 @@ class Action(enum.StrEnum):
     HOSTED_QR = "hosted_qr"
     # Every reseller's rows, the reseller column, and IP addresses in the audit log.
     SEE_ALL_TENANTS = "see_all_tenants"
+    # Usage and billing: instance-days, prices and amounts (billing/). Prices are the partner's
+    # commercial terms with each reseller, which support agents do not need to help customers.
+    VIEW_USAGE = "view_usage"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -77,6 +82,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.READ_AUDIT: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
     Action.HOSTED_QR: frozenset({_ADMIN}),
     Action.SEE_ALL_TENANTS: frozenset({_ADMIN, _SUPPORT}),
+    Action.VIEW_USAGE: frozenset({_ADMIN, _RESELLER}),
 }
 
 
@@ -106,13 +112,13 @@ def can_create_instance_for(user: Any, reseller: Reseller | None) -> bool:
     return reseller.is_active and in_tenant(user, reseller.pk)
 
 
-def action_required(action: Action) -> Callable[[Callable[..., HttpResponse]], Any]:
+def action_required(action: Action) -> Callable[[Callable[..., HttpResponseBase]], Any]:
     """View decorator: log in first (302 to the login page), then hold `action` or get a 403."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             require(request.user, action)
             return view(request, *args, **kwargs)
 

@@ -33,6 +33,7 @@ EXPECTED = {
     Action.READ_AUDIT: {"admin": "all", "support": "all", "reseller": "own"},
     Action.HOSTED_QR: {"admin": "all", "support": "no", "reseller": "no"},
     Action.SEE_ALL_TENANTS: {"admin": "all", "support": "all", "reseller": "no"},
+    Action.VIEW_USAGE: {"admin": "all", "support": "no", "reseller": "own"},
 }
 ROLE_OF = {
     "admin": "admin",
