@@ -72,8 +72,10 @@ class UsageReport:
         return sum(line.instance_days for line in self.lines)
 
     @property
-    def amount(self) -> Decimal:
-        return sum((line.amount for line in self.lines if line.amount is not None), Decimal(0))
+    def amount(self) -> Decimal | None:
+        """The sum of the lines' amounts; None when no line has a price."""
+        amounts = [line.amount for line in self.lines if line.amount is not None]
+        return sum(amounts, Decimal(0)) if amounts else None
 
     @property
     def unpriced_days(self) -> int:

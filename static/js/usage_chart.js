@@ -26,7 +26,11 @@
             return splits.map(function (x) { return data.labels[x - 1] || ""; });
           },
         },
-        { label: "Billable instances" },
+        {
+          label: "Billable instances",
+          // Whole instances only: no tick at 0.5.
+          incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6],
+        },
       ],
       series: [
         {},
