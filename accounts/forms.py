@@ -95,7 +95,7 @@ class ResellerForm(forms.Form):
         super().__init__(*args, **kwargs)
         default = settings.BILLING_DAY_PRICE
         self.fields["day_price"].help_text += (
-            f" ({default.normalize()} {settings.BILLING_CURRENCY})"
+            f" ({format(default.normalize(), 'f')} {settings.BILLING_CURRENCY})"
             if default is not None
             else " (none is set: the reseller's usage then has no amount)"
         )

@@ -34,3 +34,8 @@ def amount(instance_days: int, price: Decimal | None) -> Decimal | None:
     if price is None:
         return None
     return (price * instance_days).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def price_text(price: Decimal) -> str:
+    """A price without trailing zeros or an exponent: 0.45, 10."""
+    return format(price.normalize(), "f")

@@ -49,6 +49,10 @@ class UsageLine:
     def amount(self) -> Decimal | None:
         return pricing.amount(self.instance_days, self.price)
 
+    @property
+    def price_text(self) -> str:
+        return pricing.price_text(self.price) if self.price is not None else ""
+
 
 @dataclass(frozen=True)
 class UsageReport:

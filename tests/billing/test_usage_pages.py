@@ -364,3 +364,18 @@ def test_admins_edit_the_price_where_resellers_are_edited(
         )
         assert page.status_code == 200
         assert page.context["form"].errors["day_price"]
+
+
+def test_prices_show_without_exponents_or_trailing_zeros(
+    admin: User, reseller_a: Reseller, settings: Settings
+) -> None:
+    settings.BILLING_DAY_PRICE = Decimal("10")
+    settings.BILLING_CURRENCY = "USD"
+    reseller_a.day_price = Decimal("10.0000")
+    reseller_a.save()
+    html = _client(admin).get("/usage/?month=2026-11").content.decode()
+    assert '<td class="num">10</td>' in html
+    assert "1E+1" not in html
+    form = _client(admin).get(f"/resellers/{reseller_a.pk}/").content.decode()
+    assert "(10 USD)" in form
+    assert "1E+1" not in form
