@@ -107,6 +107,8 @@ def test_admin_sees_every_reseller_with_days_and_amounts(admin: User, settings: 
     assert "Unassigned" in html
     assert "16.50" in html
     assert "1 instance could not be counted" in html
+    # The page says whose figures these are: the current assignment, not a history.
+    assert "assigned to now" in html
 
 
 @pytest.mark.usefixtures("november")
