@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Reseller
 from accounts.permissions import Action, can
@@ -142,6 +144,16 @@ def usage_of_reseller(
     tally = _tally(_instances_of(user, reseller), charges)
     line = _line(reseller, tally.get(reseller.pk if reseller else None), charges)
     return UsageReport(month=month, charges=charges, lines=[line], currency=pricing.currency())
+
+
+def reseller_for_usage_or_404(user: Any, reseller_id: int | None) -> Reseller | None:
+    """The reseller of a drill-down (None: the unassigned, staff only); another tenant's
+    reseller is a 404, exactly like a missing one."""
+    if reseller_id is None:
+        if not can(user, Action.SEE_ALL_TENANTS):
+            raise Http404
+        return None
+    return get_object_or_404(Reseller.objects.visible_to(user), pk=reseller_id)
 
 
 def _instances_of(user: Any, reseller: Reseller | None) -> QuerySet[Instance]:

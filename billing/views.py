@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Reseller
-from accounts.permissions import Action, action_required, can
+from accounts.permissions import Action, action_required
 from billing import export, selectors
 from billing.forms import MonthForm
 from billing.rules import Month
@@ -28,15 +27,6 @@ def _month(request: AuthenticatedHttpRequest) -> tuple[Month | None, MonthForm]:
     if not form.is_valid():
         return None, form
     return form.cleaned_data["month"] or Month.of(timezone.now()), form
-
-
-def _reseller(request: AuthenticatedHttpRequest, reseller_id: int | None) -> Reseller | None:
-    """The reseller of a drill-down (None: the unassigned); another tenant's is a 404."""
-    if reseller_id is None:
-        if not can(request.user, Action.SEE_ALL_TENANTS):
-            raise Http404
-        return None
-    return get_object_or_404(Reseller.objects.visible_to(request.user), pk=reseller_id)
 
 
 def _bad_month(request: AuthenticatedHttpRequest, form: MonthForm, template: str) -> HttpResponse:
@@ -75,7 +65,7 @@ def usage_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 
 
 def _drilldown(request: AuthenticatedHttpRequest, reseller_id: int | None) -> HttpResponse:
-    reseller = _reseller(request, reseller_id)
+    reseller = selectors.reseller_for_usage_or_404(request.user, reseller_id)
     month, form = _month(request)
     if month is None:
         return _bad_month(request, form, "billing/usage_instances.html")
@@ -101,7 +91,7 @@ def _drilldown(request: AuthenticatedHttpRequest, reseller_id: int | None) -> Ht
 def _drilldown_export(
     request: AuthenticatedHttpRequest, reseller_id: int | None
 ) -> HttpResponseBase:
-    reseller = _reseller(request, reseller_id)
+    reseller = selectors.reseller_for_usage_or_404(request.user, reseller_id)
     month, form = _month(request)
     if month is None:
         return _bad_month(request, form, "billing/usage_instances.html")
