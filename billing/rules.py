@@ -16,9 +16,12 @@ An instance whose creation time is unknown (NULL), or that is deleted with no de
 not counted: its charges cannot be told. Pages count such instances apart ("not counted"), so
 nobody mistakes the figures for complete.
 
-The same rule is written twice, once for the database (`billable_at_q`, to aggregate at any
-size) and once for Python (`billable_at`, per row); the tests hold both to an independent
-computation.
+The same rule is written twice, once for the database and once for Python (`billable_at`, per
+row); the tests hold both to an independent computation. In the database each row gets the
+index of the first charge at or after its creation and of the first at or after its deletion
+(`first_charge_at_or_after`): the instance pays the charges from the one to just before the
+other. A row is compared with the charges in order and stops at the first that fits, so an
+instance created before the month, or not deleted, costs one comparison, not one per day.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 
 # Green API states the charge time as UTC+3, not as a region's zone: a fixed offset.
 CHARGE_ZONE = timezone(timedelta(hours=3), "UTC+3")
@@ -102,10 +105,21 @@ def charges_of(month: Month, *, now: datetime) -> list[Charge]:
     return [charge for charge in charges if charge.at <= now]
 
 
-def billable_at_q(moment: datetime) -> Q:
-    """Rows of Instance that pay the charge at `moment` (the rule, for the database)."""
-    alive = Q(time_deleted__gt=moment) | Q(time_deleted__isnull=True, deleted=False)
-    return Q(time_created__lte=moment) & alive
+def first_charge_at_or_after(field: str, charges: Sequence[Charge]) -> Case:
+    """The index in `charges` of the first charge at or after the time in `field`;
+    len(charges) when there is none (or no time: unknown times are counted apart)."""
+    whens = [When(**{f"{field}__isnull": True}, then=Value(len(charges)))]
+    whens += [
+        When(**{f"{field}__lte": charge.at}, then=Value(index))
+        for index, charge in enumerate(charges)
+    ]
+    return Case(*whens, default=Value(len(charges)), output_field=IntegerField())
+
+
+def paid_charges(created_index: int, deleted_index: int) -> range:
+    """The charges a row pays, from its two indexes: created at or before a charge and not
+    deleted at or before it (the rule, for the database's indexes)."""
+    return range(created_index, max(created_index, deleted_index))
 
 
 # Rows whose charges cannot be told: no creation time, or deleted at an unknown time.

@@ -1,7 +1,7 @@
 """Usage per reseller and month, read from the instance mirror and scoped to the user.
 
-The month's figures come from one aggregate query whatever the size of the mirror: one
-filtered count per charge, grouped by reseller (billing/rules.py says which rows each counts).
+The month's figures come from one aggregate query whatever the size of the mirror: rows
+counted by reseller and by the charges they start and stop paying at (billing/rules.py).
 Only a drill-down reads rows, a page or a streamed export at a time.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -24,14 +24,13 @@ from billing.rules import (
     UNKNOWN_TIMES_Q,
     Charge,
     Month,
-    billable_at_q,
     billable_days,
     charges_of,
+    first_charge_at_or_after,
     may_overlap_q,
+    paid_charges,
 )
 from instances.models import Instance
-
-_NOT_COUNTED = "not_counted"
 
 
 @dataclass(frozen=True)
@@ -92,29 +91,47 @@ class UsageReport:
         return sum(line.not_counted for line in self.lines)
 
 
-def _tally(instances: QuerySet[Instance], charges: Sequence[Charge]) -> dict[int | None, Any]:
-    """Per reseller id (None: unassigned): billable instances at each charge, and not counted."""
+@dataclass
+class _Tally:
+    per_day: list[int]
+    not_counted: int = 0
+
+
+def _tally(instances: QuerySet[Instance], charges: Sequence[Charge]) -> dict[int | None, _Tally]:
+    """Per reseller id (None: unassigned): billable instances at each charge, and not counted.
+
+    One query: the rows grouped by reseller and by the charges at which they start and stop
+    paying (billing/rules.py), at most one group per reseller and pair of days.
+    """
     if not charges:
         return {}
-    counts: dict[str, Any] = {
-        f"day_{i}": Count("pk", filter=billable_at_q(charge.at)) for i, charge in enumerate(charges)
-    }
-    counts[_NOT_COUNTED] = Count("pk", filter=UNKNOWN_TIMES_Q)
-    rows = (
+    groups = (
         instances.filter(may_overlap_q(charges))
-        .values("reseller_id")
-        .annotate(**counts)
-        .order_by("reseller_id")
+        .annotate(
+            created_index=first_charge_at_or_after("time_created", charges),
+            deleted_index=first_charge_at_or_after("time_deleted", charges),
+            unknown=Case(When(UNKNOWN_TIMES_Q, then=Value(1)), default=Value(0)),
+        )
+        .values("reseller_id", "created_index", "deleted_index", "unknown")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    return {row["reseller_id"]: row for row in rows}
+    tally: dict[int | None, _Tally] = {}
+    for group in groups:
+        line = tally.setdefault(group["reseller_id"], _Tally([0] * len(charges)))
+        if group["unknown"]:
+            line.not_counted += group["n"]
+            continue
+        for index in paid_charges(group["created_index"], group["deleted_index"]):
+            line.per_day[index] += group["n"]
+    return tally
 
 
-def _line(reseller: Reseller | None, row: Any, charges: Sequence[Charge]) -> UsageLine:
-    per_day = tuple(row[f"day_{i}"] for i in range(len(charges))) if row else (0,) * len(charges)
+def _line(reseller: Reseller | None, tally: _Tally | None, charges: Sequence[Charge]) -> UsageLine:
     return UsageLine(
         reseller=reseller,
-        per_day=per_day,
-        not_counted=row[_NOT_COUNTED] if row else 0,
+        per_day=tuple(tally.per_day) if tally else (0,) * len(charges),
+        not_counted=tally.not_counted if tally else 0,
         price=pricing.day_price(reseller),
     )
 
