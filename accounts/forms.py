@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import Q
@@ -67,6 +68,15 @@ class ResellerForm(forms.Form):
     instance_quota = forms.IntegerField(
         min_value=0, max_value=100_000, initial=10, help_text="The most non-deleted instances."
     )
+    day_price = forms.DecimalField(
+        label="Price per instance-day",
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=4,
+        help_text="What the reseller owes for one instance on one day's charge (up to 4 "
+        "decimals). Empty: the default price.",
+    )
     is_active = forms.BooleanField(label="Active", required=False, initial=True)
 
     def __init__(self, *args: Any, reseller: Reseller | None = None, **kwargs: Any) -> None:
@@ -78,10 +88,17 @@ class ResellerForm(forms.Form):
                     "name": reseller.name,
                     "contact_email": reseller.contact_email,
                     "instance_quota": reseller.instance_quota,
+                    "day_price": reseller.day_price,
                     "is_active": reseller.is_active,
                 },
             )
         super().__init__(*args, **kwargs)
+        default = settings.BILLING_DAY_PRICE
+        self.fields["day_price"].help_text += (
+            f" ({format(default.normalize(), 'f')} {settings.BILLING_CURRENCY})"
+            if default is not None
+            else " (none is set: the reseller's usage then has no amount)"
+        )
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()

@@ -28,6 +28,15 @@ class Reseller(models.Model):
     instance_quota = models.PositiveIntegerField(
         default=10, help_text="The most non-deleted instances this reseller may have."
     )
+    # What the reseller owes the partner for one instance-day (billing/rules.py); NULL: the
+    # default, settings.BILLING_DAY_PRICE. In settings.BILLING_CURRENCY.
+    day_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Price per instance-day; empty for the default.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ResellerQuerySet.as_manager()

@@ -16,6 +16,7 @@
 | SEE_ALL_TENANTS   | yes              | yes             | no                            |
 | CHECK_ORDER       | yes              | yes             | no                            |
 | HANDLE_ATTENTION  | yes              | yes             | own                           |
+| VIEW_USAGE        | all, and prices  | no              | own reseller's (selector)     |
 
 Who sees which rows is the tenancy rule (accounts/tenancy.py); this matrix says what a role may
 do with what it sees. Views that take an instance id start with
@@ -65,6 +66,9 @@ class Action(enum.StrEnum):
     CHECK_ORDER = "check_order"
     # Mark an item of the attention list handled, with a note.
     HANDLE_ATTENTION = "handle_attention"
+    # Usage and billing: instance-days, prices and amounts (billing/). Prices are the partner's
+    # commercial terms with each reseller, which support agents do not need to help customers.
+    VIEW_USAGE = "view_usage"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -86,6 +90,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SEE_ALL_TENANTS: frozenset({_ADMIN, _SUPPORT}),
     Action.CHECK_ORDER: frozenset({_ADMIN, _SUPPORT}),
     Action.HANDLE_ATTENTION: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
+    Action.VIEW_USAGE: frozenset({_ADMIN, _RESELLER}),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from smtplib import SMTPException
 
 from django.contrib.auth import update_session_auth_hash
@@ -41,6 +42,7 @@ def reseller_create(
     name: str,
     contact_email: str = "",
     instance_quota: int = 10,
+    day_price: Decimal | None = None,
     is_active: bool = True,
 ) -> Reseller:
     with transaction.atomic():
@@ -48,6 +50,7 @@ def reseller_create(
             name=name,
             contact_email=contact_email,
             instance_quota=instance_quota,
+            day_price=day_price,
             is_active=is_active,
         )
         audit_record(action="reseller.create", request=request, actor=actor, target=reseller)
@@ -63,6 +66,7 @@ def reseller_update(
     contact_email: str,
     instance_quota: int,
     is_active: bool,
+    day_price: Decimal | None,
 ) -> Reseller:
     """Edit a reseller; switching it off ends its users' sessions at once."""
     with transaction.atomic():
@@ -74,6 +78,7 @@ def reseller_update(
                 "name": name,
                 "contact_email": contact_email,
                 "instance_quota": instance_quota,
+                "day_price": day_price,
                 "is_active": is_active,
             },
         )

@@ -3,7 +3,9 @@
 import base64
 import hashlib
 import ipaddress
+import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +35,22 @@ def _positive_int(name: str, default: int) -> int:
     value: int = env.int(name, default=default)
     if value < 1:
         raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value}.")
+    return value
+
+
+def _day_price(name: str) -> Decimal | None:
+    """A price per instance-day: empty for none, else 0 or more with at most 4 decimals."""
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not (value.is_finite() and 0 <= value < 10**6 and value == round(value, 4)):
+        raise ImproperlyConfigured(
+            f"{name} must be a price such as 0.45 (0 or more, at most 4 decimals), not {raw!r}."
+        )
     return value
 
 
@@ -171,6 +189,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "instances",
+    "billing",
     "monitoring",
     "django_otp",
     "django_htmx",
@@ -443,6 +462,17 @@ CONTENT_SECURITY_POLICY = {
 # --- Onboarding ------------------------------------------------------------------------------
 # Requests per minute to a customer link's pages, per client IP address and per link.
 ONBOARDING_LINK_RATE_LIMIT = _positive_int("ONBOARDING_LINK_RATE_LIMIT", default=120)
+
+# --- Usage and billing (billing/, docs/operations.md) ---------------------------------------
+# What a reseller owes the partner for one instance-day (one daily charge of one instance,
+# docs/greenapi.md §2.5) when its own price is not set, and the currency of every price. Empty:
+# no default, and a reseller without a price of its own shows instance-days but no amount.
+BILLING_DAY_PRICE = _day_price("BILLING_DAY_PRICE")
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="USD").strip().upper()
+if not re.fullmatch(r"[A-Z]{3}", BILLING_CURRENCY):
+    raise ImproperlyConfigured(
+        f"BILLING_CURRENCY must be a three-letter code such as USD, not {BILLING_CURRENCY!r}."
+    )
 
 # --- Health and metrics (monitoring/, docs/operations.md) -----------------------------------
 # /readyz answers 503 when the worker's heartbeat, the last successful sync or the oldest state

@@ -98,6 +98,10 @@ INSTANCE_NO_SUPPORT = {
     "reseller": (200, 404, 404, 404),
 }
 
+USAGE = {"admin": 200, "support": 403, "reseller": 200}
+# Reseller variants: own, other, missing.
+USAGE_OF_RESELLER = {"admin": (200, 200, 404), "support": 403, "reseller": (200, 404, 404)}
+
 
 def everyone(code: int) -> dict[str, Code]:
     return {persona: code for persona in ("admin", "support", "reseller", "anonymous")}
@@ -205,6 +209,14 @@ ROWS = [
     Row("public:link_status", kind="link", **LINK_PAGE),
     Row("public:link_qr", kind="link", **LINK_IMAGE),
     Row("public:link_code", "post", kind="link", **LINK_PAGE),
+    # Usage and billing: admins and reseller users (their own reseller's only); support
+    # agents hold no VIEW_USAGE, and that check comes before any lookup.
+    Row("billing:usage", **USAGE),
+    Row("billing:export", **USAGE),
+    Row("billing:reseller", kind="reseller", **USAGE_OF_RESELLER),
+    Row("billing:reseller_export", kind="reseller", **USAGE_OF_RESELLER),
+    Row("billing:unassigned", admin=200, support=403, reseller=404),
+    Row("billing:unassigned_export", admin=200, support=403, reseller=404),
     Row(
         "instances:order",
         kind="order",

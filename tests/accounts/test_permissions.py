@@ -35,6 +35,7 @@ EXPECTED = {
     Action.SEE_ALL_TENANTS: {"admin": "all", "support": "all", "reseller": "no"},
     Action.CHECK_ORDER: {"admin": "all", "support": "all", "reseller": "no"},
     Action.HANDLE_ATTENTION: {"admin": "all", "support": "all", "reseller": "own"},
+    Action.VIEW_USAGE: {"admin": "all", "support": "no", "reseller": "own"},
 }
 ROLE_OF = {
     "admin": "admin",

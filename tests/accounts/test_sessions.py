@@ -86,6 +86,7 @@ def test_deactivating_a_reseller_logs_out_its_users_at_once(
         name=reseller_a.name,
         contact_email=reseller_a.contact_email,
         instance_quota=reseller_a.instance_quota,
+        day_price=reseller_a.day_price,
         is_active=True,
     )
     assert logged_in("reseller-a").get("/account/").status_code == 200
