@@ -200,3 +200,18 @@ def test_a_table_emptied_behind_the_triggers_is_counted_again_after_migrate_or_f
 
     assert kept_counts() == real_counts()
     assert sum(kept_counts().values()) == 2
+
+
+def test_the_counting_triggers_survive_every_migration(db: None) -> None:
+    # SQLite copies a table to add a NOT NULL column, and the copy has no triggers: a migration
+    # that does so must put them back (instances 0017), or the list's counts stop moving.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'instances_instance'::regclass "
+                "AND NOT tgisinternal"
+            )
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"instances_count_insert", "instances_count_update", "instances_count_delete"} <= names
