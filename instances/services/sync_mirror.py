@@ -26,7 +26,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Field, Q
 from greenapi import PartnerInstance
 from greenapi.listing import ListedInstance
 from instances.models import Instance
-from instances.services import sync_writes
+from instances.services import sync_bulk, sync_writes
 from instances.services.listing_guard import ListingTally, expected_condition
 from instances.services.listing_scan import may_settle_an_order
 
@@ -102,6 +102,9 @@ class MirrorUpdate:
             self._known[pk] = "" if relisted else fingerprint
             if is_expected:
                 expected.add(pk)
+        self._mirrored = len(self._known)
+        self._indexes = sync_bulk.DeferredIndexes()
+        self._bulk_considered = False
         self.tally = ListingTally(expected)
         self._fingerprint = fingerprinter()
         self._order_names = order_names
@@ -145,6 +148,7 @@ class MirrorUpdate:
         self._flush_creates()
         self._flush_updates()
         self._inserter.pause()
+        self._indexes.rebuild()
 
     def __enter__(self) -> MirrorUpdate:
         return self
@@ -186,6 +190,12 @@ class MirrorUpdate:
         return missing - vanished, vanished
 
     def _flush_creates(self) -> None:
+        if not self._bulk_considered and sync_bulk.worth_it(
+            mirrored=self._mirrored, new=self.created + len(self._to_create)
+        ):
+            self._bulk_considered = True  # one try: a busy table keeps the ordinary path
+            self._inserter.pause()
+            self._indexes.drop()
         self._inserter.write(self._to_create)
         self.created += len(self._to_create)
         self._to_create = []
