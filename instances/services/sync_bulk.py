@@ -34,6 +34,11 @@ WHERE index.indrelid = %s::regclass
   AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = index.indexrelid)
 ORDER BY index_class.relname
 """
+# The table's foreign keys checked at commit (Django makes them DEFERRABLE INITIALLY DEFERRED).
+_DEFERRED_FOREIGN_KEYS = """
+SELECT conname FROM pg_constraint
+WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred
+"""
 
 
 def worth_it(*, mirrored: int, new: int) -> bool:
@@ -81,9 +86,13 @@ class DeferredIndexes:
         if not self._definitions:
             return
         with connection.cursor() as cursor:
-            # The rows' deferred foreign-key checks must run before an index build may
-            # (PostgreSQL refuses CREATE INDEX with trigger events pending); they would at commit.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # PostgreSQL refuses CREATE INDEX while the rows' deferred foreign-key checks are
+            # pending: run them now rather than at commit, then defer them again.
+            cursor.execute(_DEFERRED_FOREIGN_KEYS, [Instance._meta.db_table])
+            names = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
+            if names:
+                cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+                cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
             for definition in self._definitions:
                 cursor.execute(definition)
         self._definitions = []
