@@ -152,6 +152,10 @@ SYNC_MISSING_GRACE_MINUTES = env.int("SYNC_MISSING_GRACE_MINUTES", default=60)
 # least SYNC_SHRINK_MIN_INSTANCES of them) is refused as incomplete; one listing none always is.
 SYNC_SHRINK_REFUSE_RATIO = env.float("SYNC_SHRINK_REFUSE_RATIO", default=0.5)
 SYNC_SHRINK_MIN_INSTANCES = env.int("SYNC_SHRINK_MIN_INSTANCES", default=10)
+# A sync that brings at least this many new instances into a mirror that was (nearly) empty
+# drops the mirror's secondary indexes while it loads and builds them after, on PostgreSQL
+# (instances/services/sync_bulk.py); 0: never.
+SYNC_BULK_LOAD_ROWS = env.int("SYNC_BULK_LOAD_ROWS", default=10_000)
 
 # Every live instance's state is confirmed at least this often, in seconds (more often where
 # it matters: being created, starting, onboarding, just changed).

@@ -86,8 +86,10 @@ def _apply(
     """Read the answer into the mirror in one transaction, rolled back if it must not apply
     (a BadResponse from `listed`, or too much of the mirror missing)."""
     order_names = open_order_names()
-    with transaction.atomic():
-        update = MirrorUpdate(fetched_at=fetched_at, order_names=order_names)
+    with (
+        transaction.atomic(),
+        MirrorUpdate(fetched_at=fetched_at, order_names=order_names) as update,
+    ):
         for item in listed:
             update.add(item)
         refusal = update.tally.refusal()

@@ -5,8 +5,10 @@ whose digest matches is skipped: no row is read and no token decrypted. Only new
 items are converted (`ListedInstance.parsed`) and written, in batches. Memory holds the ids and
 digests of the mirror, a batch of rows, and nothing of the answer already seen.
 
-The caller runs this inside one transaction and rolls it back when the answer turns out broken
-or incomplete at its end, so nothing is ever half-applied.
+The caller runs this inside one transaction, and the update as a context manager within it (new
+rows stream into one open COPY on PostgreSQL, which an error must end first); it rolls the
+transaction back when the answer turns out broken or incomplete at its end, so nothing is ever
+half-applied.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import operator
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any
 
 from django.conf import settings
@@ -23,12 +26,12 @@ from django.db.models import BooleanField, ExpressionWrapper, Field, Q
 from greenapi import PartnerInstance
 from greenapi.listing import ListedInstance
 from instances.models import Instance
-from instances.services import sync_writes
+from instances.services import sync_bulk, sync_writes
 from instances.services.listing_guard import ListingTally, expected_condition
 from instances.services.listing_scan import may_settle_an_order
 
 BATCH_SIZE = 500
-CREATE_BATCH_SIZE = 2000  # rows sent by one COPY on PostgreSQL
+CREATE_BATCH_SIZE = 2000  # new rows prepared and sent at once
 
 # Instance fields that come from getInstances, named as the client's PartnerInstance attributes.
 MIRRORED_FIELDS = (
@@ -99,11 +102,15 @@ class MirrorUpdate:
             self._known[pk] = "" if relisted else fingerprint
             if is_expected:
                 expected.add(pk)
+        self._mirrored = len(self._known)
+        self._indexes = sync_bulk.DeferredIndexes()
+        self._bulk_considered = False
         self.tally = ListingTally(expected)
         self._fingerprint = fingerprinter()
         self._order_names = order_names
         self.order_candidates: list[PartnerInstance] = []
         self._to_create: list[sync_writes.Row] = []
+        self._inserter = sync_writes.Inserter(_CREATED)
         self._to_update: dict[bool, list[sync_writes.Row]] = {True: [], False: []}  # token or not
         self.created = 0
         self.updated = 0
@@ -140,6 +147,19 @@ class MirrorUpdate:
         """Write what is still batched (call once the whole answer was read)."""
         self._flush_creates()
         self._flush_updates()
+        self._inserter.pause()
+        self._indexes.rebuild()
+
+    def __enter__(self) -> MirrorUpdate:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._inserter.__exit__(kind, error, traceback)
 
     def mark_missing(self, *, now: datetime) -> tuple[int, int]:
         """Count the expected rows this answer left out; (missing, vanished now).
@@ -170,11 +190,19 @@ class MirrorUpdate:
         return missing - vanished, vanished
 
     def _flush_creates(self) -> None:
-        sync_writes.insert(self._to_create, _CREATED)
+        if not self._bulk_considered and sync_bulk.worth_it(
+            mirrored=self._mirrored, new=self.created + len(self._to_create)
+        ):
+            self._bulk_considered = True  # one try: a busy table keeps the ordinary path
+            self._inserter.pause()
+            self._indexes.drop()
+        self._inserter.write(self._to_create)
         self.created += len(self._to_create)
         self._to_create = []
 
     def _flush_updates(self) -> None:
+        if any(self._to_update.values()):
+            self._inserter.pause()  # the UPDATE needs the connection
         for has_token, rows in self._to_update.items():
             fields = MIRRORED_FIELDS if has_token else _WITHOUT_TOKEN
             # Listed again: no longer missing.

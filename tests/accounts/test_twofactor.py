@@ -19,6 +19,7 @@ from django_otp.oath import TOTP
 from PIL import Image
 
 from accounts.models import AuditEvent, TOTPDevice, User
+from core import crypto
 from core.models import AttemptCounter
 from tests.support.parallel import post_in_parallel, postgres_only
 from tests.support.personas import PASSWORD
@@ -75,7 +76,8 @@ def test_the_secret_is_encrypted_at_rest(admin: User) -> None:
         [stored] = cursor.fetchone()
     assert device.key not in stored
     assert base64.b32encode(unhexlify(device.key)).decode() not in stored
-    assert stored.startswith("gAAAAA")  # a Fernet token
+    assert stored.startswith(crypto.V2)  # AES-GCM (core/crypto.py)
+    assert crypto.decrypt(stored) == device.key
 
 
 def test_a_wrong_code_does_not_turn_it_on(admin: User) -> None:

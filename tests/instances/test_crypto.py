@@ -1,5 +1,6 @@
 """Instance tokens are encrypted at rest and a wrong key never yields ciphertext."""
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,3 +55,36 @@ def test_decryption_error_does_not_echo_the_ciphertext() -> None:
     with pytest.raises(crypto.DecryptionError) as excinfo:
         crypto.decrypt("gAAAAA-not-a-real-token")
     assert "gAAAAA" not in str(excinfo.value)
+
+
+def test_secrets_are_written_as_aes_gcm_and_read_back() -> None:
+    stored = crypto.encrypt(TOKEN)
+    assert stored.startswith(crypto.V2)
+    assert stored != crypto.encrypt(TOKEN)  # a fresh nonce each time
+    assert crypto.decrypt(stored) == TOKEN
+
+
+def test_a_changed_byte_is_refused_not_decrypted() -> None:
+    stored = crypto.encrypt(TOKEN)
+    body = bytearray(base64.urlsafe_b64decode(stored[len(crypto.V2) :]))
+    for position in (0, 20, len(body) - 1):  # nonce, ciphertext, tag
+        tampered = bytearray(body)
+        tampered[position] ^= 1
+        forged = crypto.V2 + base64.urlsafe_b64encode(bytes(tampered)).decode()
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt(forged)
+    for broken in (crypto.V2, crypto.V2 + "not base64!", crypto.V2 + "AAAA"):
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt(broken)
+
+
+def test_fernet_tokens_written_before_still_decrypt(settings: Any) -> None:
+    older = Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).encrypt(TOKEN.encode()).decode()
+    assert crypto.decrypt(older) == TOKEN
+
+
+def test_a_secret_sealed_with_a_rotated_out_key_is_refused(settings: Any) -> None:
+    stored = crypto.encrypt(TOKEN)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(stored)

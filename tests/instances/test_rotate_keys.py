@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast
 
 from accounts.models import TOTPDevice, User
 from core import crypto
@@ -34,3 +36,20 @@ def test_rotation_lets_the_old_key_go(settings: Any, admin: User) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [new_key]
     assert Instance.objects.get(pk=1101000009).api_token == TOKEN
     assert TOTPDevice.objects.get(user=admin).key == "cd" * 20
+
+
+@pytest.mark.django_db
+def test_rotation_rewrites_fernet_tokens_of_before_as_aes_gcm(settings: Any) -> None:
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    Instance.objects.create(id_instance=1101000010)
+    legacy = Fernet(old_key).encrypt(TOKEN.encode()).decode()
+    Instance.objects.filter(pk=1101000010).update(api_token=Value(legacy))
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+
+    call_command("rotate_encryption_keys")
+
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    stored = Instance.objects.filter(pk=1101000010).values_list(Cast("api_token", TextField()))
+    assert stored.get()[0].startswith(crypto.V2)
+    assert Instance.objects.get(pk=1101000010).api_token == TOKEN
