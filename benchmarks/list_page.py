@@ -18,7 +18,8 @@
 
 Needs PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) is
 the admin connection that creates and drops the databases; without it the bench is skipped.
-Run on its own with `.venv/bin/python benchmarks/list_page.py`, or as part of `make bench`.
+Run on its own with `.venv/bin/python benchmarks/list_page.py` (`--views-only`: the server
+times alone, without the throughput run), or as part of `make bench`.
 The measuring runs in a child process with production-like settings (`--child`), so it works
 unchanged against an older checkout (BENCH_ROOT) for before-and-after figures.
 """
@@ -272,7 +273,8 @@ def view_figures(result: dict[str, Any]) -> list[Figure]:
         median_ratio = medians[f"{key}|{large}"] / medians[f"{key}|{small}"]
         print(
             f"  list {who.removeprefix('bench-'):8} {view:18} {t_small * 1000:6.1f} ms at "
-            f"{SIZES[0]:,}, {t_large * 1000:6.1f} ms at {SIZES[1]:,}: ratio {ratio:.2f} "
+            f"{SIZES[0]:,}, {t_large * 1000:6.1f} ms at {SIZES[1]:,} "
+            f"({(t_large - t_small) * 1000:+5.1f} ms): ratio {ratio:.2f} "
             f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}"
         )
         ratios.append((ratio, f"{who.removeprefix('bench-')} {view}"))
@@ -364,7 +366,7 @@ def measure_throughput(workdir: Path) -> tuple[float, float]:
         return listing, login
 
 
-def bench_list_page() -> list[Figure]:
+def bench_list_page(*, throughput: bool = True) -> list[Figure]:
     if not postgres_reachable():
         print("list page: PostgreSQL is not reachable at BENCH_POSTGRES_URL; skipped")
         return []
@@ -374,6 +376,8 @@ def bench_list_page() -> list[Figure]:
         started = time.perf_counter()
         figures = view_figures(measure_views(workdir))
         views_seconds = time.perf_counter() - started
+        if not throughput:
+            return figures
         listing, login = measure_throughput(workdir)
     ratio = listing / login
     print(
@@ -394,7 +398,7 @@ def bench_list_page() -> list[Figure]:
 
 
 def main() -> None:
-    bench_list_page()
+    bench_list_page(throughput="--views-only" not in sys.argv[1:])
 
 
 if __name__ == "__main__":
