@@ -155,7 +155,20 @@ for name, size in databases.items():
         clients[persona.username] = (client, extra)
     personas[name] = clients
 
-times, queries = {}, {}
+class SqlClock:
+    # Time spent in the database (and the driver) during one request, to the microsecond.
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+times, sql_times, queries = {}, {}, {}
 for round_ in range(rounds):
     for name in databases:
         use(name)
@@ -164,7 +177,9 @@ for round_ in range(rounds):
                 if who == "bench-reseller" and view in STAFF_ONLY:
                     continue
                 url = "/instances/?" + query.format(**extra)
-                with CaptureQueriesContext(connection) as captured:
+                clock = SqlClock()
+                with CaptureQueriesContext(connection) as captured, \
+                        connection.execute_wrapper(clock):
                     started = time.perf_counter()
                     response = client.get(url)
                     elapsed = time.perf_counter() - started
@@ -172,9 +187,11 @@ for round_ in range(rounds):
                 key = f"{who}|{view}|{name}"
                 if round_:
                     times.setdefault(key, []).append(elapsed)
+                    sql_times.setdefault(key, []).append(clock.seconds)
                 queries[key] = len(captured.captured_queries)
 print("RESULT " + json.dumps({"times": {k: min(v) for k, v in times.items()},
                               "medians": {k: statistics.median(v) for k, v in times.items()},
+                              "sql": {k: min(v) for k, v in sql_times.items()},
                               "queries": queries}))
 """.replace("STAFF_ONLY", repr(STAFF_ONLY))
 
@@ -271,11 +288,14 @@ def view_figures(result: dict[str, Any]) -> list[Figure]:
         ratio = t_large / t_small
         who, view = key.split("|")
         median_ratio = medians[f"{key}|{large}"] / medians[f"{key}|{small}"]
+        # The database's share (fastest round): what an index or a plan can change.
+        sql_small, sql_large = result["sql"][f"{key}|{small}"], result["sql"][f"{key}|{large}"]
         print(
             f"  list {who.removeprefix('bench-'):8} {view:18} {t_small * 1000:6.1f} ms at "
             f"{SIZES[0]:,}, {t_large * 1000:6.1f} ms at {SIZES[1]:,} "
             f"({(t_large - t_small) * 1000:+5.1f} ms): ratio {ratio:.2f} "
-            f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}"
+            f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}; "
+            f"SQL {sql_small * 1000:.1f} / {sql_large * 1000:.1f} ms"
         )
         ratios.append((ratio, f"{who.removeprefix('bench-')} {view}"))
         if q_small != q_large:
