@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
@@ -31,6 +40,10 @@ from instances.models import (
 )
 
 PAGE_SIZE = 50
+# Rows of a sort's order a search with many matches walks, at most, looking for a page of them
+# (SearchPage): a search whose matches are at least one row in twenty finds its page within
+# them; a search whose matches sit past them sorts its matches instead.
+SEARCH_WALK = 20 * PAGE_SIZE
 CURSOR_MAX = 2000  # characters: a 255-character name, base64 of its UTF-8 and some JSON
 _BIGINT = 2**63
 
@@ -115,6 +128,42 @@ class RowCompare(Func):
         return f"({left}) {self.operator} ({right})", params
 
 
+class FirstMatches(Expression):
+    """The ids of the first PAGE_SIZE + 1 rows of `walk` that match, in one statement.
+
+    `walk` is the first SEARCH_WALK rows of the page's order, each with `hit` (does it match
+    the search): when they hold a page of matches, that is the page, read along the sort's
+    index. Otherwise the matches sit far down the order (or are few), and `matches` (the
+    search's matches sorted, by its trigram index) answers; its one-time condition keeps it
+    from running at all when the walk was enough. Walking the index to the end instead reads
+    every row before the matches, which the planner cannot foresee.
+    """
+
+    output_field = BigIntegerField()
+
+    def __init__(self, walk: QuerySet[Any], matches: QuerySet[Any]) -> None:
+        super().__init__()
+        self.walk, self.matches = walk, matches
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        walk_sql, walk_params = self.walk.query.get_compiler(connection=connection).as_sql()
+        matches_sql, matches_params = self.matches.query.get_compiler(
+            connection=connection
+        ).as_sql()
+        # Both parts are Django's own compiled SQL; every value in them is a parameter.
+        sql = _FIRST_MATCHES.format(walk=walk_sql, matches=matches_sql, n=PAGE_SIZE + 1)
+        return sql, [*walk_params, *matches_params]
+
+
+# The walk's matches, and only when they are fewer than a page, the sorted matches too (the
+# walk's few are among them; `IN` reads each id once).
+_FIRST_MATCHES = (
+    "WITH walk AS (SELECT w.id_instance FROM ({walk}) w WHERE w.hit LIMIT {n}) "
+    "SELECT id_instance FROM walk UNION ALL "
+    "SELECT m.id_instance FROM ({matches}) m WHERE (SELECT count(*) FROM walk) < {n}"
+)
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     """One page of rows, whether there are rows before and after it, and the cursors to them."""
@@ -161,32 +210,39 @@ def keyset_page(
     after: Cursor | None,
     before: Cursor | None,
     by_index: bool = True,
+    search: Q | None = None,
 ) -> KeysetPage:
     """The page of `rows` in `sort` order after `after`, or else before `before`, or the first.
 
     `by_index=False` orders by a copy of the key that no index matches, so the database sorts
-    the (few) rows instead of walking the sort's index to find them.
+    the (few) rows instead of walking the sort's index to find them. `search`: only the rows
+    that match it, many of them, found by a bounded walk of the index (FirstMatches).
     """
     key, descending = sort_key(sort)
     rows = rows.annotate(sort_key=key)
-    if not by_index:
-        # The same values in the same order; COALESCE of a key with itself is only a disguise.
-        key = Coalesce(key, key)
     # Reading backwards (the page before a cursor) is the same walk in the opposite order.
     backwards = before is not None and after is None
-    forward_order = not descending if not backwards else descending
+    forward = not descending if not backwards else descending
     cursor = before if backwards else after
-    if cursor is not None:
-        operator = ">" if forward_order else "<"
-        rows = rows.filter(
-            RowCompare(
-                [key, F("id_instance")], operator, [Value(cursor.key), Value(cursor.id_instance)]
-            )
-        )
-    if forward_order:
-        rows = rows.order_by(key.asc(), F("id_instance").asc())
-    else:
-        rows = rows.order_by(key.desc(), F("id_instance").desc())
+
+    def ordered(rows: QuerySet[Instance], key: Expression) -> QuerySet[Instance]:
+        """`rows` past the cursor, in the page's order of `key` then id."""
+        if cursor is not None:
+            operator = ">" if forward else "<"
+            past = [Value(cursor.key), Value(cursor.id_instance)]
+            rows = rows.filter(RowCompare([key, F("id_instance")], operator, past))
+        if forward:
+            return rows.order_by(key.asc(), F("id_instance").asc())
+        return rows.order_by(key.desc(), F("id_instance").desc())
+
+    # The same values in the same order; COALESCE of a key with itself is only a disguise.
+    sorted_key = Coalesce(key, key)
+    if search is not None:
+        hit = ExpressionWrapper(search, output_field=BooleanField())
+        walk = ordered(rows, key).annotate(hit=hit).values("id_instance", "hit")[:SEARCH_WALK]
+        matches = ordered(rows.filter(search), sorted_key).values("id_instance")[: PAGE_SIZE + 1]
+        rows, by_index = rows.filter(pk__in=FirstMatches(walk, matches)), False
+    rows = ordered(rows, key if by_index else sorted_key)
     found: list[Instance] = list(rows[: PAGE_SIZE + 1])
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]

@@ -154,7 +154,7 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     scoped = Instance.objects.visible_to(user).filter(
         filter_conditions(user, filters, counts=False)
     )
-    rows, by_index = scoped, True
+    rows, by_index, search = scoped, True, None
     if filters.q:
         matches = search_matches(scoped.filter(_search(filters.q)))
         counted = tally_matches(matches)
@@ -165,7 +165,7 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
             wanted = [pk for pk, state in matches if filters.state in (None, state)]
             rows, by_index = scoped.filter(pk__in=wanted), False
         else:
-            rows = scoped.filter(_search(filters.q))
+            search = _search(filters.q)
     else:
         counted = tally_filters(user, filters)
     if filters.state is not None:
@@ -176,6 +176,7 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
         after=_cursor(filters.after, filters.sort),
         before=_cursor(filters.before, filters.sort),
         by_index=by_index,
+        search=search,
     )
     return InstanceListing(
         page=page,
