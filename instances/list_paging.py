@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     ExpressionWrapper,
     F,
@@ -128,35 +127,42 @@ class RowCompare(Func):
         return f"({left}) {self.operator} ({right})", params
 
 
-class FirstMatches(Expression):
-    """The ids of the first PAGE_SIZE + 1 rows of `walk` that match, in one statement.
+class FirstMatches(Func):
+    """The row is one of the first PAGE_SIZE + 1 rows of `walk` that are hits: one statement.
 
-    `walk` is the first SEARCH_WALK rows of the page's order, each with `hit` (does it match
-    the search): when they hold a page of matches, that is the page, read along the sort's
-    index. Otherwise the matches sit far down the order (or are few), and `matches` (the
-    search's matches sorted, by its trigram index) answers; its one-time condition keeps it
-    from running at all when the walk was enough. Walking the index to the end instead reads
-    every row before the matches, which the planner cannot foresee.
+    `walk` is the first SEARCH_WALK rows of the page's order, each with `hit`: when they hold
+    a page of hits, that is the page, read along the sort's index. Otherwise the matches sit
+    far down the order (or are few), and `matches` (sorted, found by the search's trigram
+    index) answers; its one-time condition keeps it from running when the walk was enough.
+    Walking the index to the end instead reads every row before the matches, which the
+    planner cannot foresee.
     """
 
-    output_field = BigIntegerField()
+    output_field = BooleanField()
 
     def __init__(self, walk: QuerySet[Any], matches: QuerySet[Any]) -> None:
-        super().__init__()
+        super().__init__(F("id_instance"))
         self.walk, self.matches = walk, matches
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        pk_sql, pk_params = compiler.compile(self.get_source_expressions()[0])
         walk_sql, walk_params = self.walk.query.get_compiler(connection=connection).as_sql()
-        matches_sql, matches_params = self.matches.query.get_compiler(
-            connection=connection
-        ).as_sql()
+        matches_query = self.matches.query.get_compiler(connection=connection)
+        matches_sql, matches_params = matches_query.as_sql()
         # Both parts are Django's own compiled SQL; every value in them is a parameter.
-        sql = _FIRST_MATCHES.format(walk=walk_sql, matches=matches_sql, n=PAGE_SIZE + 1)
-        return sql, [*walk_params, *matches_params]
+        ids = _FIRST_MATCHES.format(walk=walk_sql, matches=matches_sql, n=PAGE_SIZE + 1)
+        # PostgreSQL reads the ids once (an InitPlan) and then each row by its key; as
+        # `IN (...)` it may scan the table to hash-join a few ids (it did at 10,000 rows).
+        among = (
+            "{pk} = ANY(ARRAY({ids}))" if connection.vendor == "postgresql" else "{pk} IN ({ids})"
+        )
+        return among.format(pk=pk_sql, ids=ids), [*pk_params, *walk_params, *matches_params]
 
 
-# The walk's matches, and only when they are fewer than a page, the sorted matches too (the
-# walk's few are among them; `IN` reads each id once).
+# The walk's hits, and only when they are fewer than a page, the sorted matches too (the
+# walk's few are among them; a row is one of them or not, however often listed).
 _FIRST_MATCHES = (
     "WITH walk AS (SELECT w.id_instance FROM ({walk}) w WHERE w.hit LIMIT {n}) "
     "SELECT id_instance FROM walk UNION ALL "
@@ -203,6 +209,20 @@ def sort_key(sort: str) -> tuple[Expression, bool]:
     return (descending_key if descending else ascending_key), descending
 
 
+@dataclass(frozen=True)
+class Walk:
+    """A search's many matches, `rows` that are also `hit`, and how to find a page of them.
+
+    keyset_page walks `rows` in the sort's order, at most SEARCH_WALK of them, and keeps
+    those that are `hit` (FirstMatches). `rows` holds only conditions the sort's index keeps
+    in range (a reseller's own index), so each row walked is one index entry read whatever
+    the filters: they go in `hit`, with the search.
+    """
+
+    rows: QuerySet[Instance]
+    hit: Q
+
+
 def keyset_page(
     rows: QuerySet[Instance],
     *,
@@ -210,13 +230,13 @@ def keyset_page(
     after: Cursor | None,
     before: Cursor | None,
     by_index: bool = True,
-    search: Q | None = None,
+    walk: Walk | None = None,
 ) -> KeysetPage:
     """The page of `rows` in `sort` order after `after`, or else before `before`, or the first.
 
     `by_index=False` orders by a copy of the key that no index matches, so the database sorts
-    the (few) rows instead of walking the sort's index to find them. `search`: only the rows
-    that match it, many of them, found by a bounded walk of the index (FirstMatches).
+    the (few) rows instead of walking the sort's index to find them. `walk`: only the rows
+    of `rows` that are its matches, found by a bounded walk of the sort's index, or else sorted.
     """
     key, descending = sort_key(sort)
     rows = rows.annotate(sort_key=key)
@@ -237,11 +257,12 @@ def keyset_page(
 
     # The same values in the same order; COALESCE of a key with itself is only a disguise.
     sorted_key = Coalesce(key, key)
-    if search is not None:
-        hit = ExpressionWrapper(search, output_field=BooleanField())
-        walk = ordered(rows, key).annotate(hit=hit).values("id_instance", "hit")[:SEARCH_WALK]
-        matches = ordered(rows.filter(search), sorted_key).values("id_instance")[: PAGE_SIZE + 1]
-        rows, by_index = rows.filter(pk__in=FirstMatches(walk, matches)), False
+    if walk is not None:
+        hit = ExpressionWrapper(walk.hit, output_field=BooleanField())
+        walked = ordered(walk.rows, key).annotate(hit=hit).values("id_instance", "hit")
+        matches = ordered(walk.rows.filter(walk.hit), sorted_key).values("id_instance")
+        matches = matches[: PAGE_SIZE + 1]
+        rows, by_index = rows.filter(FirstMatches(walked[:SEARCH_WALK], matches)), False
     rows = ordered(rows, key if by_index else sorted_key)
     found: list[Instance] = list(rows[: PAGE_SIZE + 1])
     more = len(found) > PAGE_SIZE

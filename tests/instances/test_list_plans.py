@@ -36,6 +36,8 @@ VIEWS = [
     # Many matches (more than a search counts), all among the oldest: newest first, a walk of
     # the sort's index would read every newer row before them.
     "q=kiosk",
+    "q=kiosk&sort=name",
+    "q=shop&state=blocked&sort=-changed",
     "q=11010000",
     "q={phone}",
     "q=cafe+12&sort=name",
