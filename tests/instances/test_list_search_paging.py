@@ -1,4 +1,4 @@
-"""A search with more matches than it counts pages through them all, in every sort, both ways.
+"""A search with more matches than a page pages through them all, in every sort, both ways.
 
 Such a search walks the first rows of the sort's order for a page of matches and, when they
 hold too few, sorts its matches instead (instances/list_paging.py, FirstMatches). The bounds
@@ -26,10 +26,11 @@ STATES = Instance.State.values
 SORTS = [key for key, _label in SORT_CHOICES]
 
 
-@pytest.fixture(autouse=True)
-def small_bounds(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+# The matches counted at most: fewer than there are ("30+"), or all of them, more than a page.
+@pytest.fixture(autouse=True, params=[30, 1000], ids=["counted-to-a-bound", "counted-exactly"])
+def small_bounds(db: None, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     SyncState.objects.create(pk=1, last_success_at=timezone.now())
-    monkeypatch.setattr(list_counts, "SEARCH_COUNT_LIMIT", 30)  # "30+": not exact
+    monkeypatch.setattr(list_counts, "SEARCH_COUNT_LIMIT", request.param)
     monkeypatch.setattr(list_paging, "SEARCH_WALK", 80)
 
 
@@ -53,7 +54,6 @@ def pages(user: User, **filters: Any) -> list[list[int]]:
     found, after, previous = [], "", None
     while True:
         listing = instance_list(user=user, filters=InstanceFilters(after=after, **filters))
-        assert not listing.exact
         rows = [row.id_instance for row in listing.page]
         if previous is not None:
             back = instance_list(
@@ -88,6 +88,8 @@ def test_many_matches_page_in_order_without_gaps_or_repeats(
     admin: User, sort: str, where: str, kiosk: Any
 ) -> None:
     mirror(kiosk)
+    first = instance_list(user=admin, filters=InstanceFilters(q="kiosk", sort=sort))
+    assert not first.exact or first.total > PAGE_SIZE  # not the few read back by id
 
     found = pages(admin, q="kiosk", sort=sort)
 
