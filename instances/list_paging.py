@@ -41,8 +41,8 @@ from instances.models import (
 
 PAGE_SIZE = 50
 # Rows of a sort's order a search with many matches walks, at most, looking for a page of them
-# (SearchPage): a search whose matches are at least one row in twenty finds its page within
-# them; a search whose matches sit past them sorts its matches instead.
+# (FirstMatches): matches one row in twenty or denser are found within them; matches that sit
+# past them (or are sparser) are sorted instead.
 SEARCH_WALK = 20 * PAGE_SIZE
 CURSOR_MAX = 2000  # characters: a 255-character name, base64 of its UTF-8 and some JSON
 _BIGINT = 2**63

@@ -169,7 +169,8 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
         matches = search_matches(scoped.filter(search))
         counted = tally_matches(matches)
         if counted.exact:
-            # Every match is in hand (a thousand at most): read just them by id, and sort them.
+            # Every match is in hand (a thousand at most): read just them by id and sort them,
+            # wherever they sit in the sort's order.
             wanted = [pk for pk, state in matches if filters.state in (None, state)]
             rows, by_index = scoped.filter(IdAmong(wanted)), False
         else:
