@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
@@ -26,7 +27,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.expressions import Expression
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 
 from instances.models import (
@@ -143,7 +144,9 @@ class FirstMatches(Func):
 
     def __init__(self, walk: QuerySet[Any], matches: QuerySet[Any]) -> None:
         super().__init__(F("id_instance"))
-        self.walk, self.matches = walk, matches
+        self.walk = walk[:SEARCH_WALK]
+        # A condition on no row: PostgreSQL tests it once, before reading any match.
+        self.matches = matches.filter(_WALK_FELL_SHORT)[: PAGE_SIZE + 1]
 
     def as_sql(  # type: ignore[override]
         self, compiler: Any, connection: Any, **extra_context: Any
@@ -166,8 +169,10 @@ class FirstMatches(Func):
 # walk's few are among them; a row is one of them or not, however often listed).
 _FIRST_MATCHES = (
     "WITH walk AS (SELECT w.id_instance FROM ({walk}) w WHERE w.hit LIMIT {n}) "
-    "SELECT id_instance FROM walk UNION ALL "
-    "SELECT m.id_instance FROM ({matches}) m WHERE (SELECT count(*) FROM walk) < {n}"
+    "SELECT id_instance FROM walk UNION ALL SELECT m.id_instance FROM ({matches}) m"
+)
+_WALK_FELL_SHORT = RawSQL(
+    "(SELECT count(*) FROM walk) < %s", [PAGE_SIZE + 1], output_field=BooleanField()
 )
 
 
@@ -282,12 +287,14 @@ def keyset_page(
 
     # The same values in the same order; COALESCE of a key with itself is only a disguise.
     sorted_key = Coalesce(key, key)
+    if walk is not None and connections[rows.db].vendor != "postgresql":
+        # SQLite, for small mirrors, walks the index to the page's matches as for any filter.
+        rows, walk = rows.filter(walk.hit), None
     if walk is not None:
         hit = ExpressionWrapper(walk.hit, output_field=BooleanField())
         walked = ordered(walk.rows, key).annotate(hit=hit).values("id_instance", "hit")
         matches = ordered(walk.rows.filter(walk.hit), sorted_key).values("id_instance")
-        matches = matches[: PAGE_SIZE + 1]
-        rows, by_index = rows.filter(FirstMatches(walked[:SEARCH_WALK], matches)), False
+        rows, by_index = rows.filter(FirstMatches(walked, matches)), False
     rows = ordered(rows, key if by_index else sorted_key)
     found: list[Instance] = list(rows[: PAGE_SIZE + 1])
     more = len(found) > PAGE_SIZE
