@@ -18,7 +18,8 @@
 
 Needs PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) is
 the admin connection that creates and drops the databases; without it the bench is skipped.
-Run on its own with `.venv/bin/python benchmarks/list_page.py`, or as part of `make bench`.
+Run on its own with `.venv/bin/python benchmarks/list_page.py` (`--views-only`: the server
+times alone, without the throughput run), or as part of `make bench`.
 The measuring runs in a child process with production-like settings (`--child`), so it works
 unchanged against an older checkout (BENCH_ROOT) for before-and-after figures.
 """
@@ -154,7 +155,20 @@ for name, size in databases.items():
         clients[persona.username] = (client, extra)
     personas[name] = clients
 
-times, queries = {}, {}
+class SqlClock:
+    # Time spent in the database (and the driver) during one request, to the microsecond.
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+times, sql_times, queries = {}, {}, {}
 for round_ in range(rounds):
     for name in databases:
         use(name)
@@ -163,7 +177,9 @@ for round_ in range(rounds):
                 if who == "bench-reseller" and view in STAFF_ONLY:
                     continue
                 url = "/instances/?" + query.format(**extra)
-                with CaptureQueriesContext(connection) as captured:
+                clock = SqlClock()
+                with CaptureQueriesContext(connection) as captured, \
+                        connection.execute_wrapper(clock):
                     started = time.perf_counter()
                     response = client.get(url)
                     elapsed = time.perf_counter() - started
@@ -171,9 +187,11 @@ for round_ in range(rounds):
                 key = f"{who}|{view}|{name}"
                 if round_:
                     times.setdefault(key, []).append(elapsed)
+                    sql_times.setdefault(key, []).append(clock.seconds)
                 queries[key] = len(captured.captured_queries)
 print("RESULT " + json.dumps({"times": {k: min(v) for k, v in times.items()},
                               "medians": {k: statistics.median(v) for k, v in times.items()},
+                              "sql": {k: min(v) for k, v in sql_times.items()},
                               "queries": queries}))
 """.replace("STAFF_ONLY", repr(STAFF_ONLY))
 
@@ -270,10 +288,14 @@ def view_figures(result: dict[str, Any]) -> list[Figure]:
         ratio = t_large / t_small
         who, view = key.split("|")
         median_ratio = medians[f"{key}|{large}"] / medians[f"{key}|{small}"]
+        # The database's share (fastest round): what an index or a plan can change.
+        sql_small, sql_large = result["sql"][f"{key}|{small}"], result["sql"][f"{key}|{large}"]
         print(
             f"  list {who.removeprefix('bench-'):8} {view:18} {t_small * 1000:6.1f} ms at "
-            f"{SIZES[0]:,}, {t_large * 1000:6.1f} ms at {SIZES[1]:,}: ratio {ratio:.2f} "
-            f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}"
+            f"{SIZES[0]:,}, {t_large * 1000:6.1f} ms at {SIZES[1]:,} "
+            f"({(t_large - t_small) * 1000:+5.1f} ms): ratio {ratio:.2f} "
+            f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}; "
+            f"SQL {sql_small * 1000:.1f} / {sql_large * 1000:.1f} ms"
         )
         ratios.append((ratio, f"{who.removeprefix('bench-')} {view}"))
         if q_small != q_large:
@@ -367,7 +389,7 @@ def measure_throughput(workdir: Path) -> tuple[float, float, float]:
         return listing, login, account
 
 
-def bench_list_page() -> list[Figure]:
+def bench_list_page(*, throughput: bool = True) -> list[Figure]:
     if not postgres_reachable():
         print("list page: PostgreSQL is not reachable at BENCH_POSTGRES_URL; skipped")
         return []
@@ -377,6 +399,8 @@ def bench_list_page() -> list[Figure]:
         started = time.perf_counter()
         figures = view_figures(measure_views(workdir))
         views_seconds = time.perf_counter() - started
+        if not throughput:
+            return figures
         listing, login, account = measure_throughput(workdir)
     ratio = listing / login
     print(
@@ -399,7 +423,7 @@ def bench_list_page() -> list[Figure]:
 
 
 def main() -> None:
-    bench_list_page()
+    bench_list_page(throughput="--views-only" not in sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -16,8 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, F, Func, QuerySet, Value
-from django.db.models.expressions import Expression
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 
 from instances.models import (
@@ -31,6 +41,10 @@ from instances.models import (
 )
 
 PAGE_SIZE = 50
+# Rows of a sort's order a search with many matches walks, at most, looking for a page of them
+# (FirstMatches): matches one row in twenty or denser are found within them; matches that sit
+# past them (or are sparser) are sorted instead.
+SEARCH_WALK = 20 * PAGE_SIZE
 CURSOR_MAX = 2000  # characters: a 255-character name, base64 of its UTF-8 and some JSON
 _BIGINT = 2**63
 
@@ -115,6 +129,53 @@ class RowCompare(Func):
         return f"({left}) {self.operator} ({right})", params
 
 
+class FirstMatches(Func):
+    """The row is one of the first PAGE_SIZE + 1 rows of `walk` that are hits: one statement.
+
+    `walk` is the first SEARCH_WALK rows of the page's order, each with `hit`: when they hold
+    a page of hits, that is the page, read along the sort's index. Otherwise the matches sit
+    far down the order (or are few), and `matches` (sorted, found by the search's trigram
+    index) answers; its one-time condition keeps it from running when the walk was enough.
+    Walking the index to the end instead reads every row before the matches, which the
+    planner cannot foresee.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, walk: QuerySet[Any], matches: QuerySet[Any]) -> None:
+        super().__init__(F("id_instance"))
+        self.walk = walk[:SEARCH_WALK]
+        # A condition on no row: PostgreSQL tests it once, before reading any match.
+        self.matches = matches.filter(_WALK_FELL_SHORT)[: PAGE_SIZE + 1]
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        pk_sql, pk_params = compiler.compile(self.get_source_expressions()[0])
+        walk_sql, walk_params = self.walk.query.get_compiler(connection=connection).as_sql()
+        matches_query = self.matches.query.get_compiler(connection=connection)
+        matches_sql, matches_params = matches_query.as_sql()
+        # Both parts are Django's own compiled SQL; every value in them is a parameter.
+        ids = _FIRST_MATCHES.format(walk=walk_sql, matches=matches_sql, n=PAGE_SIZE + 1)
+        # PostgreSQL reads the ids once (an InitPlan) and then each row by its key; as
+        # `IN (...)` it may scan the table to hash-join a few ids (it did at 10,000 rows).
+        among = (
+            "{pk} = ANY(ARRAY({ids}))" if connection.vendor == "postgresql" else "{pk} IN ({ids})"
+        )
+        return among.format(pk=pk_sql, ids=ids), [*pk_params, *walk_params, *matches_params]
+
+
+# The walk's hits, and only when they are fewer than a page, the sorted matches too (the
+# walk's few are among them; a row is one of them or not, however often listed).
+_FIRST_MATCHES = (
+    "WITH walk AS (SELECT w.id_instance FROM ({walk}) w WHERE w.hit LIMIT {n}) "
+    "SELECT id_instance FROM walk UNION ALL SELECT m.id_instance FROM ({matches}) m"
+)
+_WALK_FELL_SHORT = RawSQL(
+    "(SELECT count(*) FROM walk) < %s", [PAGE_SIZE + 1], output_field=BooleanField()
+)
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     """One page of rows, whether there are rows before and after it, and the cursors to them."""
@@ -154,6 +215,44 @@ def sort_key(sort: str) -> tuple[Expression, bool]:
     return (descending_key if descending else ascending_key), descending
 
 
+class IdAmong(Func):
+    """The row's id is one of `ids`: on PostgreSQL one array parameter, not one per id.
+
+    A search's matches come back by the hundred; as `IN (%s, %s, ...)` each id is a
+    parameter Django prepares on its own, a millisecond per few hundred.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(F("id_instance"))
+        self.ids = ids
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        if not self.ids:
+            raise EmptyResultSet  # no rows, and no query: as for `pk__in=[]`
+        pk_sql, pk_params = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "postgresql":
+            return f"{pk_sql} = ANY(%s)", [*pk_params, self.ids]
+        return f"{pk_sql} IN ({', '.join(['%s'] * len(self.ids))})", [*pk_params, *self.ids]
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A search's many matches, `rows` that are also `hit`, and how to find a page of them.
+
+    keyset_page walks `rows` in the sort's order, at most SEARCH_WALK of them, and keeps
+    those that are `hit` (FirstMatches). `rows` holds only conditions the sort's index keeps
+    in range (a reseller's own index), so each row walked is one index entry read whatever
+    the filters: they go in `hit`, with the search.
+    """
+
+    rows: QuerySet[Instance]
+    hit: Q
+
+
 def keyset_page(
     rows: QuerySet[Instance],
     *,
@@ -161,32 +260,42 @@ def keyset_page(
     after: Cursor | None,
     before: Cursor | None,
     by_index: bool = True,
+    walk: Walk | None = None,
 ) -> KeysetPage:
     """The page of `rows` in `sort` order after `after`, or else before `before`, or the first.
 
     `by_index=False` orders by a copy of the key that no index matches, so the database sorts
-    the (few) rows instead of walking the sort's index to find them.
+    the (few) rows instead of walking the sort's index to find them. `walk`: only the rows
+    of `rows` that are its matches, found by a bounded walk of the sort's index, or else sorted.
     """
     key, descending = sort_key(sort)
     rows = rows.annotate(sort_key=key)
-    if not by_index:
-        # The same values in the same order; COALESCE of a key with itself is only a disguise.
-        key = Coalesce(key, key)
     # Reading backwards (the page before a cursor) is the same walk in the opposite order.
     backwards = before is not None and after is None
-    forward_order = not descending if not backwards else descending
+    forward = not descending if not backwards else descending
     cursor = before if backwards else after
-    if cursor is not None:
-        operator = ">" if forward_order else "<"
-        rows = rows.filter(
-            RowCompare(
-                [key, F("id_instance")], operator, [Value(cursor.key), Value(cursor.id_instance)]
-            )
-        )
-    if forward_order:
-        rows = rows.order_by(key.asc(), F("id_instance").asc())
-    else:
-        rows = rows.order_by(key.desc(), F("id_instance").desc())
+
+    def ordered(rows: QuerySet[Instance], key: Expression) -> QuerySet[Instance]:
+        """`rows` past the cursor, in the page's order of `key` then id."""
+        if cursor is not None:
+            operator = ">" if forward else "<"
+            past = [Value(cursor.key), Value(cursor.id_instance)]
+            rows = rows.filter(RowCompare([key, F("id_instance")], operator, past))
+        if forward:
+            return rows.order_by(key.asc(), F("id_instance").asc())
+        return rows.order_by(key.desc(), F("id_instance").desc())
+
+    # The same values in the same order; COALESCE of a key with itself is only a disguise.
+    sorted_key = Coalesce(key, key)
+    if walk is not None and connections[rows.db].vendor != "postgresql":
+        # SQLite, for small mirrors, walks the index to the page's matches as for any filter.
+        rows, walk = rows.filter(walk.hit), None
+    if walk is not None:
+        hit = ExpressionWrapper(walk.hit, output_field=BooleanField())
+        walked = ordered(walk.rows, key).annotate(hit=hit).values("id_instance", "hit")
+        matches = ordered(walk.rows.filter(walk.hit), sorted_key).values("id_instance")
+        rows, by_index = rows.filter(FirstMatches(walked, matches)), False
+    rows = ordered(rows, key if by_index else sorted_key)
     found: list[Instance] = list(rows[: PAGE_SIZE + 1])
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]

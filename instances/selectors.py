@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.http import urlencode
 
-from accounts.tenancy import in_tenant
+from accounts.tenancy import in_tenant, tenant_filter
 from core.rows import row_read
 from instances.greenapi_factory import instance_api_url_for, media_url_for
 from instances.list_counts import (
@@ -25,11 +25,13 @@ from instances.list_paging import (
     SORT_KEYS,
     BadCursor,
     Cursor,
+    IdAmong,
     KeysetPage,
+    Walk,
     keyset_page,
     sort_key,
 )
-from instances.models import CreateOrder, Instance
+from instances.models import TENANT_SORT, CreateOrder, Instance, InstanceQuerySet
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -159,31 +161,30 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     Two queries whatever the size of the mirror: the counts (a sum of counter rows, or a
     search's matches up to a bound) and the page (an index range from its cursor).
     """
-    scoped = Instance.objects.visible_to(user).filter(
-        filter_conditions(user, filters, counts=False)
-    )
-    rows, by_index = scoped, True
+    filtered = filter_conditions(user, filters, counts=False)  # any state: the counts' rows
+    in_state = Q() if filters.state is None else Q(state=filters.state)
+    scoped = Instance.objects.visible_to(user).filter(filtered)
+    rows, by_index, walk = scoped.filter(in_state), True, None
     if filters.q:
-        matches = search_matches(scoped.filter(_search(filters.q)))
+        search = _search(filters.q)
+        matches = search_matches(scoped.filter(search))
         counted = tally_matches(matches)
         if counted.exact:
-            # Few matches: sort just them. Walking a sort's index until 51 of them turn up
-            # would read most of the table when they sit together at its far end (an id
-            # prefix, while sorting by creation), which the planner cannot foresee.
+            # Every match is in hand (a thousand at most): read just them by id and sort them,
+            # wherever they sit in the sort's order.
             wanted = [pk for pk, state in matches if filters.state in (None, state)]
-            rows, by_index = scoped.filter(pk__in=wanted), False
+            rows, by_index = scoped.filter(IdAmong(wanted)), False
         else:
-            rows = scoped.filter(_search(filters.q))
+            walk = _walk(user, filters.sort, filtered & in_state & search)
     else:
         counted = tally_filters(user, filters)
-    if filters.state is not None:
-        rows = rows.filter(state=filters.state)
     page = keyset_page(
         rows.select_related("reseller").only(*LIST_FIELDS),
         sort=filters.sort,
         after=_cursor(filters.after, filters.sort),
         before=_cursor(filters.before, filters.sort),
         by_index=by_index,
+        walk=walk,
     )
     return InstanceListing(
         page=page,
@@ -192,6 +193,18 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
         total=counted.of(filters.state),
         exact=counted.exact,
     )
+
+
+def _walk(user: User, sort: str, conditions: Q) -> Walk:
+    """How a search with many matches walks the sort's index first (list_paging.Walk).
+
+    The walk reads index entries, not matches: every condition but the tenant is checked on
+    the rows walked. The tenant too, unless its own index serves the sort (newest first).
+    """
+    if sort == TENANT_SORT:
+        return Walk(Instance.objects.visible_to(user), conditions)
+    tenant = tenant_filter(user, InstanceQuerySet.reseller_field)  # what visible_to applies
+    return Walk(Instance.objects.all(), tenant & conditions)
 
 
 def _cursor(token: str, sort: str) -> Cursor | None:
