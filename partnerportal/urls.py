@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.urls")),
     path("instances/", include("instances.urls")),
+    path("alerts/", include("alerts.urls")),
     # Customer links: the token in the path is the capability (instances/urls_public.py).
     path("l/", include("instances.urls_public")),
     path("admin/", admin.site.urls),
