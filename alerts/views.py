@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.permissions import Action, can
 from accounts.tenancy import is_member
 from alerts.forms import AlertPreferenceForm
 from alerts.services.preferences import alert_preference_of, alert_preference_update
@@ -24,4 +25,5 @@ def alert_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         alert_preference_update(request=request, user=request.user, form=form)
         messages.success(request, "Alert settings saved.")
         return redirect("alerts:settings")
-    return render(request, "alerts/settings.html", {"form": form})
+    context = {"form": form, "all_resellers": can(request.user, Action.SEE_ALL_TENANTS)}
+    return render(request, "alerts/settings.html", context)

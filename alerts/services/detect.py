@@ -44,11 +44,19 @@ def alerts_detect(*, now: datetime | None = None) -> DetectResult:
     changes = list(
         StateChange.objects.filter(pk__gt=max(cursor.last_change_id - LOOKBACK, 0))
         .order_by("pk")
-        .select_related("instance", "instance__reseller")[:BATCH]
+        .select_related("instance", "instance__reseller")
+        .defer("instance__api_token")[:BATCH]  # encrypted, and no e-mail needs it
+    )
+    watched = [c for c in changes if c.state in WATCHED_STATES and _fresh(c, now)]
+    # The look-back reads the same changes again and again: one query says which are done.
+    done = set(
+        Alert.objects.filter(key__in=[_change_key(c) for c in watched]).values_list(
+            "key", flat=True
+        )
     )
     created = 0
-    for change in changes:
-        if change.state in WATCHED_STATES and _fresh(change, now):
+    for change in watched:
+        if _change_key(change) not in done:
             created += _from_change(change, now=now)
     created += _stuck(now)
     if changes:
@@ -61,10 +69,12 @@ def _fresh(change: StateChange, now: datetime) -> bool:
     return change.at >= now - TOO_OLD and not change.instance.deleted
 
 
+def _change_key(change: StateChange) -> str:
+    return f"sc:{change.pk}"
+
+
 def _from_change(change: StateChange, *, now: datetime) -> int:
-    key = f"sc:{change.pk}"
-    if Alert.objects.filter(key=key).exists():
-        return 0
+    key = _change_key(change)
     kind = problem_of(change.previous_state, change.state)
     if kind is None:
         if not may_recover(change.previous_state, change.state):
