@@ -35,9 +35,13 @@ def _context(alert: Alert) -> dict[str, object]:
     }
 
 
-def alert_message(alert: Alert, *, to: str) -> EmailMessage:
-    """One alert, on its own."""
-    context = {**_context(alert), "settings_url": absolute_url(reverse("alerts:settings"))}
+def alert_message(alert: Alert, *, to: str, contact: bool = False) -> EmailMessage:
+    """One alert, on its own; `contact`: to a reseller's contact address, not a person's."""
+    context = {
+        **_context(alert),
+        "contact": contact,
+        "settings_url": absolute_url(reverse("alerts:settings")),
+    }
     subject = render_to_string("alerts/email/alert_subject.txt", context)
     body = render_to_string("alerts/email/alert_body.txt", context)
     return EmailMessage(" ".join(subject.split()), body, None, [to])

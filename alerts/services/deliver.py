@@ -98,7 +98,8 @@ def _message(group: Sequence[Delivery]) -> EmailMessage:
     to = group[0].email
     if group[0].digest:
         return digest_message([d.alert for d in group], to=to)
-    return alert_message(group[0].alert, to=to)
+    contact = group[0].audience == Delivery.Audience.CONTACT
+    return alert_message(group[0].alert, to=to, contact=contact)
 
 
 def _send(group: Sequence[Delivery], *, connection: BaseEmailBackend, now: datetime) -> str:

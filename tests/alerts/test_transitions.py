@@ -53,6 +53,7 @@ def test_a_linked_phone_that_is_lost_alerts_the_resellers_contact_once(
     assert guide.steps[0].label in message.body
     assert f"https://portal.example.com/instances/{live.pk}/" in message.body
     assert f"https://portal.example.com/instances/{live.pk}/connect/" in message.body
+    assert "the contact address of Reseller A" in message.body
     assert Delivery.objects.get().status == Delivery.Status.SENT
 
 
