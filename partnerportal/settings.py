@@ -142,6 +142,16 @@ SIGNALS_CHECK_PERIOD = _positive_int("SIGNALS_CHECK_PERIOD", default=30)
 SIGNALS_EVERY = _positive_int("SIGNALS_EVERY", default=300)
 SIGNALS_BATCH = _positive_int("SIGNALS_BATCH", default=50)
 WORKER_BACKOFF_MAX = _positive_int("WORKER_BACKOFF_MAX", default=600)
+# Alerts by e-mail (alerts/): seconds between the worker's looks for transitions and mail due;
+# a failed e-mail is tried again after ALERT_RETRY_BASE seconds, doubling up to ALERT_RETRY_MAX,
+# ALERT_MAX_ATTEMPTS times in all; digests go at ALERT_DIGEST_HOUR in each person's time zone.
+ALERT_PERIOD = _positive_int("ALERT_PERIOD", default=15)
+ALERT_RETRY_BASE = _positive_int("ALERT_RETRY_BASE", default=60)
+ALERT_RETRY_MAX = _positive_int("ALERT_RETRY_MAX", default=3600)
+ALERT_MAX_ATTEMPTS = _positive_int("ALERT_MAX_ATTEMPTS", default=6)
+ALERT_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=8)
+if not 0 <= ALERT_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("ALERT_DIGEST_HOUR must be an hour of the day, 0 to 23.")
 # Ended customer links (expired, revoked or used) are deleted after this many days.
 CUSTOMER_LINK_RETENTION_DAYS = _positive_int("CUSTOMER_LINK_RETENTION_DAYS", default=30)
 # One getInstances answer that leaves an instance out proves nothing: it is marked deleted only
@@ -194,6 +204,7 @@ INSTALLED_APPS = [
     "accounts",
     "instances",
     "billing",
+    "alerts",
     "monitoring",
     "django_otp",
     "django_htmx",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("instances/", include("instances.urls")),
     path("usage/", include("billing.urls")),
+    path("alerts/", include("alerts.urls")),
     # Customer links: the token in the path is the capability (instances/urls_public.py).
     path("l/", include("instances.urls_public")),
     path("admin/", admin.site.urls),

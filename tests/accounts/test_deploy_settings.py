@@ -32,6 +32,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "CACHE_URL": "dbcache://partnerportal_cache",
             "REDIS_URL": "redis://redis.example:6379/0",
             "METRICS_TOKEN": secrets.token_urlsafe(32),
+            "PUBLIC_BASE_URL": "https://portal.example.com",
         }
         | overrides
     )
@@ -53,6 +54,12 @@ def test_deploy_check_passes_with_production_settings() -> None:
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_when_alert_e_mails_would_have_no_links() -> None:
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PUBLIC_BASE_URL="")
+    assert result.returncode == 1
+    assert "alerts.W001" in result.stdout + result.stderr
 
 
 PRINT_COOKIES = """

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones
+
+from django import forms
+
+from alerts.models import AlertPreference
+
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[AlertPreference]
+else:  # ModelForm is generic for the type checker only
+    _ModelForm = forms.ModelForm
+
+_ZONES = sorted(available_timezones() | {"UTC"})
+
+
+class AlertPreferenceForm(_ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=[(name, name) for name in _ZONES],
+        help_text="Quiet hours and the daily digest follow this time zone.",
+    )
+
+    class Meta:
+        model = AlertPreference
+        fields = [
+            "enabled",
+            "logged_out",
+            "blocked",
+            "yellow_card",
+            "stuck",
+            "recovered",
+            "mode",
+            "quiet_start",
+            "quiet_end",
+            "time_zone",
+        ]
+        widgets = {
+            "mode": forms.RadioSelect,
+            "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        help_texts = {
+            "quiet_start": "Alerts that come in quiet hours wait until they end (e.g. 22:00).",
+            "quiet_end": "e.g. 07:00. Leave both empty for none.",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("quiet_start") is None) != (data.get("quiet_end") is None):
+            raise forms.ValidationError("Give both ends of the quiet hours, or neither.")
+        return data

@@ -1,0 +1,1 @@
+from tests.instances.live import live  # noqa: F401  (fixture)
