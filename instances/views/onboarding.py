@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -85,7 +86,8 @@ def onboarding_context(
         "status": status,
         "urls": urls,
         "public": public,
-        "form": form or PairingForm(),
+        # Only the pairing panel shows the form: built when a template reads it, not per poll.
+        "form": form or SimpleLazyObject(PairingForm),
         "code": code,
         "code_seconds": seconds,
         "pairing_error": pairing_error,
