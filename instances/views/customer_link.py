@@ -34,9 +34,9 @@ from instances.services.onboarding import Onboarding, Step, onboarding_check, on
 from instances.services.onboarding_actions import onboarding_pairing_code
 from instances.views.onboarding import (
     PAIRING_FRAGMENT,
-    STATUS_FRAGMENT,
     onboarding_context,
     qr_response,
+    status_fragment,
 )
 
 CLOSED_MESSAGES: dict[str, str] = {
@@ -117,6 +117,7 @@ def link_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return working
     status = _check(request, working)
     context = onboarding_context(status=status, urls=_urls(token), public=True)
+    context["status_fragment"] = status_fragment(request, context)
     return render(request, "public/link.html", context)
 
 
@@ -128,7 +129,7 @@ def link_status(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return working
     status = _check(request, working)
     context = onboarding_context(status=status, urls=_urls(token), public=True)
-    return render(request, STATUS_FRAGMENT, context)
+    return HttpResponse(status_fragment(request, context))
 
 
 @require_GET
@@ -164,5 +165,7 @@ def link_code(request: HtmxHttpRequest, token: str) -> HttpResponse:
     context = onboarding_context(
         status=status, urls=_urls(token), public=True, form=form, code=code, pairing_error=error
     )
-    template = PAIRING_FRAGMENT if request.htmx else "public/link.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, PAIRING_FRAGMENT, context)
+    context["status_fragment"] = status_fragment(request, context)
+    return render(request, "public/link.html", context)

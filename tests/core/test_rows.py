@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from accounts.models import Reseller, User
 from core.rows import compare_and_set, row_read
 from instances.models import Instance
 
@@ -59,3 +61,37 @@ def test_a_datetime_is_stored_and_matched_as_the_orm_stores_it(row: Instance) ->
 
 def test_a_missing_row_is_not_updated(db: None) -> None:
     assert not compare_and_set(Instance, pk=1101000091, expected={}, changes={"state": "blocked"})
+
+
+def test_a_related_row_comes_along_as_select_related_would(
+    django_assert_num_queries: Any, reseller_a_user: User
+) -> None:
+    stored = Reseller.objects.get(pk=reseller_a_user.reseller_id)
+    with django_assert_num_queries(1):
+        read = row_read(User, pk=reseller_a_user.pk, fields=("username",), related=("reseller",))
+        assert read is not None
+        assert read.reseller is not None
+        assert (read.username, read.reseller.name, read.reseller.created_at) == (
+            reseller_a_user.username,
+            stored.name,
+            stored.created_at,
+        )
+
+
+def test_a_missing_related_row_reads_as_none(django_assert_num_queries: Any, admin: User) -> None:
+    with django_assert_num_queries(1):
+        read = row_read(User, pk=admin.pk, fields=("role",), related=("reseller",))
+        assert read is not None
+        assert read.reseller is None
+
+
+def test_values_are_converted_as_the_orm_reads_them(row: Instance) -> None:
+    Instance.objects.filter(pk=row.pk).update(state_changed_at=AT, device_info={"model": "X1"})
+    read = row_read(Instance, pk=row.pk, fields=("api_token", "device_info", "state_changed_at"))
+
+    assert read is not None
+    assert (read.api_token, read.device_info, read.state_changed_at) == (
+        "x" * 50,
+        {"model": "X1"},
+        AT,
+    )
