@@ -52,6 +52,7 @@ LIST_FIELDS = (
     "is_expired",
     "phone",
     "time_created",
+    "expiration_date",
     "state",
     "state_changed_at",
     "state_checked_at",

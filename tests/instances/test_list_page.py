@@ -291,3 +291,21 @@ def test_list_stays_up_from_the_mirror_whatever_green_api_does(
     assert "The last sync with Green API failed" in html
     assert "Cached shop" in html
     assert Instance.objects.get(pk=1101000042).deleted is False
+
+
+@pytest.mark.usefixtures("fresh_mirror")
+def test_column_headers_sort_and_the_expiry_shows(admin_client: Client) -> None:
+    Instance.objects.create(
+        id_instance=1101000099, name="Expiring", expiration_date=datetime(2026, 12, 24, tzinfo=UTC)
+    )
+
+    newest = admin_client.get("/instances/").content.decode()
+    by_name = admin_client.get("/instances/?sort=name").content.decode()
+
+    assert "<th>Expires</th>" in newest
+    assert "2026-12-24" in newest
+    # Newest first is the default: the Created header offers oldest first, and says it is on.
+    assert '<th aria-sort="descending"><a href="/instances/?sort=created"' in newest
+    assert '<a href="/instances/?sort=name"' in newest
+    # Sorted by name, its header turns the order round.
+    assert '<th aria-sort="ascending"><a href="/instances/?sort=-name"' in by_name
