@@ -38,6 +38,9 @@ LINK_EXPIRING_WITHIN = timedelta(hours=24)
 # Items listed per condition; its count says how many there are, up to COUNT_LIMIT.
 PER_KIND = 50
 COUNT_LIMIT = 1000
+# Items a page lists in all: the most urgent, whatever the kinds (a page of 400 guides and
+# forms helps no one; the counts say how many of each there are).
+SHOWN = 50
 
 Row = TypeVar("Row", bound=Model)
 
@@ -95,7 +98,7 @@ def item_key(kind: str, subject: str, since: datetime) -> str:
 
 @dataclass(frozen=True)
 class Attention:
-    items: list[Item]  # most urgent first, at most PER_KIND of each kind
+    items: list[Item]  # open ones first, most urgent first, at most SHOWN
     counts: dict[Kind, int]  # how many of each kind in all, handled or not
 
     @property
@@ -150,8 +153,10 @@ def attention_for(user: User, *, instance: Instance | None = None) -> Attention:
         lambda link: Item(Kind.LINK_EXPIRING, link.created_at, link=link),
     )
     items = _with_marks([item for _count, listed in found.values() for item in listed])
-    items.sort(key=lambda item: (URGENCY[item.kind], item.since))
-    return Attention(items=items, counts={kind: count for kind, (count, _) in found.items()})
+    # Open items first, most urgent first; a page shows the first SHOWN, the counts the rest.
+    items.sort(key=lambda item: (item.mark is not None, URGENCY[item.kind], item.since))
+    counts = {kind: count for kind, (count, _) in found.items()}
+    return Attention(items=items[:SHOWN], counts=counts)
 
 
 def _instance_conditions(

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from accounts.models import Reseller
 from accounts.tenancy import tenant_filter
-from instances.models import Instance, InstanceCount, StateChange
-from instances.quota import quota_text, quota_used, with_quota_use
+from instances.models import CreateOrder, Instance, InstanceCount, StateChange
+from instances.quota import quota_words
 from instances.services.state import LINKED_STATES
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def overview_for(user: User, *, days: int = PERIODS[0]) -> Overview:
         days=_days(user, now, days, linked_now=_linked(by_state)),
         expiring=list(expiring.select_related("reseller").defer("api_token")[:EXPIRING_LISTED]),
         expiring_count=expiring.count(),
-        quotas=_quotas(user),
+        quotas=_quotas(user, counters),
     )
 
 
@@ -155,9 +155,23 @@ def _per_day(user: User, field: str, since: datetime) -> defaultdict[date, int]:
     return found
 
 
-def _quotas(user: User) -> list[QuotaBar]:
-    resellers = with_quota_use(Reseller.objects.visible_to(user).filter(is_active=True))
-    return [
-        QuotaBar(reseller, quota_used(reseller), reseller.instance_quota, quota_text(reseller))
-        for reseller in resellers.order_by("name")
-    ]
+def _quotas(user: User, counters: QuerySet[InstanceCount]) -> list[QuotaBar]:
+    """Each active reseller's quota use: live instances from the counters (no count over the
+    instances), open create orders from their few rows."""
+    live = dict(
+        counters.values("reseller_key").annotate(n=Sum("n")).values_list("reseller_key", "n")
+    )
+    pending = dict(
+        CreateOrder.objects.open()
+        .visible_to(user)
+        .exclude(reseller=None)
+        .values("reseller")
+        .annotate(n=Count("pk"))
+        .values_list("reseller", "n")
+    )
+    bars = []
+    for reseller in Reseller.objects.visible_to(user).filter(is_active=True).order_by("name"):
+        used = live.get(reseller.pk, 0) + pending.get(reseller.pk, 0)
+        words = quota_words(used, reseller.instance_quota)
+        bars.append(QuotaBar(reseller, used, reseller.instance_quota, words))
+    return bars

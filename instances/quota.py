@@ -32,9 +32,12 @@ def with_quota_use(resellers: QuerySet[Reseller]) -> QuerySet[Reseller]:
 
 def quota_text(reseller: Reseller) -> str:
     """ "3 of 10 used" for a reseller from `with_quota_use`; "full" when none is left."""
-    used = quota_used(reseller)
-    text = f"{used} of {reseller.instance_quota} used"
-    return f"{text}, full" if used >= reseller.instance_quota else text
+    return quota_words(quota_used(reseller), reseller.instance_quota)
+
+
+def quota_words(used: int, quota: int) -> str:
+    text = f"{used} of {quota} used"
+    return f"{text}, full" if used >= quota else text
 
 
 def quota_room(reseller: Reseller) -> int:

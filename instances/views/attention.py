@@ -15,7 +15,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Reseller, User
 from accounts.permissions import Action, action_required, can
 from core.navigation import go_back
-from instances.attention import COUNT_LIMIT, PER_KIND, Attention, Item, Kind, attention_for
+from instances.attention import COUNT_LIMIT, Attention, Item, Kind, attention_for
 from instances.attention_forms import AttentionHandleForm
 from instances.models import AttentionMark, CreateOrder, Instance, OnboardingLink
 from instances.recovery import GUIDES, Guide
@@ -96,7 +96,8 @@ def attention_context(user: User, attention: Attention) -> dict[str, object]:
             for kind, count in attention.counts.items()
             if count
         ],
-        "per_kind": PER_KIND,
+        "total": sum(min(count, COUNT_LIMIT) for count in attention.counts.values()),
+        "total_capped": any(count > COUNT_LIMIT for count in attention.counts.values()),
         "count_limit": COUNT_LIMIT,
         "can_handle": can(user, Action.HANDLE_ATTENTION),
         "see_all_tenants": can(user, Action.SEE_ALL_TENANTS),
