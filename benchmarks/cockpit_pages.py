@@ -17,7 +17,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from list_page import child_environment, run_child, throwaway_databases  # benchmarks/list_page.py
+from list_page import (
+    CHILD_PRELUDE,
+    child_environment,
+    run_child,
+    throwaway_databases,
+)  # benchmarks/list_page.py
 from report import Figure  # benchmarks/report.py
 from servers import postgres_reachable  # benchmarks/servers.py
 
@@ -26,26 +31,10 @@ ROUNDS = 7  # the first is a warm-up
 GOAL_RATIO = 1.5
 PAGES = {"overview": "/instances/overview/?days=90", "attention": "/instances/attention/"}
 
-CHILD = r"""
-import json, sys, time
-import django
-django.setup()
-from django.core.management import call_command
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-from accounts.models import Reseller, User
-from tests.support.mirror import fill_mirror
-
-plan = json.loads(sys.argv[1])
-databases, pages, rounds = plan["databases"], plan["pages"], plan["rounds"]
-
-
-def use(name):
-    connection.close()
-    connection.settings_dict["NAME"] = name
-
+CHILD = (
+    CHILD_PRELUDE  # noqa: S608  (the child process's Python source, not a query)
+    + r"""
+pages = plan["pages"]
 
 call_command("collectstatic", interactive=False, verbosity=0)
 clients = {}
@@ -95,6 +84,7 @@ for round_ in range(rounds):
                 queries[key] = len(captured.captured_queries)
 print("RESULT " + json.dumps({"times": times, "queries": queries}))
 """
+)
 
 
 def bench_cockpit_pages() -> list[Figure]:

@@ -86,7 +86,9 @@ STAFF_ONLY = {"reseller", "unassigned"}
 
 # The child: measures in-process, on databases the parent made.
 
-CHILD = r"""
+# What every measuring child starts with (this one and cockpit_pages.py's): Django set up, the
+# plan from the parent, and `use` to move between the throwaway databases.
+CHILD_PRELUDE = r"""
 import json, os, statistics, sys, time
 import django
 django.setup()
@@ -101,12 +103,18 @@ from instances.models import Instance, SyncState
 from tests.support.mirror import fill_mirror
 
 plan = json.loads(sys.argv[1])
-databases, views, rounds = plan["databases"], plan["views"], plan["rounds"]
+databases, rounds = plan["databases"], plan["rounds"]
 
 
 def use(name):
     connection.close()
     connection.settings_dict["NAME"] = name
+"""
+
+CHILD = (
+    CHILD_PRELUDE
+    + r"""
+views = plan["views"]
 
 
 def deep_query(persona):
@@ -194,6 +202,7 @@ print("RESULT " + json.dumps({"times": {k: min(v) for k, v in times.items()},
                               "sql": {k: min(v) for k, v in sql_times.items()},
                               "queries": queries}))
 """.replace("STAFF_ONLY", repr(STAFF_ONLY))
+)
 
 SESSION = r"""
 import sys
