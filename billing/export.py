@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
 from billing.selectors import InstanceUsage, UsageLine, UsageReport
+from core.csv_export import csv_lines, csv_response, spreadsheet_text
 
 MONTH_HEADER = [
     "month",
@@ -35,14 +35,6 @@ INSTANCES_HEADER = [
     "note",
 ]
 NOT_COUNTED_NOTE = "times unknown: not counted"
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection), and
-# instance and reseller names are typed by customers.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _cell(value: object) -> str:
@@ -54,23 +46,14 @@ def _cell(value: object) -> str:
         return format(value, "f")
     if isinstance(value, int):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return spreadsheet_text(str(value))
 
 
 def _stream(
     header: list[str], rows: Iterable[Sequence[object]], filename: str
 ) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    cells = ([_cell(value) for value in row] for row in rows)
+    return csv_response(csv_lines(header, cells), filename)
 
 
 def reseller_label(line_reseller: object) -> str:

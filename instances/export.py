@@ -7,12 +7,12 @@ instance names, and a name like =HYPERLINK(...) must stay text on the reader's m
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from accounts.permissions import Action, can
+from core.csv_export import csv_lines, spreadsheet_text
 from instances.models import Instance
 from instances.selectors import InstanceFilters, instances_matching
 
@@ -20,22 +20,13 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 CHUNK = 2000  # rows fetched at a time: memory stays flat however many match
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _STATES = dict(Instance.State.choices)
 _MESSENGERS = dict(Instance.Type.choices)
-
-
-class _Line:
-    """A file-like object whose write returns what was written: csv.writer's output, row by row."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def export_rows(*, user: User, filters: InstanceFilters) -> Iterator[str]:
     """The CSV text of the instances `user` may see that `filters` select, a line at a time."""
     with_reseller = can(user, Action.SEE_ALL_TENANTS)
-    writer = csv.writer(_Line())
     header = ["id", "name", "messenger", "state", "state_changed_at", "state_checked_at"]
     header += ["phone", "created_at", "expires_at", "expired", "deleted", "deleted_at"]
     fields = ["id_instance", "name", "type_instance", "state", "state_changed_at"]
@@ -44,12 +35,12 @@ def export_rows(*, user: User, filters: InstanceFilters) -> Iterator[str]:
     if with_reseller:
         header.append("reseller")
         fields.append("reseller__name")
-    yield writer.writerow(header)
     rows = instances_matching(user=user, filters=filters).values_list(*fields)
-    for row in rows.iterator(chunk_size=CHUNK):
-        yield writer.writerow(
-            [_cell(field, value) for field, value in zip(fields, row, strict=True)]
-        )
+    cells = (
+        [_cell(field, value) for field, value in zip(fields, row, strict=True)]
+        for row in rows.iterator(chunk_size=CHUNK)
+    )
+    return csv_lines(header, cells)
 
 
 def _cell(field: str, value: Any) -> str:
@@ -66,4 +57,4 @@ def _cell(field: str, value: Any) -> str:
         return _MESSENGERS.get(text, text)
     if field == "phone" and text:
         return "+" + text
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return spreadsheet_text(text)

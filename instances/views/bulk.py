@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
+from core.csv_export import csv_download, csv_lines, spreadsheet_text
 from core.errors import ApplicationError
 from core.navigation import go_back
 from instances.bulk_forms import BulkForm
 from instances.models import BulkItem, BulkJob
-from instances.services.bulk import BULK_MAX, bulk_links_take, bulk_progress
+from instances.services.bulk import bulk_links_take, bulk_progress
 from instances.tasks import bulk_request
 
 
@@ -26,11 +27,8 @@ def bulk_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, form.error_text())
-        return go_back(request, "/instances/")
+        return go_back(request, reverse("instances:list"))
     ids = form.chosen_ids()
-    if len(ids) > BULK_MAX:
-        messages.error(request, f"Select at most {BULK_MAX:,} instances at once.")
-        return go_back(request, "/instances/")
     if form.confirmed(len(ids)):
         try:
             job = bulk_request(
@@ -42,7 +40,7 @@ def bulk_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         except ApplicationError as error:
             messages.error(request, error.message)
-            return go_back(request, "/instances/")
+            return go_back(request, reverse("instances:list"))
         return redirect("instances:bulk", pk=job.pk)
     context = {
         "form": form,
@@ -81,23 +79,28 @@ def bulk_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @action_required(Action.VIEW_INSTANCES)
-def bulk_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def bulk_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """Each instance's result as CSV: done, skipped and why, failed and why."""
     job = _job_for(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bulk-{job.pk}-{job.action}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["id", "name", "result", "why", "finished_at"])
     items = BulkItem.objects.filter(job=job).select_related("instance").order_by("pk")
-    for item in items.iterator(chunk_size=2000):
-        finished = item.finished_at.isoformat() if item.finished_at else ""
-        writer.writerow([item.instance_id, item.instance.name, item.status, item.message, finished])
-    return response
+    rows = (
+        [
+            item.instance_id,
+            spreadsheet_text(item.instance.name),
+            item.status,
+            item.message,
+            item.finished_at.isoformat() if item.finished_at else "",
+        ]
+        for item in items.iterator(chunk_size=2000)
+    )
+    header = ["id", "name", "result", "why", "finished_at"]
+    filename = f"bulk-{job.pk}-{job.action}.csv"
+    return csv_download(csv_lines(header, rows), filename)
 
 
 @require_POST
 @action_required(Action.ONBOARD)
-def bulk_links(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def bulk_links(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The issued customer links as CSV, once, for whoever issued them."""
     job = _job_for(request, pk)
     try:
@@ -105,10 +108,8 @@ def bulk_links(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("instances:bulk", pk=job.pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="customer-links-{job.pk}.csv"'
+    rows = ([pk, spreadsheet_text(name), link] for pk, name, link in links)
+    filename = f"customer-links-{job.pk}.csv"
+    response = csv_download(csv_lines(["id", "name", "link"], rows), filename)
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow(["id", "name", "link"])
-    writer.writerows(links)
     return response

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from accounts.audit import audit_record
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
+from core.csv_export import csv_response
 from instances.export import export_rows
 from instances.listing_forms import InstanceFilterForm
 
@@ -30,9 +31,6 @@ def instance_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
         detail=filters.query() or "all",
     )
     name = f"instances-{timezone.now():%Y%m%d-%H%M%S}.csv"
-    response = StreamingHttpResponse(
-        export_rows(user=request.user, filters=filters), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = csv_response(export_rows(user=request.user, filters=filters), name)
     response["Cache-Control"] = "private, no-store"
     return response
