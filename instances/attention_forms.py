@@ -7,13 +7,14 @@ from typing import Any
 
 from django import forms
 
+from core.forms import ErrorTextForm
 from instances.attention import Kind
 
 # Seconds since 1970 up to the year 9999: what `item_key` writes.
 _SINCE_MAX = 253402300799
 
 
-class AttentionHandleForm(forms.Form):
+class AttentionHandleForm(ErrorTextForm):
     kind = forms.ChoiceField(choices=[(kind.value, kind.value) for kind in Kind])
     # i<instance id>, o<order pk> or l<link pk> (Item.subject).
     subject = forms.RegexField(regex=r"^[iol][0-9]{1,19}$", max_length=20)
@@ -30,6 +31,3 @@ class AttentionHandleForm(forms.Form):
         if "since" in cleaned:
             cleaned["since"] = datetime.fromtimestamp(cleaned["since"], tz=UTC)
         return cleaned
-
-    def error_text(self) -> str:
-        return " ".join(str(message) for errors in self.errors.values() for message in errors)

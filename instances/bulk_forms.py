@@ -8,6 +8,7 @@ from django import forms
 from django.http import QueryDict
 
 from accounts.models import User
+from core.forms import ErrorTextForm
 from instances.listing_forms import InstanceFilterForm, InstanceIdsField
 from instances.models import BulkJob
 from instances.selectors import instances_matching
@@ -15,7 +16,7 @@ from instances.services.bulk import BULK_MAX
 from instances.services.links import DEFAULT_HOURS, MAX_HOURS, MIN_HOURS
 
 
-class BulkForm(forms.Form):
+class BulkForm(ErrorTextForm):
     """POST from the list's selection: the ticked `ids`, or `all` of `all_query`'s matches."""
 
     action = forms.ChoiceField(choices=BulkJob.Action.choices)
@@ -63,6 +64,3 @@ class BulkForm(forms.Form):
             self.add_error("typed_count", f"Type {count} to delete {count} instances.")
             return False
         return True
-
-    def error_text(self) -> str:
-        return " ".join(str(message) for errors in self.errors.values() for message in errors)

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Reseller, User
+from core.forms import ErrorTextForm
 from instances.list_paging import SORT_KEYS, BadCursor, Cursor
 from instances.models import Instance
 from instances.selectors import (
@@ -166,7 +167,7 @@ class InstanceIdsField(forms.Field):
         return list(ids)
 
 
-class InstanceAssignForm(forms.Form):
+class InstanceAssignForm(ErrorTextForm):
     """POST /instances/assign/: `ids` (repeated), `reseller` (a pk, or empty for none), `next`."""
 
     ids = InstanceIdsField()
@@ -184,6 +185,3 @@ class InstanceAssignForm(forms.Form):
         if "reseller" not in self.data:
             self.add_error("reseller", "Choose a reseller, or Unassigned.")
         return cleaned
-
-    def error_text(self) -> str:
-        return " ".join(str(message) for errors in self.errors.values() for message in errors)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -15,9 +14,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Reseller, User
 from accounts.permissions import Action, action_required, can
 from core.navigation import go_back
-from instances.attention import COUNT_LIMIT, Attention, Item, Kind, attention_for
+from instances.attention import COUNT_LIMIT, Attention, Item, attention_for
 from instances.attention_forms import AttentionHandleForm
-from instances.models import AttentionMark, CreateOrder, Instance, OnboardingLink
 from instances.recovery import GUIDES, Guide
 from instances.services.attention import attention_mark_handled
 
@@ -32,37 +30,31 @@ class ShownStep:
 class ShownItem:
     """An attention item as a page shows it: with its guide and the steps this user may take."""
 
-    kind: Kind
-    subject: str
-    since: datetime
-    instance: Instance | None
-    order: CreateOrder | None
-    link: OnboardingLink | None
-    mark: AttentionMark | None
+    item: Item
     guide: Guide
     steps: list[ShownStep]
 
     @property
     def since_seconds(self) -> int:
-        return int(self.since.timestamp())
+        return int(self.item.since.timestamp())
 
     @property
     def reseller(self) -> Reseller | None:
-        if self.link is not None:
-            return self.link.instance.reseller
-        owner = self.order or self.instance
+        if self.item.link is not None:
+            return self.item.link.instance.reseller
+        owner = self.item.order or self.item.instance
         return owner.reseller if owner is not None else None
 
 
 def shown_items(user: User, items: list[Item]) -> list[ShownItem]:
-    return [_shown(user, item) for item in items]
+    return [ShownItem(item, GUIDES[item.kind], _steps(user, item)) for item in items]
 
 
-def _shown(user: User, item: Item) -> ShownItem:
-    guide = GUIDES[item.kind]
+def _steps(user: User, item: Item) -> list[ShownStep]:
+    """The guide's next steps that `user` may take on this item."""
     target = item.instance or (item.link.instance if item.link is not None else None)
     steps = []
-    for step in guide.steps:
+    for step in GUIDES[item.kind].steps:
         if step.per_instance:
             if target is None or not can(user, step.action, target):
                 continue
@@ -72,17 +64,7 @@ def _shown(user: User, item: Item) -> ShownItem:
                 continue
             url = reverse(step.url_name)
         steps.append(ShownStep(step.label, url))
-    return ShownItem(
-        item.kind,
-        item.subject,
-        item.since,
-        item.instance,
-        item.order,
-        item.link,
-        item.mark,
-        guide,
-        steps,
-    )
+    return steps
 
 
 def attention_context(user: User, attention: Attention) -> dict[str, object]:
