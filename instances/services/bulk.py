@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 # More than this many instances at once is not something the list's selection makes.
 BULK_MAX = 10_000
+_OPEN = [BulkItem.Status.PENDING, BulkItem.Status.RUNNING]
 PERMISSION = {
     BulkJob.Action.REBOOT: Action.REBOOT_LOGOUT,
     BulkJob.Action.LOGOUT: Action.REBOOT_LOGOUT,
@@ -112,9 +113,6 @@ def bulk_run_job(job_id: int) -> int:
     if not BulkItem.objects.filter(job=job, status__in=_OPEN).exists():
         BulkJob.objects.filter(pk=job.pk, finished_at=None).update(finished_at=timezone.now())
     return ran
-
-
-_OPEN = [BulkItem.Status.PENDING, BulkItem.Status.RUNNING]
 
 
 def _claim_next(job: BulkJob) -> BulkItem | None:
