@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from accounts.models import User
     from instances.selectors import InstanceFilters
 
-# Matches of a search counted at most; the list then says "1000+".
-SEARCH_COUNT_LIMIT = 1000
+# Matches of a search counted at most; the list then says "more than 200". Counting stops at
+# the bound, so a common term costs a short scan: at 100,000 instances "shop 7" (7,000 matches)
+# took 5.8 ms to count to a thousand through the trigram index, 0.7 ms to two hundred.
+SEARCH_COUNT_LIMIT = 200
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ STAFF_ONLY = ("reseller=", "unassigned")
 # the rest. A tenth of the mirror is a whole-table cost by another name.
 FEW_ROWS = 5_000
 # Instances named "Kiosk n", the oldest: more than SEARCH_COUNT_LIMIT, so "kiosk" is counted
-# as "1000+" and its page found among many matches.
+# as "more than SEARCH_COUNT_LIMIT" and its page found among many matches.
 KIOSKS = 1_200
 
 
