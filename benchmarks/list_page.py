@@ -176,7 +176,9 @@ class SqlClock:
             self.seconds += time.perf_counter() - started
 
 
-times, sql_times, queries = {}, {}, {}
+import re
+ROW_LINK = re.compile(rb'href="/instances/(\d+)/"')
+times, sql_times, queries, rows = {}, {}, {}, {}
 for round_ in range(rounds):
     for name in databases:
         use(name)
@@ -197,7 +199,9 @@ for round_ in range(rounds):
                     times.setdefault(key, []).append(elapsed)
                     sql_times.setdefault(key, []).append(clock.seconds)
                 queries[key] = len(captured.captured_queries)
+                rows[key] = len(set(ROW_LINK.findall(response.content)))  # instances shown
 print("RESULT " + json.dumps({"times": {k: min(v) for k, v in times.items()},
+                              "rows": rows,
                               "medians": {k: statistics.median(v) for k, v in times.items()},
                               "sql": {k: min(v) for k, v in sql_times.items()},
                               "queries": queries}))
@@ -286,6 +290,15 @@ def measure_views(workdir: Path) -> dict[str, Any]:
         return result
 
 
+def rows_shown(result: dict[str, Any], key: str, small: str, large: str) -> str:
+    """Instances on the page at each size: a page of a few rows against a full one measures
+    rendering more rows, not a bigger mirror (a search finds a few of 100, fifty of 100,000)."""
+    shown = result.get("rows", {})
+    if f"{key}|{small}" not in shown:
+        return ""  # an older checkout's child (BENCH_ROOT)
+    return f"; rows {shown[f'{key}|{small}']} / {shown[f'{key}|{large}']}"
+
+
 def view_figures(result: dict[str, Any]) -> list[Figure]:
     small, large = (name for name, _ in sorted(result["sizes"].items(), key=lambda kv: kv[1]))
     times, medians, queries = result["times"], result["medians"], result["queries"]
@@ -305,6 +318,7 @@ def view_figures(result: dict[str, Any]) -> list[Figure]:
             f"({(t_large - t_small) * 1000:+5.1f} ms): ratio {ratio:.2f} "
             f"(of medians {median_ratio:.2f}); queries {q_small} / {q_large}; "
             f"SQL {sql_small * 1000:.1f} / {sql_large * 1000:.1f} ms"
+            f"{rows_shown(result, key, small, large)}"
         )
         ratios.append((ratio, f"{who.removeprefix('bench-')} {view}"))
         if q_small != q_large:
