@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -9,6 +10,9 @@ from django.http import QueryDict
 
 from accounts.models import User
 from core.forms import ErrorTextForm
+from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
+from instances.detail_forms import InstanceSettingsForm
+from instances.forms import FLAG_LABELS
 from instances.listing_forms import InstanceFilterForm, InstanceIdsField
 from instances.models import BulkJob
 from instances.selectors import instances_matching
@@ -55,7 +59,8 @@ class BulkForm(ErrorTextForm):
         return cleaned
 
     def confirmed(self, count: int) -> bool:
-        """Whether the second step was sent, with the count typed for a delete."""
+        """Whether the second step was sent, with the count typed for a delete and valid
+        settings to apply."""
         data = self.cleaned_data
         if not data.get("confirm"):
             return False
@@ -63,4 +68,74 @@ class BulkForm(ErrorTextForm):
         if data["action"] == BulkJob.Action.DELETE and typed != str(count):
             self.add_error("typed_count", f"Type {count} to delete {count} instances.")
             return False
-        return True
+        return self.settings_form is None or self.settings_form.is_valid()
+
+    @cached_property
+    def settings_form(self) -> BulkSettingsForm | None:
+        """Applying settings: which ones, empty on the first step (from the list)."""
+        data = self.cleaned_data
+        if data["action"] != BulkJob.Action.SETTINGS:
+            return None
+        return BulkSettingsForm(self.data if data.get("confirm") else None)
+
+    def settings_changes(self) -> dict[str, str | int]:
+        """The settings to apply (wire names), once confirmed; empty for the other actions."""
+        return self.settings_form.changes() if self.settings_form is not None else {}
+
+
+UNCHANGED_ON_OFF = [("", "Unchanged"), ("yes", "On"), ("no", "Off")]
+_KEEP = "Leave empty to keep each instance's own."
+
+
+class BulkSettingsForm(InstanceSettingsForm):
+    """The settings page's fields and checks for many instances at once.
+
+    Instances differ, so nothing is shown as "current": every field starts unchanged (an empty
+    text, "Unchanged" for a flag, neither a new token nor "remove"), and only the settings
+    chosen are sent, each instance keeping its own for the rest.
+    """
+
+    nothing_changed = "Choose at least one setting to apply: the ones left unchanged are not sent."
+
+    clear_webhook_url = forms.BooleanField(
+        required=False, label="Turn webhooks off (an empty webhook URL)"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["had_token"]  # no current token to speak of
+        for name in ("webhook_url", "delay_send_messages_milliseconds"):
+            self.fields[name].show_hidden_initial = False
+        self.fields["webhook_url"].help_text = f"Where Green API sends notifications. {_KEEP}"
+        self.fields[
+            "delay_send_messages_milliseconds"
+        ].help_text = f"{DELAY_MIN_MS} to {DELAY_MAX_MS}. {_KEEP}"
+        self.fields[
+            "webhook_url_token"
+        ].help_text = f"Sent to the webhook as 'Authorization: Bearer <token>'. {_KEEP}"
+        self.fields["clear_webhook_url_token"].label = "Remove each instance's webhook token"
+        for attr, (label, _default) in FLAG_LABELS.items():
+            self.fields[attr] = forms.ChoiceField(
+                choices=UNCHANGED_ON_OFF, required=False, label=label
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        if data.get("webhook_url") and data.get("clear_webhook_url"):
+            self.add_error(None, "Either type a webhook URL or turn webhooks off, not both.")
+        return super().clean()
+
+    def changes(self) -> dict[str, str | int]:
+        """The chosen settings by wire name, for setSettings."""
+        data = self.cleaned_data
+        body: dict[str, str | int] = {}
+        if data.get("webhook_url"):
+            body["webhookUrl"] = data["webhook_url"]
+        elif data.get("clear_webhook_url"):
+            body["webhookUrl"] = ""
+        if data.get("delay_send_messages_milliseconds") is not None:
+            body["delaySendMessagesMilliseconds"] = data["delay_send_messages_milliseconds"]
+        for attr, wire in FLAG_WIRE_NAMES.items():
+            if data.get(attr):
+                body[wire] = data[attr]
+        return body | self.token_change()

@@ -25,6 +25,8 @@ class InstanceSettingsForm(forms.Form):
     one or ticks "remove"; leaving both alone keeps the current one.
     """
 
+    nothing_changed = "Nothing was changed, so there is nothing to save."
+
     webhook_url = forms.URLField(
         required=False,
         max_length=500,
@@ -106,7 +108,7 @@ class InstanceSettingsForm(forms.Form):
                 "Either type a new webhook token or remove the current one, not both."
             )
         if not self.errors and not self.changes():
-            raise forms.ValidationError("Nothing was changed, so there is nothing to save.")
+            raise forms.ValidationError(self.nothing_changed)
         return data
 
     def changes(self) -> dict[str, str | int]:
@@ -122,11 +124,16 @@ class InstanceSettingsForm(forms.Form):
         for attr, wire in FLAG_WIRE_NAMES.items():
             if attr in changed:
                 body[wire] = "yes" if data[attr] else "no"
+        return body | self.token_change()
+
+    def token_change(self) -> dict[str, str]:
+        """The webhook token's change: a new one, "" to remove it, or nothing to keep it."""
+        data = self.cleaned_data
         if data.get("webhook_url_token"):
-            body["webhookUrlToken"] = data["webhook_url_token"]
-        elif data.get("clear_webhook_url_token"):
-            body["webhookUrlToken"] = ""
-        return body
+            return {"webhookUrlToken": data["webhook_url_token"]}
+        if data.get("clear_webhook_url_token"):
+            return {"webhookUrlToken": ""}
+        return {}
 
 
 class DeleteConfirmForm(forms.Form):

@@ -400,6 +400,7 @@ class BulkJob(models.Model):
         REBOOT = "reboot", "Reboot"
         LOGOUT = "logout", "Log out"
         LINKS = "links", "Issue customer links"
+        SETTINGS = "settings", "Apply settings"
         DELETE = "delete", "Delete"
 
     action = models.CharField(max_length=16, choices=Action.choices)
@@ -416,6 +417,10 @@ class BulkJob(models.Model):
     # it (the worker has no request to build absolute links from).
     link_hours = models.PositiveIntegerField(default=0)
     link_base = models.CharField(max_length=300, blank=True)
+    # Settings: the chosen ones as JSON (wire names), encrypted because a webhook token or URL
+    # can be a secret, and erased once every instance is finished; the names alone, to show.
+    settings_changes = EncryptedTextField(blank=True)
+    settings_summary = models.CharField(max_length=500, blank=True)
 
     objects = BulkJobQuerySet.as_manager()
 

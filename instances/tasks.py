@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.utils import timezone
@@ -119,9 +120,22 @@ def bulk_run(job_id: int) -> None:
 
 
 def bulk_request(
-    *, user: User, action: str, ids: list[int], link_hours: int = 0, link_base: str = ""
+    *,
+    user: User,
+    action: str,
+    ids: list[int],
+    link_hours: int = 0,
+    link_base: str = "",
+    settings: Mapping[str, str | int] | None = None,
 ) -> BulkJob:
     """Start a bulk job and have the worker run it; returns the job its page follows."""
-    job = bulk_start(user=user, action=action, ids=ids, link_hours=link_hours, link_base=link_base)
+    job = bulk_start(
+        user=user,
+        action=action,
+        ids=ids,
+        link_hours=link_hours,
+        link_base=link_base,
+        settings=settings,
+    )
     bulk_run(job.pk)
     return job

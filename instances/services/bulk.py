@@ -3,15 +3,16 @@
 A job is written with one item per instance before anything is sent; the worker then claims the
 items one at a time with a conditional UPDATE (pending -> running), so two workers, or a job
 started twice, never act twice on one instance. Each item goes through the same service as the
-single action (reboot, log out, customer link, delete), so permissions, audit and the delete's
-exactly-once claim are the single action's own. Items run one after another: each instance gets
-one call, well within its own rate limit (docs/greenapi.md §4.3).
+single action (reboot, log out, customer link, settings, delete), so permissions, audit and the
+delete's exactly-once claim are the single action's own. Items run one after another: each
+instance gets one call, well within its own rate limit (docs/greenapi.md §4.3).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,6 +27,11 @@ from instances.models import BulkItem, BulkJob, Instance
 from instances.services.actions import instance_logout, instance_reboot
 from instances.services.delete import instance_delete
 from instances.services.links import DEFAULT_HOURS, onboarding_link_issue
+from instances.services.settings import (
+    WRITABLE_KEYS,
+    instance_settings_save,
+    settings_described,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ PERMISSION = {
     BulkJob.Action.REBOOT: Action.REBOOT_LOGOUT,
     BulkJob.Action.LOGOUT: Action.REBOOT_LOGOUT,
     BulkJob.Action.LINKS: Action.ONBOARD,
+    BulkJob.Action.SETTINGS: Action.EDIT_SETTINGS,
     BulkJob.Action.DELETE: Action.DELETE_INSTANCE,
 }
 
@@ -65,18 +72,30 @@ class Progress:
 
 
 def bulk_start(
-    *, user: User, action: str, ids: list[int], link_hours: int = 0, link_base: str = ""
+    *,
+    user: User,
+    action: str,
+    ids: list[int],
+    link_hours: int = 0,
+    link_base: str = "",
+    settings: Mapping[str, str | int] | None = None,
 ) -> BulkJob:
     """Write the job and its items: the instances `user` may see among `ids`.
 
     The worker runs it (instances/tasks.py `bulk_request`); instances `user` may not act on
-    become "skipped" items there, each saying why.
+    become "skipped" items there, each saying why. `settings` (wire names) are what "apply
+    settings" sends to each instance.
     """
     require(user, PERMISSION[BulkJob.Action(action)])
     if not ids:
         raise ApplicationError("Select at least one instance.")
     if len(ids) > BULK_MAX:
         raise ApplicationError(f"Select at most {BULK_MAX:,} instances at once.")
+    settings = dict(settings or {}) if action == BulkJob.Action.SETTINGS else {}
+    if action == BulkJob.Action.SETTINGS and not settings:
+        raise ApplicationError("Choose at least one setting to apply.")
+    if unknown := set(settings) - WRITABLE_KEYS:
+        raise ValueError(f"Not writable settings: {sorted(unknown)}")
     visible = list(
         Instance.objects.visible_to(user)
         .filter(pk__in=ids)
@@ -92,13 +111,16 @@ def bulk_start(
             reseller=user.reseller if not user.is_staff_role else None,
             link_hours=link_hours or (DEFAULT_HOURS if action == BulkJob.Action.LINKS else 0),
             link_base=link_base.rstrip("/"),
+            settings_changes=json.dumps(settings) if settings else "",
+            settings_summary=settings_described(settings)[:500],
         )
         BulkItem.objects.bulk_create(BulkItem(job=job, instance_id=pk) for pk in visible)
+    summary = f": {job.settings_summary}" if job.settings_summary else ""
     audit_record(
         action=f"bulk.{action}",
         actor=user,
         target=job,
-        detail=f"{len(visible)} instances",
+        detail=f"{len(visible)} instances{summary}",
     )
     return job
 
@@ -111,7 +133,10 @@ def bulk_run_job(job_id: int) -> int:
         _run(job, item)
         ran += 1
     if not BulkItem.objects.filter(job=job, status__in=_OPEN).exists():
-        BulkJob.objects.filter(pk=job.pk, finished_at=None).update(finished_at=timezone.now())
+        # The chosen settings may hold a webhook token: kept no longer than the job needs them.
+        BulkJob.objects.filter(pk=job.pk, finished_at=None).update(
+            finished_at=timezone.now(), settings_changes=""
+        )
     return ran
 
 
@@ -173,6 +198,13 @@ def _link(job: BulkJob, instance: Instance, user: User) -> tuple[str, str]:
     return f"valid until {issued.link.expires_at:%Y-%m-%d %H:%M} UTC", url
 
 
+def _settings(job: BulkJob, instance: Instance, user: User) -> tuple[str, str]:
+    if not job.settings_changes:
+        raise ApplicationError("the chosen settings are no longer kept; start again")
+    instance_settings_save(instance=instance, user=user, changes=json.loads(job.settings_changes))
+    return "saved; the instance restarts to apply them", ""
+
+
 def _delete(job: BulkJob, instance: Instance, user: User) -> tuple[str, str]:
     result = instance_delete(instance=instance, user=user)
     return result.message, ""
@@ -182,6 +214,7 @@ _ACTIONS: dict[BulkJob.Action, Callable[[BulkJob, Instance, User], tuple[str, st
     BulkJob.Action.REBOOT: _reboot,
     BulkJob.Action.LOGOUT: _logout,
     BulkJob.Action.LINKS: _link,
+    BulkJob.Action.SETTINGS: _settings,
     BulkJob.Action.DELETE: _delete,
 }
 

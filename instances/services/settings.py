@@ -51,9 +51,7 @@ def instance_settings_save(
     if not changes or unknown:
         raise ValueError(f"Not writable settings: {sorted(unknown) or 'none given'}")
     refuse_if_deleted(instance, doing=doing)
-    detail = "changed " + ", ".join(
-        _described(key, value) for key, value in sorted(changes.items())
-    )
+    detail = "changed " + settings_described(changes)
     try:
         confirmed = instance_client(instance).set_settings(changes)
     except GreenAPIError as exc:
@@ -76,6 +74,12 @@ def instance_settings_save(
     audit_record(
         action="instance.settings", request=request, actor=user, target=instance, detail=detail
     )
+
+
+def settings_described(changes: Mapping[str, str | int]) -> str:
+    """The changed settings' names, safe to show and log ("stateWebhook, webhookUrlToken
+    (replaced)")."""
+    return ", ".join(_described(key, value) for key, value in sorted(changes.items()))
 
 
 def _described(key: str, value: str | int) -> str:

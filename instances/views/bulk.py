@@ -37,6 +37,7 @@ def bulk_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 ids=ids,
                 link_hours=form.cleaned_data.get("link_hours") or 0,
                 link_base=request.build_absolute_uri("/"),
+                settings=form.settings_changes(),
             )
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -47,6 +48,7 @@ def bulk_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         "action": BulkJob.Action(form.cleaned_data["action"]),
         "ids": ids,
         "count": len(ids),
+        "settings_form": form.settings_form,
     }
     return render(request, "instances/bulk_confirm.html", context)
 

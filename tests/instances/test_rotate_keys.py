@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import TOTPDevice, User
 from core import crypto
-from instances.models import Instance
+from instances.models import BulkJob, Instance
 
 TOKEN = "ab" * 25
 
@@ -28,6 +28,8 @@ def test_rotation_lets_the_old_key_go(settings: Any, admin: User) -> None:
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     Instance.objects.create(id_instance=1101000009, api_token=TOKEN)
     TOTPDevice.objects.create(user=admin, name="phone", key="cd" * 20)
+    # A bulk "apply settings" still running holds its chosen settings, a token among them.
+    job = BulkJob.objects.create(action="settings", settings_changes='{"webhookUrlToken": "t"}')
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
 
@@ -36,6 +38,7 @@ def test_rotation_lets_the_old_key_go(settings: Any, admin: User) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [new_key]
     assert Instance.objects.get(pk=1101000009).api_token == TOKEN
     assert TOTPDevice.objects.get(user=admin).key == "cd" * 20
+    assert BulkJob.objects.get(pk=job.pk).settings_changes == '{"webhookUrlToken": "t"}'
 
 
 @pytest.mark.django_db

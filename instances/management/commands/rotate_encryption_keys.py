@@ -5,14 +5,15 @@ from django.db import transaction
 from django.db.models import Model
 
 from accounts.models import TOTPDevice
-from instances.models import Instance
+from instances.models import BulkJob, Instance
 
 BATCH_SIZE = 500
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored secret (instance tokens, TOTP secrets) with the "
+        "Re-encrypt every stored secret (instance tokens, TOTP secrets, settings of running "
+        "bulk jobs) with the "
         "first key of FIELD_ENCRYPTION_KEYS, so older keys can then be removed."
     )
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         secrets: tuple[tuple[type[Model], str], ...] = (
             (Instance, "api_token"),
             (TOTPDevice, "key"),
+            (BulkJob, "settings_changes"),
         )
         for model, field in secrets:
             rows = list(model._default_manager.exclude(**{field: ""}).only("pk", field))
