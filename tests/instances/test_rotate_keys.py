@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import TOTPDevice, User
 from core import crypto
-from instances.models import BulkJob, Instance
+from instances.models import BulkItem, BulkJob, Instance
 
 TOKEN = "ab" * 25
 
@@ -30,6 +30,8 @@ def test_rotation_lets_the_old_key_go(settings: Any, admin: User) -> None:
     TOTPDevice.objects.create(user=admin, name="phone", key="cd" * 20)
     # A bulk "apply settings" still running holds its chosen settings, a token among them.
     job = BulkJob.objects.create(action="settings", settings_changes='{"webhookUrlToken": "t"}')
+    # A customer-link CSV not yet downloaded.
+    item = BulkItem.objects.create(job=job, instance_id=1101000009, link_url="https://x/c/secret")
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
 
@@ -39,6 +41,7 @@ def test_rotation_lets_the_old_key_go(settings: Any, admin: User) -> None:
     assert Instance.objects.get(pk=1101000009).api_token == TOKEN
     assert TOTPDevice.objects.get(user=admin).key == "cd" * 20
     assert BulkJob.objects.get(pk=job.pk).settings_changes == '{"webhookUrlToken": "t"}'
+    assert BulkItem.objects.get(pk=item.pk).link_url == "https://x/c/secret"
 
 
 @pytest.mark.django_db
@@ -56,3 +59,20 @@ def test_rotation_rewrites_fernet_tokens_of_before_as_aes_gcm(settings: Any) -> 
     stored = Instance.objects.filter(pk=1101000010).values_list(Cast("api_token", TextField()))
     assert stored.get()[0].startswith(crypto.V2)
     assert Instance.objects.get(pk=1101000010).api_token == TOKEN
+
+
+def test_every_encrypted_field_is_rotated() -> None:
+    """A secret the command does not know of would stop decrypting once the old key goes."""
+    from django.apps import apps
+
+    from core.fields import EncryptedTextField
+    from instances.management.commands.rotate_encryption_keys import encrypted_fields
+
+    declared = {
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, EncryptedTextField)
+    }
+    assert len(declared) >= 5  # tokens, TOTP keys, bulk settings, link CSVs, test-message chats
+    assert set(encrypted_fields()) == declared
