@@ -62,7 +62,7 @@ WORKERS, THREADS = 2, 4
 TIMEOUT = 20.0  # what onboarding.js waits for an answer
 REDIS_URL = os.environ.get("BENCH_POLLING_REDIS_URL", "redis://127.0.0.1:6379/13")
 QR_VERSION = re.compile(r'qr\.png\?v=([0-9a-f]+)"')
-POLL_AFTER = re.compile(r'data-poll="(\d+|stop)"')
+POLL_AFTER = re.compile(r'data-poll="(\d+(?:\.\d+)?|stop)"')
 
 # Runs in the portal's environment (its checkout, its database): mirror the emulator's
 # instances for one reseller, and open one logged-in session per tab.

@@ -1,7 +1,9 @@
 """Onboarding: how close an instance is to a linked phone (docs/greenapi.md §2.6, §3.1, §3.2).
 
-Pages poll `onboarding_check` about every 2 s. Green API's answers to getStateInstance and qr are
-shared between all pollers through the cache (shared_calls.py), so however many pages are open
+Pages poll `onboarding_check` about every 2 s, and about every second while the instance is
+being created or starting, so that its QR code shows within about a second of it being ready.
+Green API's answers to getStateInstance and qr are shared between all pollers through the
+cache (shared_calls.py), so however many pages are open
 the server calls getStateInstance at most about once a second and qr at most once every
 QR_HOLD (3 s) per instance, within the published limits of 1 and 3 calls per second. While a QR
 code shows, qr alone answers the poll: its answer tells the state as well.
@@ -38,7 +40,12 @@ from instances.services.onboarding_answers import (
     hold,
     qr_message,
 )
-from instances.services.shared_calls import shared_call, shared_forget, shared_latest
+from instances.services.shared_calls import (
+    shared_call,
+    shared_forget,
+    shared_holds_for,
+    shared_latest,
+)
 from instances.services.state import LINKED_STATES, instance_state_refresh, state_observe
 
 logger = logging.getLogger(__name__)
@@ -52,6 +59,11 @@ STATE_HOLD = 1.1
 # = 5 s after the scan (3 s with a 1 s hold), or sooner through the stateInstanceChanged webhook
 # or the worker's 5 s state check of onboarding instances. Never under 1 s (the rate limit goal).
 QR_HOLD = 3.0
+# While an instance is created or starts, a page asks again when the shared state answer may be
+# replaced (at most STATE_HOLD away), so the poll that follows readiness is at most about a
+# second late and shows the QR code in the same answer; never sooner than this, so that pages
+# waiting on another request's call do not spin.
+READY_POLL_MIN = 0.25
 # The WhatsApp code rotates every 20 s (docs/greenapi.md §3.2).
 QR_ROTATION_SECONDS = 20
 # Green API needs up to about 5 minutes to build or restart an instance; then offer a reboot.
@@ -93,7 +105,7 @@ class Onboarding:
     offer_reboot: bool = False
     waiting_seconds: int = 0
     phone: str = ""
-    poll_seconds: int = POLL_SECONDS
+    poll_seconds: float = POLL_SECONDS
 
     @property
     def polling(self) -> bool:
@@ -197,11 +209,19 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     step = _step_for_state(state.state)
     if step == Step.PROBLEM:
         return _view(instance, step, message=_problem_for_state(instance.state))
+    if step == Step.CREATING:
+        return _soon_ready(_view(instance, step), instance)
     if step != Step.READY:
         return _view(instance, step)
     if state.state in PENDING_MESSAGES:
         return _view(instance, Step.READY, message=PENDING_MESSAGES[state.state])
     return _with_qr(instance, _observe_qr(instance))
+
+
+def _soon_ready(view: Onboarding, instance: Instance) -> Onboarding:
+    """Ask again as soon as getStateInstance may be called again (READY_POLL_MIN)."""
+    wait = max(READY_POLL_MIN, shared_holds_for(_key("state", instance)))
+    return replace(view, poll_seconds=round(min(wait, POLL_SECONDS), 2))
 
 
 def _mirror_behind(instance: Instance, state: str) -> bool:
@@ -213,7 +233,7 @@ def _after_failure(instance: Instance, failed: Failed) -> Onboarding:
     """A failed state check: wait for a new instance, keep the last step in trouble, or stop."""
     reason = failed.reason
     if reason.outcome == Outcome.NOT_READY:
-        return _view(instance, Step.CREATING)
+        return _soon_ready(_view(instance, Step.CREATING), instance)
     if reason.outcome == Outcome.RETRY:
         return _from_mirror(instance, f"{reason.text} {KEEPS_TRYING}", streak=failed.streak)
     return _view(instance, Step.PROBLEM, message=reason.text)

@@ -88,6 +88,12 @@ def shared_call(
     return None
 
 
+def shared_holds_for(key: str) -> float:
+    """Seconds until the shared answer under `key` may be replaced by a new call; 0 if now."""
+    entry: Entry[object] | None = cache.get(key)
+    return max(0.0, entry.good_until - time.time()) if entry is not None else 0.0
+
+
 def shared_latest(key: str) -> object | None:
     """The latest shared answer under `key`, however old, without calling; None if none."""
     entry: Entry[object] | None = cache.get(key)
