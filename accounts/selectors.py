@@ -23,8 +23,15 @@ def user_for_login(identifier: str) -> User | None:
     return user
 
 
-def reseller_list() -> QuerySet[Reseller]:
-    return Reseller.objects.annotate(
+def reseller_list(*, search: str = "", active: bool | None = None) -> QuerySet[Reseller]:
+    """Resellers by name, with their users and live instances counted; `search` looks in the
+    name and the contact e-mail."""
+    resellers = Reseller.objects.all()
+    if search:
+        resellers = resellers.filter(Q(name__icontains=search) | Q(contact_email__icontains=search))
+    if active is not None:
+        resellers = resellers.filter(is_active=active)
+    return resellers.annotate(
         user_count=Count("users", distinct=True),
         instance_count=Count("instances", filter=Q(instances__deleted=False), distinct=True),
     ).order_by("name")
@@ -42,10 +49,28 @@ def reseller_choices_for_user_form(*, current: Reseller | None = None) -> QueryS
     return Reseller.objects.filter(condition).order_by("name")
 
 
-def user_list(*, reseller: Reseller | None = None) -> QuerySet[User]:
+def user_list(
+    *,
+    reseller: Reseller | None = None,
+    search: str = "",
+    role: str = "",
+    active: bool | None = None,
+) -> QuerySet[User]:
+    """Users by username; `search` looks in the username, e-mail and names."""
     users = User.objects.select_related("reseller").order_by("username")
     if reseller is not None:
         users = users.filter(reseller=reseller)
+    if search:
+        users = users.filter(
+            Q(username__icontains=search)
+            | Q(email__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+        )
+    if role:
+        users = users.filter(role=role)
+    if active is not None:
+        users = users.filter(is_active=active)
     return users
 
 

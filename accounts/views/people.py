@@ -1,7 +1,11 @@
 """The admins' pages for resellers and users. Thin: parse, call one service, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,13 +13,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors, services
 from accounts.forms import ResellerForm, UserForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.people_forms import PAGE_SIZE, PeopleFilterForm, ResellerFilterForm, UserFilterForm
 from accounts.permissions import Action, action_required
+
+
+def _listing(
+    request: AuthenticatedHttpRequest, form: PeopleFilterForm, rows: QuerySet[Model]
+) -> dict[str, Any]:
+    """A people page's context: the filter form, one page of `rows`, and the query to keep."""
+    if form.is_bound and not form.is_valid():
+        rows = rows.none()  # the form says what is wrong
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"form": form, "page": page, "query": query.urlencode()}
 
 
 @require_GET
 @action_required(Action.MANAGE_PEOPLE)
 def reseller_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "accounts/reseller_list.html", {"resellers": selectors.reseller_list()})
+    form = ResellerFilterForm(request.GET or None)
+    rows = selectors.reseller_list()
+    if form.is_bound and form.is_valid():
+        rows = selectors.reseller_list(search=form.cleaned_data["q"], active=form.active())
+    return render(request, "accounts/reseller_list.html", _listing(request, form, rows))
 
 
 @require_http_methods(["GET", "POST"])
@@ -57,7 +78,12 @@ def reseller_deactivate(request: AuthenticatedHttpRequest, reseller_id: int) -> 
 @require_GET
 @action_required(Action.MANAGE_PEOPLE)
 def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "accounts/user_list.html", {"users": selectors.user_list()})
+    form = UserFilterForm(request.GET or None)
+    rows = selectors.user_list()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        rows = selectors.user_list(search=data["q"], role=data["role"], active=form.active())
+    return render(request, "accounts/user_list.html", _listing(request, form, rows))
 
 
 @require_http_methods(["GET", "POST"])
