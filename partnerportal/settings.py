@@ -256,6 +256,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.permissions.user_can",
+                "accounts.navigation.main_nav",
             ],
         },
     },
