@@ -14,6 +14,7 @@ from django.db.models import Q
 from accounts import selectors
 from accounts.models import Reseller, User
 from accounts.validators import MAX_PASSWORD_LENGTH
+from core.zones import ZONE_NAMES
 
 # Audit dates outside these years are typos, and date arithmetic at the edges would overflow.
 _EARLIEST, _LATEST = date(2000, 1, 1), date(2999, 12, 31)
@@ -228,3 +229,19 @@ class AuditFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
         )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        help_text="Pages show times in this zone, labelled with it. Exports stay in UTC.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        partner = f"The partner's ({settings.PARTNER_TIME_ZONE})"
+        field.choices = [("", partner), *((name, name) for name in ZONE_NAMES)]

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp.middleware import is_verified
 
 from accounts.sessions import session_end, session_expiry_reason
 from accounts.twofactor import two_factor_required
 from core.http import HtmxHttpRequest
+from core.zones import zone
 
 ENDED_MESSAGES = {
     "idle": "You were logged out after {minutes} minutes without activity. Please log in again.",
@@ -72,3 +74,19 @@ def _htmx_login_redirect(request: HtmxHttpRequest, response: HttpResponse) -> Ht
     if not location.startswith(resolve_url(settings.LOGIN_URL)):
         return response
     return HttpResponseClientRedirect(location)
+
+
+class UserTimeZoneMiddleware:
+    """Pages show times in the user's own zone, else the partner's (PARTNER_TIME_ZONE)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with timezone.override(zone(user_zone_name(request.user))):
+            return self.get_response(request)
+
+
+def user_zone_name(user: Any) -> str:
+    own = user.time_zone if user.is_authenticated else ""
+    return own or settings.PARTNER_TIME_ZONE

@@ -58,6 +58,8 @@ class User(AbstractUser):
     reseller = models.ForeignKey(
         Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # Pages show times in this zone; "" means the partner's (PARTNER_TIME_ZONE).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects: ClassVar[UserManager] = UserManager()  # as django-stubs declares it on AbstractUser
 

@@ -267,3 +267,17 @@ def _send_password_link(*, request: HttpRequest, user: User, invitation: bool) -
         logger.warning("Could not send a password e-mail to user %s", user.pk, exc_info=True)
         return False
     return True
+
+
+def user_time_zone_set(*, request: HttpRequest, user: User, time_zone: str) -> None:
+    """The zone the user's pages show times in ("" for the partner's)."""
+    with transaction.atomic():
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+        audit_record(
+            action="account.time_zone",
+            request=request,
+            actor=user,
+            target=user,
+            detail=time_zone or "the partner's",
+        )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/verify/", auth.login_verify, name="login_verify"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("account/", account.account, name="account"),
+    path("account/time-zone/", account.time_zone, name="account_time_zone"),
     path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",

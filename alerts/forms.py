@@ -1,23 +1,21 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from django import forms
 
 from alerts.models import AlertPreference
+from core.zones import ZONE_NAMES
 
 if TYPE_CHECKING:
     _ModelForm = forms.ModelForm[AlertPreference]
 else:  # ModelForm is generic for the type checker only
     _ModelForm = forms.ModelForm
 
-_ZONES = sorted(available_timezones() | {"UTC"})
-
 
 class AlertPreferenceForm(_ModelForm):
     time_zone = forms.ChoiceField(
-        choices=[(name, name) for name in _ZONES],
+        choices=[(name, name) for name in ZONE_NAMES],
         help_text="Quiet hours and the daily digest follow this time zone.",
     )
 

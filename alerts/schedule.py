@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from alerts.models import AlertPreference
-
-
-def zone(name: str) -> ZoneInfo:
-    """The named time zone, UTC for a name this machine does not know."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+from core.zones import zone
 
 
 def quiet_until(now: datetime, *, start: time, end: time, tz: ZoneInfo) -> datetime | None:

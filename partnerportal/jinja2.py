@@ -20,6 +20,8 @@ from django.utils import timezone
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from core.templatetags.clock import when
+
 _PLACEHOLDER = 918273645
 
 
@@ -60,5 +62,6 @@ def environment(**options: Any) -> Environment:
         naturaltime=naturaltime,
         urlencode=urlencode,
         floatformat=floatformat,
+        when=when,
     )
     return env

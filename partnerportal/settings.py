@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -52,6 +53,17 @@ def _day_price(name: str) -> Decimal | None:
             f"{name} must be a price such as 0.45 (0 or more, at most 4 decimals), not {raw!r}."
         )
     return value
+
+
+def _time_zone(name: str, default: str) -> str:
+    raw = env.str(name, default="").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Europe/Moscow or UTC, not {raw!r}."
+        ) from None
+    return raw
 
 
 def _required_secret(name: str, dev_default: str) -> str:
@@ -235,6 +247,8 @@ MIDDLEWARE = [
     "core.middleware.MethodNotAllowedPageMiddleware",
     # Idle and absolute session limits, and the admins' 2FA requirement.
     "accounts.middleware.SessionLimitsMiddleware",
+    # Times in the user's zone (or the partner's) on every page.
+    "accounts.middleware.UserTimeZoneMiddleware",
     # One overall deadline for all the Green API calls of a request.
     "instances.middleware.ActionDeadlineMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -258,6 +272,8 @@ TEMPLATES = [
                 "accounts.permissions.user_can",
                 "accounts.navigation.main_nav",
             ],
+            # {{ moment|when }} on every page, no {% load %} (core/templatetags/clock.py).
+            "builtins": ["core.templatetags.clock"],
         },
     },
     # Fragments repeated per row of a long page (templates/jinja2/; partnerportal/jinja2.py).
@@ -320,8 +336,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-# Pages label times "UTC" and Green API sends zone-less times we read as UTC: keep one zone.
+# Stored and computed in UTC (Green API sends zone-less times we read as UTC); pages show times
+# in each user's zone, by default the partner's (accounts/middleware.py), labelled with it.
 TIME_ZONE = "UTC"
+PARTNER_TIME_ZONE = _time_zone("PARTNER_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

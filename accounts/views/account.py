@@ -9,8 +9,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import twofactor
-from accounts.forms import TokenForm
+from accounts.forms import TimeZoneForm, TokenForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.services import user_time_zone_set
 
 
 @login_required
@@ -71,10 +72,26 @@ def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", _account_context(request, form))
 
 
+@login_required
+@require_POST
+def time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        context = _account_context(request, TokenForm(), zone_form=form)
+        return render(request, "accounts/account.html", context)
+    user_time_zone_set(request=request, user=request.user, time_zone=form.cleaned_data["time_zone"])
+    messages.success(request, "Time zone saved.")
+    return redirect("account")
+
+
 def _account_context(
-    request: AuthenticatedHttpRequest, disable_form: TokenForm
+    request: AuthenticatedHttpRequest,
+    disable_form: TokenForm,
+    *,
+    zone_form: TimeZoneForm | None = None,
 ) -> dict[str, object]:
     return {
+        "zone_form": zone_form or TimeZoneForm(initial={"time_zone": request.user.time_zone}),
         "device": twofactor.device_for(request.user),
         "pending": twofactor.pending_device_for(request.user),
         "required": twofactor.two_factor_required(request.user),

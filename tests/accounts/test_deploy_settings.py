@@ -100,3 +100,9 @@ def test_deploy_check_fails_on_a_per_process_cache() -> None:
     result = run(["manage.py", "check", "--deploy"], CACHE_URL="locmemcache://")
     assert result.returncode != 0
     assert "greenapi.E009" in result.stdout + result.stderr
+
+
+def test_the_partner_time_zone_must_be_a_real_zone() -> None:
+    result = run(["-c", "import django; django.setup()"], PARTNER_TIME_ZONE="Mars/Olympus")
+    assert result.returncode != 0
+    assert "PARTNER_TIME_ZONE must be a time zone name such as Europe/Moscow" in result.stderr

@@ -302,7 +302,7 @@ def test_column_headers_sort_and_the_expiry_shows(admin_client: Client) -> None:
     newest = admin_client.get("/instances/").content.decode()
     by_name = admin_client.get("/instances/?sort=name").content.decode()
 
-    assert "<th>Expires</th>" in newest
+    assert "<th>Expires (UTC)</th>" in newest
     assert "2026-12-24" in newest
     # Newest first is the default: the Created header offers oldest first, and says it is on.
     assert '<th aria-sort="descending"><a href="/instances/?sort=created"' in newest

@@ -204,7 +204,7 @@ def test_reading_fails_plainly(
     assert response.status_code == 200
     assert "Could not read the settings" in text
     assert FAULT_SENTENCES[kind] in text
-    assert "<form" not in text.split("<main>", 1)[1]  # no form to save blind values from
+    assert "<form" not in text.split("<main", 1)[1]  # no form to save blind values from
 
 
 @pytest.mark.parametrize("kind", FAULT_KINDS)
