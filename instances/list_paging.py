@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -341,3 +341,58 @@ def keyset_page(
         found.reverse()
         return KeysetPage(found, has_previous=more, has_next=behind, sort=sort)
     return KeysetPage(found, has_previous=behind, has_next=more, sort=sort)
+
+
+def page_count(total: int, size: int) -> int:
+    """Pages of `size` rows that `total` rows fill; one, empty, when there are none."""
+    return max(1, -(-total // size))
+
+
+@dataclass(frozen=True)
+class NumberedPage:
+    """A page read by `numbered_page`, and what the list says of its number."""
+
+    page: KeysetPage
+    number: int | None  # the page's number; None when a cursor came without one
+    address: int | None  # the `page=` that shows this page again (with its cursor, if any)
+    note: str = ""  # what became of a number that is not one of the pages
+
+
+def numbered_page(
+    read: Callable[..., KeysetPage],
+    *,
+    size: int,
+    after: Cursor | None,
+    before: Cursor | None,
+    number: int | None,
+    total: int | None,
+) -> NumberedPage:
+    """The page a cursor finds (labelled `number`), or else page `number` of `total` rows
+    (None: not counted to the end), by `read` (keyset_page but for the page's place and size).
+
+    A number past the last page reads the last. Without an exact total that is known only
+    once the page comes back empty: then the last page is read again, from the end.
+    """
+    offset, note = None, ""
+    if after is None and before is None:
+        number = number or 1
+        pages = page_count(total, size) if total is not None else None
+        if pages is not None and number > pages:
+            note = (
+                "There is only one page."
+                if pages == 1
+                else f"There are only {pages} pages of {size}; this is the last."
+            )
+            number = pages
+        if number > 1:
+            offset = page_offset(number, size=size, total=total)
+    page = read(after=after, before=before, offset=offset, size=size)
+    if offset is not None and not page.rows:
+        # Past the last of a search's matches, which were not all counted. The address stays
+        # the number asked for: asked again, the last page is found the same way.
+        note = f"There are fewer than {number} pages of {size}; this is the last."
+        last = read(after=None, before=None, offset=Offset(0, size, from_end=True), size=size)
+        return NumberedPage(last, number=None, address=number, note=note)
+    if not page.has_previous:
+        number = 1  # also when a cursor came with another number, or none
+    return NumberedPage(page, number=number, address=number, note=note)

@@ -127,6 +127,7 @@ class InstanceFilterForm(forms.Form):
                 # A hidden field: the message goes above the form, and the page starts over.
                 self.add_error(None, BAD_CURSOR)
                 cleaned[name] = ""
+                cleaned["page"] = None  # it numbered the cursor's page, now not shown
         if self.has_error("page"):
             self.add_error(None, BAD_PAGE)
         elif (cleaned.get("page") or 0) > PAGE_MAX:

@@ -29,10 +29,10 @@ from instances.list_paging import (
     Cursor,
     IdAmong,
     KeysetPage,
-    Offset,
     Walk,
     keyset_page,
-    page_offset,
+    numbered_page,
+    page_count,
     sort_key,
 )
 from instances.models import TENANT_SORT, CreateOrder, Instance, InstanceQuerySet
@@ -201,11 +201,6 @@ class InstanceListing:
         return self.filters.query(after=self.page.next_cursor, before="", page=number)
 
 
-def page_count(total: int, size: int) -> int:
-    """Pages of `size` rows that `total` rows fill; one, empty, when there are none."""
-    return max(1, -(-total // size))
-
-
 def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     """One page of the instances `user` may see, filtered and sorted, with counts per state.
 
@@ -233,45 +228,29 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
         counted = tally_filters(user, filters)
     size = filters.per_page if filters.per_page in PAGE_SIZES else PAGE_SIZE
     total = counted.of(filters.state)
-    after, before = _cursor(filters.after, filters.sort), _cursor(filters.before, filters.sort)
-    number, note, offset = filters.page, "", None
-    if after is None and before is None:
-        number = number or 1
-        pages = page_count(total, size)
-        if counted.exact and number > pages:
-            note = (
-                "There is only one page."
-                if pages == 1
-                else f"There are only {pages} pages of {size}; this is the last."
-            )
-            number = pages
-        if number > 1:
-            offset = page_offset(number, size=size, total=total if counted.exact else None)
     read = partial(
         keyset_page,
         rows.select_related("reseller").only(*LIST_FIELDS),
         sort=filters.sort,
-        size=size,
         by_index=by_index,
         walk=walk,
     )
-    page = read(after=after, before=before, offset=offset)
-    shown = number
-    if offset is not None and not page.rows:
-        # Past the last of a search's matches, which were not all counted: its last page,
-        # at the same address (asked again, it is found the same way).
-        note = f"There are fewer than {number} pages of {size}; this is the last."
-        page, number = read(after=None, before=None, offset=Offset(0, size, from_end=True)), None
-    elif not page.has_previous:
-        number = shown = 1  # also when a cursor came with another number, or none
+    shown = numbered_page(
+        read,
+        size=size,
+        after=_cursor(filters.after, filters.sort),
+        before=_cursor(filters.before, filters.sort),
+        number=filters.page,
+        total=total if counted.exact else None,
+    )
     return InstanceListing(
-        page=page,
+        page=shown.page,
         counts=_state_counts(counted, filters),
-        filters=replace(filters, per_page=size, page=shown),
+        filters=replace(filters, per_page=size, page=shown.address),
         total=total,
         exact=counted.exact,
-        number=number,
-        note=note,
+        number=shown.number,
+        note=shown.note,
     )
 
 

@@ -217,6 +217,15 @@ def test_a_page_that_is_not_a_number_shows_the_first_and_says_so(admin: User, nu
     assert rows_of(html_of(response)) == ids_in_python_order("name")[:50]
 
 
+def test_a_broken_cursor_drops_its_page_number_too(admin: User) -> None:
+    mirror(120)
+
+    response = logged_in(admin).get("/instances/?sort=name&after=abc&page=3")
+
+    assert "That page link is broken or out of date" in page_text(response)
+    assert rows_of(html_of(response)) == ids_in_python_order("name")[:50]
+
+
 def test_an_empty_list_has_one_page(admin: User) -> None:
     response = logged_in(admin).get("/instances/?page=3")
 
