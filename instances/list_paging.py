@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,10 +40,11 @@ from instances.models import (
     Instance,
 )
 
-PAGE_SIZE = 50
-# Rows of a sort's order a search with many matches walks, at most, looking for a page of them
-# (FirstMatches): matches one row in twenty or denser are found within them; matches that sit
-# past them (or are sparser) are sorted instead.
+PAGE_SIZE = 50  # rows of a page unless the list asks for another of PAGE_SIZES
+PAGE_SIZES = (25, 50, 100, 500)
+# Rows of a sort's order a search with many matches walks, at most, looking for a page of
+# PAGE_SIZE of them (FirstMatches), and in proportion for other sizes: matches one row in twenty
+# or denser are found within them; matches that sit past them (or are sparser) are sorted instead.
 SEARCH_WALK = 20 * PAGE_SIZE
 CURSOR_MAX = 2000  # characters: a 255-character name, base64 of its UTF-8 and some JSON
 _BIGINT = 2**63
@@ -130,23 +131,27 @@ class RowCompare(Func):
 
 
 class FirstMatches(Func):
-    """The row is one of the first PAGE_SIZE + 1 rows of `walk` that are hits: one statement.
+    """The row is one of the first `size` + 1 rows of `walk` that are hits: one statement.
 
-    `walk` is the first SEARCH_WALK rows of the page's order, each with `hit`: when they hold
-    a page of hits, that is the page, read along the sort's index. Otherwise the matches sit
-    far down the order (or are few), and `matches` (sorted, found by the search's trigram
-    index) answers; its one-time condition keeps it from running when the walk was enough.
-    Walking the index to the end instead reads every row before the matches, which the
-    planner cannot foresee.
+    `walk` is the first rows of the page's order (SEARCH_WALK for a page of PAGE_SIZE), each
+    with `hit`: when they hold a page of hits, that is the page, read along the sort's index.
+    Otherwise the matches sit far down the order (or are few), and `matches` (sorted, found by
+    the search's trigram index) answers; its one-time condition keeps it from running when the
+    walk was enough. Walking the index to the end instead reads every row before the matches,
+    which the planner cannot foresee.
     """
 
     output_field = BooleanField()
 
-    def __init__(self, walk: QuerySet[Any], matches: QuerySet[Any]) -> None:
+    def __init__(self, walk: QuerySet[Any], matches: QuerySet[Any], *, size: int) -> None:
         super().__init__(F("id_instance"))
-        self.walk = walk[:SEARCH_WALK]
+        self.wanted = size + 1
+        self.walk = walk[: max(SEARCH_WALK * size // PAGE_SIZE, self.wanted)]
         # A condition on no row: PostgreSQL tests it once, before reading any match.
-        self.matches = matches.filter(_WALK_FELL_SHORT)[: PAGE_SIZE + 1]
+        fell_short = RawSQL(
+            "(SELECT count(*) FROM walk) < %s", [self.wanted], output_field=BooleanField()
+        )
+        self.matches = matches.filter(fell_short)[: self.wanted]
 
     def as_sql(  # type: ignore[override]
         self, compiler: Any, connection: Any, **extra_context: Any
@@ -156,7 +161,7 @@ class FirstMatches(Func):
         matches_query = self.matches.query.get_compiler(connection=connection)
         matches_sql, matches_params = matches_query.as_sql()
         # Both parts are Django's own compiled SQL; every value in them is a parameter.
-        ids = _FIRST_MATCHES.format(walk=walk_sql, matches=matches_sql, n=PAGE_SIZE + 1)
+        ids = _FIRST_MATCHES.format(walk=walk_sql, matches=matches_sql, n=self.wanted)
         # PostgreSQL reads the ids once (an InitPlan) and then each row by its key; as
         # `IN (...)` it may scan the table to hash-join a few ids (it did at 10,000 rows).
         among = (
@@ -170,9 +175,6 @@ class FirstMatches(Func):
 _FIRST_MATCHES = (
     "WITH walk AS (SELECT w.id_instance FROM ({walk}) w WHERE w.hit LIMIT {n}) "
     "SELECT id_instance FROM walk UNION ALL SELECT m.id_instance FROM ({matches}) m"
-)
-_WALK_FELL_SHORT = RawSQL(
-    "(SELECT count(*) FROM walk) < %s", [PAGE_SIZE + 1], output_field=BooleanField()
 )
 
 
@@ -253,16 +255,42 @@ class Walk:
     hit: Q
 
 
+@dataclass(frozen=True)
+class Offset:
+    """A page addressed by its number: `take` rows after `skip` rows from the start of the
+    order, or from its end when `from_end` (read backwards, so a late page of a long list costs
+    what an early one does). Skipping is an OFFSET: it reads the rows it skips."""
+
+    skip: int
+    take: int
+    from_end: bool = False
+
+
+def page_offset(number: int, *, size: int, total: int | None) -> Offset:
+    """Where page `number` (from 1) of `size` rows starts, from the nearer end when `total`
+    (exact) is known; page `number` must then be one of its pages."""
+    start = (number - 1) * size
+    if total is None:
+        return Offset(start, size)
+    end = min(start + size, total)
+    if total - end < start:
+        return Offset(total - end, end - start, from_end=True)
+    return Offset(start, size)
+
+
 def keyset_page(
     rows: QuerySet[Instance],
     *,
     sort: str,
     after: Cursor | None,
     before: Cursor | None,
+    size: int = PAGE_SIZE,
+    offset: Offset | None = None,
     by_index: bool = True,
     walk: Walk | None = None,
 ) -> KeysetPage:
-    """The page of `rows` in `sort` order after `after`, or else before `before`, or the first.
+    """The page of `rows` in `sort` order after `after`, or else before `before`, or at
+    `offset` (then the cursors are ignored), or the first.
 
     `by_index=False` orders by a copy of the key that no index matches, so the database sorts
     the (few) rows instead of walking the sort's index to find them. `walk`: only the rows
@@ -270,8 +298,11 @@ def keyset_page(
     """
     key, descending = sort_key(sort)
     rows = rows.annotate(sort_key=key)
-    # Reading backwards (the page before a cursor) is the same walk in the opposite order.
-    backwards = before is not None and after is None
+    if offset is not None:
+        after = before = None
+    # Reading backwards (the page before a cursor, or one counted from the end) is the same
+    # walk in the opposite order.
+    backwards = (before is not None and after is None) or (offset is not None and offset.from_end)
     forward = not descending if not backwards else descending
     cursor = before if backwards else after
 
@@ -287,6 +318,10 @@ def keyset_page(
 
     # The same values in the same order; COALESCE of a key with itself is only a disguise.
     sorted_key = Coalesce(key, key)
+    if walk is not None and offset is not None:
+        # The walk finds a first page only. Skipping to a later one, the matches are sorted:
+        # found by the search's index, they cost their number, not how deep the page is.
+        rows, walk, by_index = rows.filter(walk.hit), None, False
     if walk is not None and connections[rows.db].vendor != "postgresql":
         # SQLite, for small mirrors, walks the index to the page's matches as for any filter.
         rows, walk = rows.filter(walk.hit), None
@@ -294,12 +329,70 @@ def keyset_page(
         hit = ExpressionWrapper(walk.hit, output_field=BooleanField())
         walked = ordered(walk.rows, key).annotate(hit=hit).values("id_instance", "hit")
         matches = ordered(walk.rows.filter(walk.hit), sorted_key).values("id_instance")
-        rows, by_index = rows.filter(FirstMatches(walked, matches)), False
+        rows, by_index = rows.filter(FirstMatches(walked, matches, size=size)), False
     rows = ordered(rows, key if by_index else sorted_key)
-    found: list[Instance] = list(rows[: PAGE_SIZE + 1])
-    more = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
+    skip, take = (offset.skip, offset.take) if offset is not None else (0, size)
+    found: list[Instance] = list(rows[skip : skip + take + 1])
+    more = len(found) > take
+    found = found[:take]
+    # Rows on the side it started from: past the cursor, or skipped.
+    behind = cursor is not None or skip > 0
     if backwards:
         found.reverse()
-        return KeysetPage(found, has_previous=more, has_next=True, sort=sort)
-    return KeysetPage(found, has_previous=cursor is not None, has_next=more, sort=sort)
+        return KeysetPage(found, has_previous=more, has_next=behind, sort=sort)
+    return KeysetPage(found, has_previous=behind, has_next=more, sort=sort)
+
+
+def page_count(total: int, size: int) -> int:
+    """Pages of `size` rows that `total` rows fill; one, empty, when there are none."""
+    return max(1, -(-total // size))
+
+
+@dataclass(frozen=True)
+class NumberedPage:
+    """A page read by `numbered_page`, and what the list says of its number."""
+
+    page: KeysetPage
+    number: int | None  # the page's number; None when a cursor came without one
+    address: int | None  # the `page=` that shows this page again (with its cursor, if any)
+    note: str = ""  # what became of a number that is not one of the pages
+
+
+def numbered_page(
+    read: Callable[..., KeysetPage],
+    *,
+    size: int,
+    after: Cursor | None,
+    before: Cursor | None,
+    number: int | None,
+    total: int | None,
+) -> NumberedPage:
+    """The page a cursor finds (labelled `number`), or else page `number` of `total` rows
+    (None: not counted to the end), by `read` (keyset_page but for the page's place and size).
+
+    A number past the last page reads the last. Without an exact total that is known only
+    once the page comes back empty: then the last page is read again, from the end.
+    """
+    offset, note = None, ""
+    if after is None and before is None:
+        number = number or 1
+        pages = page_count(total, size) if total is not None else None
+        if pages is not None and number > pages:
+            note = (
+                "There is only one page."
+                if pages == 1
+                else f"There are only {pages} pages of {size}; this is the last."
+            )
+            number = pages
+        if number > 1:
+            offset = page_offset(number, size=size, total=total)
+    page = read(after=after, before=before, offset=offset, size=size)
+    if offset is not None and not page.rows:
+        # Past the last of a search's matches, which were not all counted. The address stays
+        # the number asked for: asked again, the last page is found the same way.
+        note = f"There are fewer than {number} pages of {size}; this is the last."
+        last = read(after=None, before=None, offset=Offset(0, size, from_end=True), size=size)
+        return NumberedPage(last, number=None, address=number, note=note)
+    if not page.has_previous:
+        number = 1  # also when a cursor came with another number, or none
+    return NumberedPage(page, number=number, address=number, note=note)

@@ -11,7 +11,7 @@ from django import forms
 
 from accounts.models import Reseller, User
 from core.forms import ErrorTextForm
-from instances.list_paging import SORT_KEYS, BadCursor, Cursor
+from instances.list_paging import PAGE_SIZE, PAGE_SIZES, SORT_KEYS, BadCursor, Cursor
 from instances.models import Instance
 from instances.selectors import (
     DEFAULT_SORT,
@@ -23,9 +23,13 @@ from instances.selectors import (
 
 IGNORED = "Not a choice here, so it was ignored."
 BAD_CURSOR = "That page link is broken or out of date, so the first page is shown."
+BAD_PAGE = "That is not a page number, so the first page is shown."
 SEARCH_MAX = 100
-# A page shows 50 instances; a larger list did not come from the page.
-ASSIGN_MAX = 500
+# Page numbers past this are read as this one (the last page, in any real list): the database's
+# OFFSET is a 64-bit integer, and a number of 5,000 digits is no reason for an error page.
+PAGE_MAX = 10**6
+# A page shows at most 500 instances; a larger list did not come from the page.
+ASSIGN_MAX = max(PAGE_SIZES)
 UNASSIGNED = "unassigned"
 
 
@@ -69,9 +73,21 @@ class InstanceFilterForm(forms.Form):
     show = _choice("Show", list(SHOW_CHOICES))
     expired = _choice("Expiry", [("", "Expired or not"), ("yes", "Expired"), ("no", "Not expired")])
     sort = _choice("Sort", SORT_CHOICES)
-    # Page cursors (instances/list_paging.py): hidden, so changing a filter starts at page one.
+    # Any other size is ignored for the default: never a page of a size someone typed.
+    per_page = forms.TypedChoiceField(
+        label="Per page",
+        required=False,
+        choices=[(str(size), str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        empty_value=None,
+        initial=PAGE_SIZE,
+        error_messages={"invalid_choice": IGNORED},
+    )
+    # Page cursors (instances/list_paging.py) and the page's number: hidden, so changing a
+    # filter starts at page one. The number is sent by the "go to page" form (_pager.html).
     after = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     before = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +127,11 @@ class InstanceFilterForm(forms.Form):
                 # A hidden field: the message goes above the form, and the page starts over.
                 self.add_error(None, BAD_CURSOR)
                 cleaned[name] = ""
+                cleaned["page"] = None  # it numbered the cursor's page, now not shown
+        if self.has_error("page"):
+            self.add_error(None, BAD_PAGE)
+        elif (cleaned.get("page") or 0) > PAGE_MAX:
+            cleaned["page"] = PAGE_MAX
         return cleaned
 
     def assign_options(self) -> list[tuple[str, str]]:
@@ -136,8 +157,10 @@ class InstanceFilterForm(forms.Form):
             show=data.get("show") or "active",
             expired={"yes": True, "no": False}.get(expired),
             sort=data.get("sort") or DEFAULT_SORT,
+            per_page=data.get("per_page") or PAGE_SIZE,
             after=data.get("after") or "",
             before=data.get("before") or "",
+            page=data.get("page"),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -22,6 +23,7 @@ from instances.list_counts import (
 )
 from instances.list_paging import (
     PAGE_SIZE,
+    PAGE_SIZES,
     SORT_KEYS,
     BadCursor,
     Cursor,
@@ -29,6 +31,8 @@ from instances.list_paging import (
     KeysetPage,
     Walk,
     keyset_page,
+    numbered_page,
+    page_count,
     sort_key,
 )
 from instances.models import TENANT_SORT, CreateOrder, Instance, InstanceQuerySet
@@ -36,7 +40,7 @@ from instances.models import TENANT_SORT, CreateOrder, Instance, InstanceQuerySe
 if TYPE_CHECKING:
     from accounts.models import User
 
-__all__ = ["PAGE_SIZE", "SEARCH_COUNT_LIMIT", "SORT_KEYS", "BadCursor", "Cursor"]
+__all__ = ["PAGE_SIZE", "PAGE_SIZES", "SEARCH_COUNT_LIMIT", "SORT_KEYS", "BadCursor", "Cursor"]
 
 # The unknown state is stored as "", which in a URL would mean "any state".
 STATE_UNKNOWN_KEY = "unknown"
@@ -87,12 +91,20 @@ class InstanceFilters:
     show: str = "active"  # one of SHOW_CHOICES
     expired: bool | None = None
     sort: str = DEFAULT_SORT  # a SORT_KEYS key, "-" first for descending
+    per_page: int = PAGE_SIZE  # one of PAGE_SIZES
     # A page's cursor (instances/list_paging.py): the rows after it, or else before it.
     after: str = ""
     before: str = ""
+    # The page's number, from 1. Without a cursor it addresses the page (a jump); with one it
+    # only labels the page the cursor finds. None: the first page, or a cursor's page unnumbered.
+    page: int | None = None
 
     def query(self, **changes: Any) -> str:
         """These filters as a query string, defaults left out, with `changes` applied."""
+        return urlencode(self.params(**changes))
+
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
+        """These filters as query parameters, defaults left out, with `changes` applied."""
         filters = replace(self, **changes) if changes else self
         params: list[tuple[str, str]] = []
         if filters.q:
@@ -111,15 +123,20 @@ class InstanceFilters:
             params.append(("expired", "yes" if filters.expired else "no"))
         if filters.sort != DEFAULT_SORT:
             params.append(("sort", filters.sort))
+        if filters.per_page != PAGE_SIZE:
+            params.append(("per_page", str(filters.per_page)))
         if filters.after:
             params.append(("after", filters.after))
         elif filters.before:
             params.append(("before", filters.before))
-        return urlencode(params)
+        cursor = bool(filters.after or filters.before)
+        if filters.page is not None and (filters.page > 1 or cursor):
+            params.append(("page", str(filters.page)))
+        return params
 
     def first_page(self, **changes: Any) -> str:
         """The query of the first page of these filters, with `changes` applied."""
-        return self.query(after="", before="", **changes)
+        return self.query(**{"after": "", "before": "", "page": None, **changes})
 
 
 @dataclass(frozen=True)
@@ -138,9 +155,20 @@ class StateCount:
 class InstanceListing:
     page: KeysetPage
     counts: list[StateCount]
-    filters: InstanceFilters
+    filters: InstanceFilters  # as shown: a page number past the last is the last's
     total: int  # instances the filters select (with the state), at least this many if not exact
     exact: bool
+    number: int | None = None  # the page's number; None when a cursor came without one
+    note: str = ""  # what became of a page number that was not one of the pages
+
+    @property
+    def size(self) -> int:
+        return self.filters.per_page
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least, if the count is not exact)."""
+        return page_count(self.total, self.size)
 
     @property
     def query(self) -> str:
@@ -148,19 +176,38 @@ class InstanceListing:
         return self.filters.query()
 
     @property
+    def filter_query(self) -> str:
+        """The filters alone, without the page or its size: what an export selects."""
+        return self.filters.first_page(per_page=PAGE_SIZE)
+
+    @property
+    def clear_query(self) -> str:
+        """No filters, at the same page size."""
+        return InstanceFilters(per_page=self.size).query()
+
+    @property
+    def jump_params(self) -> list[tuple[str, str]]:
+        """What a "go to page" form sends besides the page's number."""
+        return self.filters.params(after="", before="", page=None)
+
+    @property
     def previous_query(self) -> str:
-        return self.filters.query(after="", before=self.page.previous_cursor)
+        number = self.number - 1 if self.number and self.number > 1 else None
+        return self.filters.query(after="", before=self.page.previous_cursor, page=number)
 
     @property
     def next_query(self) -> str:
-        return self.filters.query(after=self.page.next_cursor, before="")
+        number = self.number + 1 if self.number else None
+        return self.filters.query(after=self.page.next_cursor, before="", page=number)
 
 
 def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     """One page of the instances `user` may see, filtered and sorted, with counts per state.
 
-    Two queries whatever the size of the mirror: the counts (a sum of counter rows, or a
-    search's matches up to a bound) and the page (an index range from its cursor).
+    Two queries whatever the size of the mirror or of the page: the counts (a sum of counter
+    rows, or a search's matches up to a bound) and the page (an index range from its cursor,
+    or from its number: list_paging.Offset). A third only when a number is past the end of a
+    search's matches that were not all counted: then the last page is read.
     """
     filtered = filter_conditions(user, filters, counts=False)  # any state: the counts' rows
     in_state = Q() if filters.state is None else Q(state=filters.state)
@@ -179,20 +226,31 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
             walk = _walk(user, filters.sort, filtered & in_state & search)
     else:
         counted = tally_filters(user, filters)
-    page = keyset_page(
+    size = filters.per_page if filters.per_page in PAGE_SIZES else PAGE_SIZE
+    total = counted.of(filters.state)
+    read = partial(
+        keyset_page,
         rows.select_related("reseller").only(*LIST_FIELDS),
         sort=filters.sort,
-        after=_cursor(filters.after, filters.sort),
-        before=_cursor(filters.before, filters.sort),
         by_index=by_index,
         walk=walk,
     )
+    shown = numbered_page(
+        read,
+        size=size,
+        after=_cursor(filters.after, filters.sort),
+        before=_cursor(filters.before, filters.sort),
+        number=filters.page,
+        total=total if counted.exact else None,
+    )
     return InstanceListing(
-        page=page,
+        page=shown.page,
         counts=_state_counts(counted, filters),
-        filters=filters,
-        total=counted.of(filters.state),
+        filters=replace(filters, per_page=size, page=shown.address),
+        total=total,
         exact=counted.exact,
+        number=shown.number,
+        note=shown.note,
     )
 
 

@@ -13,7 +13,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, action_required
 from core.csv_export import csv_download, csv_lines, spreadsheet_text
 from core.errors import ApplicationError
-from core.navigation import go_back
+from core.navigation import go_back, local_path
 from instances.bulk_forms import BulkForm
 from instances.models import BulkItem, BulkJob
 from instances.services.bulk import bulk_links_take, bulk_progress
@@ -49,6 +49,8 @@ def bulk_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         "ids": ids,
         "count": len(ids),
         "settings_form": form.settings_form,
+        # The list as it was (filters, sort, size, page): where Cancel and a refusal go.
+        "back": local_path(request, request.POST.get("next", "")) or reverse("instances:list"),
     }
     return render(request, "instances/bulk_confirm.html", context)
 

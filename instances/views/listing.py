@@ -71,7 +71,7 @@ def instance_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The page's markup is Jinja2 (templates/jinja2/instances/); only the layout is Django's.
     context = {
         **_content_context(
-            request, listing, assign=assign, filtered=bool(listing.query or form.errors)
+            request, listing, assign=assign, filtered=bool(listing.filter_query or form.errors)
         ),
         "form": form,
         "listing": listing,

@@ -11,9 +11,9 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Reseller, User
 from instances.models import Instance, SyncState
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 # Skipped without Chromium, or failed under E2E_REQUIRED=1: see tests/e2e/conftest.py.
 pytestmark = pytest.mark.e2e
@@ -138,4 +138,88 @@ def test_admin_assigns_by_ticking_rows(
         "Flower shop",
         "Flower stall",
     }
+    assert page.problems == []
+
+
+# As long as the columns allow (255 and 120 characters), but not longer: PostgreSQL refuses.
+LONG_NAME = ("Flower shop of the Great Northern Market, second floor, stall 42 " * 4)[:255]
+LONG_WORD = "Z" * 240
+LONG_RESELLER = ("Reseller with a name far longer than any column should ever be " * 2)[:120]
+
+
+@pytest.fixture
+def long_texts(transactional_db: None) -> None:
+    SyncState.objects.create(pk=1, last_success_at=timezone.now())
+    long_reseller = Reseller.objects.create(name=LONG_RESELLER)
+    Instance.objects.create(id_instance=1101000001, name="Bakery", state="authorized")
+    Instance.objects.create(
+        id_instance=1101000002,
+        name=LONG_NAME,
+        phone="79001234567890",
+        state="notAuthorized",
+        reseller=long_reseller,
+    )
+    Instance.objects.create(id_instance=1101000003, name=LONG_WORD, is_expired=True)
+
+
+@pytest.mark.usefixtures("long_texts")
+@pytest.mark.parametrize("width", [1280, 420], ids=["wide", "narrow"])
+def test_rows_stay_one_line_high_however_long_their_text(
+    browser: Any, live_server: Any, admin: User, width: int
+) -> None:
+    page = open_as(browser, live_server, admin)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/instances/?sort=name")
+
+    short, long_name, long_word = (
+        page.locator("table.instances tbody tr", has_text=text)
+        for text in ("Bakery", "Flower shop", "ZZZZ")
+    )
+    heights = {row.bounding_box()["height"] for row in (short, long_name, long_word)}
+    assert len(heights) == 1, heights
+    # Cut short with an ellipsis, whole in the title.
+    name = long_name.locator("a.clip")
+    expect(name).to_have_attribute("title", LONG_NAME)
+    assert name.evaluate("a => a.scrollWidth > a.clientWidth")
+    assert name.evaluate("a => getComputedStyle(a).textOverflow") == "ellipsis"
+    reseller = long_name.locator("td span.clip", has_text="Reseller with")
+    expect(reseller).to_have_attribute("title", LONG_RESELLER)
+    expect(long_name.locator("span.clip.phone")).to_have_attribute("title", "+79001234567890")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"list-one-line-rows-{width}.png"), full_page=True)
+    box = page.locator(".table-scroll")
+    if width < 600:
+        # Too narrow for the columns: the table scrolls in its box, the page does not widen.
+        assert box.evaluate("b => b.scrollWidth > b.clientWidth")
+        assert box.evaluate("b => b.getBoundingClientRect().right") <= width
+    assert page.problems == []
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_choosing_a_page_size_and_going_to_a_page(
+    browser: Any, live_server: Any, admin: User
+) -> None:
+    SyncState.objects.create(pk=1, last_success_at=timezone.now())
+    Instance.objects.bulk_create(
+        Instance(id_instance=1101000100 + n, name=f"Shop {n:03d}") for n in range(60)
+    )
+    page = open_as(browser, live_server, admin)
+    page.goto(f"{live_server.url}/instances/?sort=name")
+
+    page.select_option("#id_per_page", "25")
+    page.wait_for_url("**/instances/?sort=name&per_page=25")
+    expect(page.locator("table.instances tbody tr")).to_have_count(25)
+    expect(page.locator(".page-jump")).to_contain_text("of 3")
+
+    page.fill("#page-jump-number", "3")
+    page.click(".page-jump button")
+    page.wait_for_url("**/instances/?sort=name&per_page=25&page=3")
+    expect(page.locator("table.instances tbody tr")).to_have_count(10)
+    assert rows(page)[0] == "Shop 050"
+
+    page.click("a[rel=prev]")
+    expect(page.locator("table.instances tbody tr").first).to_contain_text("Shop 025")
+    expect(page.locator("#page-jump-number")).to_have_value("2")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".pager").screenshot(path=str(ARTIFACTS / "list-go-to-page.png"))
     assert page.problems == []

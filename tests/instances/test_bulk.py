@@ -167,6 +167,28 @@ def test_all_matching_the_filters(admin: User, reseller_a: Reseller) -> None:
     assert "Reboot 5 instances?" in page
 
 
+def test_all_matching_is_every_page_and_cancel_goes_back_to_the_one_shown(admin: User) -> None:
+    Instance.objects.bulk_create(
+        Instance(id_instance=n + 1, state="blocked" if n % 2 else "authorized") for n in range(120)
+    )
+    shown = "/instances/?state=blocked&per_page=25&page=2"
+    data = {
+        "action": "reboot",
+        "all": "1",
+        "all_query": "state=blocked&per_page=25",
+        "next": shown,
+    }
+
+    response = logged_in(admin).post("/instances/bulk/new/", data)
+
+    assert "Reboot 60 instances?" in page_text(response)  # not a page of 25
+    escaped = shown.replace("&", "&amp;")
+    assert f'<a href="{escaped}">Cancel</a>' in response.content.decode()
+    assert f'<input type="hidden" name="next" value="{escaped}">' in response.content.decode()
+    elsewhere = logged_in(admin).post("/instances/bulk/new/", {**data, "next": "//evil.example/"})
+    assert '<a href="/instances/">Cancel</a>' in elsewhere.content.decode()
+
+
 def test_nothing_selected_is_a_message(admin: User) -> None:
     response = logged_in(admin).post("/instances/bulk/new/", {"action": "reboot"}, follow=True)
     assert "Select at least one instance." in page_text(response)

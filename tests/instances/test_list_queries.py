@@ -1,4 +1,5 @@
-"""The list page costs the same number of queries at 10 instances as at 2,000, on any page."""
+"""The list page costs the same number of queries at 10 instances as at 2,000, on any page,
+and at every page size."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Reseller
+from instances.list_paging import PAGE_SIZES
 from instances.models import Instance, SyncState
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -34,6 +36,12 @@ URLS = [
     "/instances/?q=no-such-instance",
     "/instances/?sort=evil&after=abc",
     "/instances/?sort=created&before=WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwxMTAxMDAwMDA1XQ",
+    # Pages by number (past the last at 10 instances: that one shown instead), and sizes.
+    "/instances/?page=3",
+    "/instances/?sort=name&per_page=25&page=30",
+    "/instances/?q=shop&state=authorized&per_page=100&page=2",
+    "/instances/?per_page=500&sort=-state",
+    "/instances/?per_page=7&page=abc",
 ]
 
 
@@ -138,3 +146,32 @@ def test_rows_are_really_there_at_2000(world: Any) -> None:
     html = world.client("admin").get("/instances/?show=all").content.decode()
 
     assert "2,000 instances" in html
+
+
+@pytest.mark.parametrize("persona", ["admin", "reseller_a_user"])
+def test_query_count_is_the_same_at_every_page_size(world: Any, persona: str) -> None:
+    SyncState.objects.update_or_create(pk=1, defaults={"last_success_at": timezone.now()})
+    Instance.objects.all().delete()
+    add_instances(0, 2000, [world.reseller_a, world.reseller_b, None])
+    client = world.client(persona)
+    client.get("/instances/")
+    base = [url.format(a=world.reseller_a.pk) for url in URLS if "per_page" not in url]
+    sep = {url: "&" if "?" in url else "?" for url in base}
+
+    by_size = {
+        size: query_counts(client, [f"{url}{sep[url]}per_page={size}" for url in base])
+        for size in PAGE_SIZES
+    }
+
+    # Keyed by the URL without its size: the same queries for each, and for each next page
+    # (a page of 500 has none where the filters select fewer).
+    def unsized(size: int) -> dict[str, int]:
+        return {url.replace(f"per_page={size}", ""): n for url, n in by_size[size].items()}
+
+    smallest = unsized(25)
+    first_pages = {url for url in smallest if not url.endswith(" next")}
+    for size in PAGE_SIZES:
+        counts = unsized(size)
+        assert {url for url in counts if not url.endswith(" next")} == first_pages, size
+        assert counts == {url: smallest[url] for url in counts}, size
+    assert any(url.endswith(" next") for url in unsized(500))

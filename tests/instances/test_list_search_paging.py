@@ -106,3 +106,18 @@ def test_many_matches_keep_the_other_filters(admin: User) -> None:
     assert [pk for page in found for pk in page] == [
         pk for pk in expected("-created", show="all") if pk in authorized
     ]
+
+
+@pytest.mark.parametrize("per_page", [25, 100])
+@pytest.mark.parametrize("sort", ["-created", "name"])
+def test_many_matches_page_in_order_at_other_page_sizes(
+    admin: User, per_page: int, sort: str
+) -> None:
+    # The walk grows with the page (SEARCH_WALK is for a page of PAGE_SIZE): as dense a
+    # search finds its pages by walking at every size.
+    mirror(lambda n: n % 3 == 0)
+
+    found = pages(admin, q="kiosk", sort=sort, per_page=per_page)
+
+    assert all(len(page) == per_page for page in found[:-1])
+    assert [pk for page in found for pk in page] == expected(sort)
