@@ -16,6 +16,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from accounts.audit_actions import AUDIT_ACTIONS
 from accounts.backends import user_may_log_in
 from accounts.models import AuditEvent, Reseller, User
 from accounts.selectors import user_for_login
@@ -37,7 +38,8 @@ def audit_record(
 ) -> AuditEvent:
     """Write one audit event and return it.
 
-    - `action`: a short slug, `<noun>.<verb>`: "login.failed", "user.create", "instance.delete".
+    - `action`: a short slug, `<noun>.<verb>`: "login.failed", "user.create", "instance.delete",
+      declared with its sentence in `accounts.audit_actions.AUDIT_ACTIONS` (ValueError if not).
     - `actor`: the `User` who acted; `None` or an anonymous user for nobody (a customer on a
       link, a background job). Always given: whoever happens to be logged in on a request is not
       necessarily the one who acted (another tenant's user opening a customer link is a visitor).
@@ -50,12 +52,14 @@ def audit_record(
       target itself when it is a Reseller), else the actor's. Reseller users read only events
       of their own reseller; events with none are for staff only.
     """
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"Undeclared audit action {action!r}: add it to AUDIT_ACTIONS.")
     if actor is not None and not actor.is_authenticated:
         actor = None
     if reseller is None:
         reseller = _tenant_of(target, actor)
     event = AuditEvent(
-        action=action[:64],
+        action=action,
         result=result,
         detail=redact(detail)[:255],
         actor=actor,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -10,14 +9,14 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
+from accounts.audit_actions import audit_action_choices
 from accounts.models import Reseller, User
 from accounts.validators import MAX_PASSWORD_LENGTH
+from core.forms import IsoDateField, PortalForm
 from core.zones import ZONE_NAMES
-
-# Audit dates outside these years are typos, and date arithmetic at the edges would overflow.
-_EARLIEST, _LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 class LoginForm(AuthenticationForm):
@@ -63,7 +62,7 @@ class PortalPasswordResetForm(PasswordResetForm):
         )
 
 
-class ResellerForm(forms.Form):
+class ResellerForm(PortalForm):
     name = forms.CharField(max_length=120)
     contact_email = forms.EmailField(label="Contact e-mail", max_length=254, required=False)
     instance_quota = forms.IntegerField(
@@ -111,7 +110,7 @@ class ResellerForm(forms.Form):
         return name
 
 
-class UserForm(forms.Form):
+class UserForm(PortalForm):
     username = forms.CharField(
         max_length=150,
         validators=[UnicodeUsernameValidator()],
@@ -183,19 +182,25 @@ class UserForm(forms.Form):
         return cleaned
 
 
-class AuditFilterForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    reseller = forms.ModelChoiceField(queryset=Reseller.objects.none(), required=False)
-    action = forms.RegexField(
-        regex=r"^[a-z0-9_.-]*$",
-        max_length=64,
+def _action_choices() -> list[tuple[str, str]]:
+    return [("", str(_("Any action"))), *audit_action_choices()]
+
+
+class AuditFilterForm(PortalForm):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+    )
+    reseller = forms.ModelChoiceField(
+        queryset=Reseller.objects.none(), required=False, empty_label=_("Any reseller")
+    )
+    # The plain sentences, each standing for its code (accounts/audit_actions.py).
+    action = forms.ChoiceField(
         required=False,
-        error_messages={"invalid": "Use an action like login.failed, or its start: login."},
+        choices=_action_choices,
+        error_messages={"invalid_choice": _("Choose an action from the list.")},
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput({"type": "date"})
-    )
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+    date_from = IsoDateField(label=_("From"), required=False)
+    date_to = IsoDateField(label=_("To"), required=False)
 
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -211,10 +216,6 @@ class AuditFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        for name in ("date_from", "date_to"):
-            value = cleaned.get(name)
-            if value is not None and not _EARLIEST <= value <= _LATEST:
-                self.add_error(name, "Enter a date between 2000 and 2999.")
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
@@ -231,7 +232,7 @@ class AuditFilterForm(forms.Form):
         )
 
 
-class TimeZoneForm(forms.Form):
+class TimeZoneForm(PortalForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,

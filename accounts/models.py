@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin
 from django_otp.oath import TOTP
 
+from accounts.audit_actions import audit_action_label
 from accounts.managers import UserManager
 from accounts.tenancy import TenantQuerySet, sees_all_tenants
 from core.fields import EncryptedTextField
@@ -128,6 +129,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The action as a sentence a person reads (accounts/audit_actions.py)."""
+        return audit_action_label(self.action)
 
 
 class TOTPDevice(ThrottlingMixin, Device):

@@ -97,8 +97,7 @@ def audit_event_list(*, user: User, filters: AuditFilters) -> QuerySet[AuditEven
     if filters.reseller is not None:
         events = events.filter(reseller=filters.reseller)
     if filters.action:
-        # "login" finds login.success, login.failed ...; "user.create" finds itself.
-        events = events.filter(action__startswith=filters.action)
+        events = events.filter(action=filters.action)
     if filters.date_from is not None:
         events = events.filter(created_at__gte=datetime.combine(filters.date_from, time(), UTC))
     if filters.date_to is not None:

@@ -1,3 +1,4 @@
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.apps import AppConfig
@@ -12,6 +13,18 @@ class InstancesConfig(AppConfig):
         from instances import checks, checks_worker  # noqa: F401  (registers the system checks)
 
         post_migrate.connect(_counts_rebuild, sender=self)
+        _audit_targets_declare()
+
+
+def _audit_targets_declare() -> None:
+    """The audit log links an instance target to its page when the viewer may see it."""
+    from accounts.audit_targets import audit_target_kind
+    from instances.models import Instance
+
+    def visible_ids(viewer: Any, ids: Collection[int]) -> Iterable[int]:
+        return Instance.objects.visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True)
+
+    audit_target_kind("instance", url_name="instances:detail", visible_ids=visible_ids)
 
 
 def _counts_rebuild(**kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import Reseller, User
+from core.forms import PortalForm
 from greenapi import CreateInstanceParams
 from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
 from instances.models import Instance
@@ -47,7 +48,7 @@ class QuotaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj} ({quota_text(obj)})"
 
 
-class InstanceCreateForm(forms.Form):
+class InstanceCreateForm(PortalForm):
     # Generated when the form is rendered; the service claims it before paying for a create.
     key = forms.UUIDField(
         widget=forms.HiddenInput,

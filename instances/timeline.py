@@ -14,16 +14,6 @@ if TYPE_CHECKING:
 
 TIMELINE_LENGTH = 50
 
-ACTION_LABELS = {
-    "instance.create": "Created",
-    "instance.reboot": "Reboot",
-    "instance.logout": "Logout",
-    "instance.settings": "Settings saved",
-    "instance.delete": "Delete",
-    "instance.token_reveal": "API token shown",
-    "instance.assign": "Reseller changed",
-}
-
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -52,7 +42,7 @@ def instance_timeline(
     entries += [
         TimelineEntry(
             at=event.created_at,
-            title=ACTION_LABELS.get(event.action, event.action),
+            title=event.action_label,
             detail=event.detail,
             who=event.actor_username,
             result=event.result,

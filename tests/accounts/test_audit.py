@@ -63,7 +63,7 @@ def test_an_event_belongs_to_the_right_tenant(
     world: World, actor: str, target: str | None, tenant: str | None
 ) -> None:
     event = audit_record(
-        action="x.y",
+        action="user.update",
         actor=getattr(world, actor),
         target=getattr(world, target) if target else None,
     )
@@ -128,7 +128,6 @@ def test_filters_by_user_reseller_action_and_date(world: World) -> None:
     client = world.client("admin")
     assert page_actions(client, f"?user={world.support.pk}") == [("support", "instance.reboot")]
     assert len(page_actions(client, f"?reseller={world.reseller_b.pk}")) == 2
-    assert len(page_actions(client, "?action=login")) == 2
     assert len(page_actions(client, "?action=login.success")) == 2
     assert page_actions(client, "?action=reseller.update") == [("admin", "reseller.update")]
     today = datetime.now(UTC).date()
@@ -154,26 +153,36 @@ def test_the_log_is_paged_with_a_fixed_number_of_queries(world: World) -> None:
 
     def queries(page: int) -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(f"/audit/?page={page}&action=x").status_code == 200
+            assert client.get(f"/audit/?page={page}&action=instance.reboot").status_code == 200
         return len(captured)
 
+    # Targets become links: telling which may be opened must not cost a query per row.
+    on_a = {"target_type": "instance", "target_id": str(world.instance_a.pk)}
+    on_b = {"target_type": "instance", "target_id": str(world.instance_b.pk)}
+
     AuditEvent.objects.bulk_create(
-        AuditEvent(action="x.y", actor_username=f"u{i}", reseller=world.reseller_a)
+        AuditEvent(
+            action="instance.reboot", actor_username=f"u{i}", reseller=world.reseller_a, **on_a
+        )
         for i in range(10)
     )
     small = queries(1)
     AuditEvent.objects.bulk_create(
-        AuditEvent(action="x.y", actor_username=f"v{i}", reseller=world.reseller_b)
+        AuditEvent(
+            action="instance.reboot", actor_username=f"v{i}", reseller=world.reseller_b, **on_b
+        )
         for i in range(200)
     )
     assert queries(1) == queries(3) == small
-    response = client.get("/audit/?page=2&action=x")
+    response = client.get("/audit/?page=2&action=instance.reboot")
     assert response.context["page"].paginator.num_pages == 5
-    assert b"?action=x&amp;page=3" in response.content
+    assert b"?action=instance.reboot&amp;page=3" in response.content
 
 
 def test_an_htmx_filter_request_gets_only_the_table(world: World) -> None:
-    response = world.client("admin").get("/audit/?action=login", headers={"HX-Request": "true"})
+    response = world.client("admin").get(
+        "/audit/?action=login.success", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert b"<html" not in response.content
     assert b"<table" in response.content
@@ -211,7 +220,7 @@ def test_no_event_log_line_or_page_shows_a_secret(
         "totp hex": device.key,
         "totp base32": b32encode(unhexlify(device.key)).decode().rstrip("="),
     }
-    audit_record(action="instance.reveal_token", actor=world.admin, target=world.instance_a)
+    audit_record(action="instance.token_reveal", actor=world.admin, target=world.instance_a)
 
     events = str(list(AuditEvent.objects.values()))
     pages = b"".join(client.get(url).content for url in ("/audit/", "/account/", "/users/"))

@@ -103,7 +103,11 @@ def _totp_disable(world: World) -> tuple[Client, str, dict[str, str]]:
 
 
 def _audit(world: World) -> tuple[Client, str, dict[str, str]]:
-    data = {"user": str(world.support.pk), "reseller": str(world.reseller_a.pk), "action": "login"}
+    data = {
+        "user": str(world.support.pk),
+        "reseller": str(world.reseller_a.pk),
+        "action": "login.success",
+    }
     return _client(world), "/audit/", data | {"date_from": "2026-01-01", "date_to": "2026-12-31"}
 
 

@@ -33,7 +33,7 @@ def _rows(world: World) -> dict[str, dict[str, Model]]:
                 created_at=now,
                 expires_at=now,
             ),
-            "event": audit_record(action="test.event", actor=None, target=instance),
+            "event": audit_record(action="instance.reboot", actor=None, target=instance),
         }
         if reseller is not None:
             rows[tenant]["reseller"] = reseller

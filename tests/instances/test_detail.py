@@ -172,7 +172,7 @@ def test_timeline_merges_state_changes_and_audit_events_newest_first(
 
     assert len(entries) == 50
     assert [e.at for e in entries] == sorted((e.at for e in entries), reverse=True)
-    assert (entries[0].title, entries[0].who) == ("Reboot", "reseller-a")
+    assert (entries[0].title, entries[0].who) == ("Instance rebooted", "reseller-a")
     assert entries[1].title.startswith("State: ")
     assert entries[-1].at == WHEN + timedelta(minutes=2 * 15)
 
@@ -202,7 +202,7 @@ def test_timeline_hides_other_tenants_events(
 
     for_b = instance_timeline(user=reseller_b_user, instance=instance_a)
 
-    assert [e.title for e in for_b] == ["Logout"]
+    assert [e.title for e in for_b] == ["Phone logged out of the instance"]
     assert "reseller-a" not in page_text(logged_in(reseller_b_user).get(url(instance_a)))
 
 
@@ -217,7 +217,7 @@ def test_timeline_shows_failures(admin: User, instance_a: Instance) -> None:
 
     text = page_text(logged_in(admin).get(url(instance_a)))
 
-    assert "Delete (failed)" in text
+    assert "Instance deleted (failed)" in text
     assert "Could not log out the phone" in text
 
 
