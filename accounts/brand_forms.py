@@ -86,7 +86,8 @@ class ResellerBrandForm(forms.Form):
         return logo_clean(upload, size=upload.size or 0)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         has_logo = bool(data.get("logo")) or (
             bool(self.brand.logo_name) and not data.get("remove_logo")
         )
