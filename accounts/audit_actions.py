@@ -36,6 +36,7 @@ AUDIT_ACTIONS: Final[dict[str, Promise]] = {
     "reseller.create": _("Reseller added"),
     "reseller.update": _("Reseller changed"),
     "reseller.deactivate": _("Reseller deactivated"),
+    "reseller.brand": _("Brand shown to customers changed"),
     "alerts.settings": _("Alert e-mail settings saved"),
     # Instances (instances/services/)
     "instance.create": _("Instance created"),

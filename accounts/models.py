@@ -196,3 +196,27 @@ class TOTPDevice(ThrottlingMixin, Device):
         else:
             self.throttle_increment(commit=True)
         return verified
+
+
+class ResellerBrand(models.Model):
+    """What a reseller's customers see on a customer link's page: its name, logo and contact.
+
+    The logo lives in the database, re-encoded (accounts/branding.py): every web replica serves
+    it with no shared volume, and backups hold it with the rest. It is served under `logo_name`,
+    random and changed on every upload, never a name a user chose.
+    """
+
+    reseller = models.OneToOneField(
+        Reseller, primary_key=True, on_delete=models.CASCADE, related_name="brand"
+    )
+    display_name = models.CharField(max_length=80, blank=True)
+    support_phone = models.CharField(max_length=32, blank=True)
+    support_email = models.EmailField(blank=True)
+    support_url = models.URLField(max_length=200, blank=True)
+    logo = models.BinaryField(null=True, blank=True)
+    logo_type = models.CharField(max_length=16, blank=True)
+    logo_name = models.CharField(max_length=48, null=True, blank=True, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.display_name or f"brand of reseller {self.reseller_id}"

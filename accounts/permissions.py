@@ -17,6 +17,7 @@
 | CHECK_ORDER       | yes              | yes             | no                            |
 | HANDLE_ATTENTION  | yes              | yes             | own                           |
 | VIEW_USAGE        | all, and prices  | no              | own reseller's (selector)     |
+| EDIT_BRAND        | any reseller     | no              | own reseller's                |
 
 Who sees which rows is the tenancy rule (accounts/tenancy.py); this matrix says what a role may
 do with what it sees. Views that take an instance id start with
@@ -69,6 +70,9 @@ class Action(enum.StrEnum):
     # Usage and billing: instance-days, prices and amounts (billing/). Prices are the partner's
     # commercial terms with each reseller, which support agents do not need to help customers.
     VIEW_USAGE = "view_usage"
+    # What a reseller's customers see on a customer link's page: display name, logo, contact.
+    # Support agents help customers but do not change what a reseller shows them.
+    EDIT_BRAND = "edit_brand"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -91,6 +95,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.CHECK_ORDER: frozenset({_ADMIN, _SUPPORT}),
     Action.HANDLE_ATTENTION: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
     Action.VIEW_USAGE: frozenset({_ADMIN, _RESELLER}),
+    Action.EDIT_BRAND: frozenset({_ADMIN, _RESELLER}),
 }
 
 

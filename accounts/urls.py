@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from accounts.views import account, audit, auth, people
+from accounts.views import account, audit, auth, brand, people
 
 # Not namespaced: Django's auth views and LOGIN_URL refer to these names as they are.
 urlpatterns = [
@@ -45,6 +45,9 @@ urlpatterns = [
         people.reseller_deactivate,
         name="reseller_deactivate",
     ),
+    path("resellers/<int:reseller_id>/brand/", brand.reseller_brand, name="reseller_brand"),
+    # Public: customer pages show it. The name is random, set by the portal on each upload.
+    path("brand/logo/<str:name>", brand.brand_logo, name="brand_logo"),
     path("users/", people.user_list, name="user_list"),
     path("users/new/", people.user_create, name="user_create"),
     path("users/<int:user_id>/", people.user_edit, name="user_edit"),

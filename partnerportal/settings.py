@@ -497,6 +497,17 @@ CONTENT_SECURITY_POLICY = {
 # Requests per minute to a customer link's pages, per client IP address and per link.
 ONBOARDING_LINK_RATE_LIMIT = _positive_int("ONBOARDING_LINK_RATE_LIMIT", default=120)
 
+# --- Branding on the customer's page (accounts/branding.py, docs/deploy.md) -----------------
+# A customer link's page shows the reseller's brand (set on the portal) or, for an instance of
+# no reseller or a reseller without a brand, the partner's. Empty: the page names no one.
+PARTNER_DISPLAY_NAME = env.str("PARTNER_DISPLAY_NAME", default="").strip()
+PARTNER_SUPPORT_PHONE = env.str("PARTNER_SUPPORT_PHONE", default="").strip()
+PARTNER_SUPPORT_EMAIL = env.str("PARTNER_SUPPORT_EMAIL", default="").strip()
+PARTNER_SUPPORT_URL = env.str("PARTNER_SUPPORT_URL", default="").strip()
+# The largest logo a reseller may upload, in bytes and in pixels (width and height each).
+BRAND_LOGO_MAX_BYTES = _positive_int("BRAND_LOGO_MAX_BYTES", default=1024 * 1024)
+BRAND_LOGO_MAX_SIDE = _positive_int("BRAND_LOGO_MAX_SIDE", default=2048)
+
 # --- Usage and billing (billing/, docs/operations.md) ---------------------------------------
 # What a reseller owes the partner for one instance-day (one daily charge of one instance,
 # docs/greenapi.md §2.5) when its own price is not set, and the currency of every price. Empty:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.branding import Brand, customer_brand
 from core.errors import ApplicationError
 from core.http import HtmxHttpRequest
 from core.ratelimit import rate_limit_wait
@@ -99,7 +100,14 @@ def _working_link(
         status = 200 if state == OnboardingLink.Status.USED else 410
     if request.htmx:
         return render(request, "public/_link_closed.html", {"message": message})
-    return render(request, "public/link_closed.html", {"message": message}, status=status)
+    # A known link's closed page still says whom to ask; an unknown token names no one.
+    brand = _brand(link) if link is not None else Brand(display_name="")
+    context = {"message": message, "brand": brand}
+    return render(request, "public/link_closed.html", context, status=status)
+
+
+def _brand(link: OnboardingLink) -> Brand:
+    return customer_brand(link.instance.reseller_id)
 
 
 def _check(request: HttpRequest, link: OnboardingLink) -> Onboarding:
@@ -118,6 +126,7 @@ def link_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
     status = _check(request, working)
     context = onboarding_context(status=status, urls=_urls(token), public=True)
     context["status_fragment"] = status_fragment(request, context)
+    context["brand"] = _brand(working)
     return render(request, "public/link.html", context)
 
 
@@ -168,4 +177,5 @@ def link_code(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if request.htmx:
         return render(request, PAIRING_FRAGMENT, context)
     context["status_fragment"] = status_fragment(request, context)
+    context["brand"] = _brand(working)
     return render(request, "public/link.html", context)

@@ -1,5 +1,5 @@
 // The onboarding pages: poll our own status fragment while the tab is visible, swap it in,
-// tick the countdowns, send the pairing-code form without a reload, copy a customer link.
+// tick the countdowns, send the pairing-code form without a reload (copying: static/js/copy.js).
 // No eval and no inline handlers, so it runs under the site's Content Security Policy.
 (function () {
   "use strict";
@@ -221,26 +221,10 @@
       });
   }
 
-  // --- copying a customer link -----------------------------------------------------------
-  function armCopyButtons() {
-    document.querySelectorAll("[data-copy-button]").forEach(function (button) {
-      var source = document.querySelector(button.dataset.copyButton);
-      if (!source || !navigator.clipboard) return;
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        navigator.clipboard.writeText(source.value).then(function () {
-          var done = document.querySelector("[data-copy-done]");
-          if (done) done.hidden = false;
-        });
-      });
-    });
-  }
-
   function main() {
     armClocks(document);
     window.setInterval(tick, 1000);
     document.addEventListener("submit", sendForm);
-    armCopyButtons();
     var root = document.querySelector("[data-onboarding]");
     if (root) new Poller(root).start();
   }

@@ -130,6 +130,16 @@ ROWS = [
     Row("reseller_create", **ADMIN_ONLY),
     Row("reseller_edit", kind="reseller", **ADMIN_OBJECT),
     Row("reseller_deactivate", "post", kind="reseller", **ADMIN_POST),
+    # A reseller's brand: admins for any reseller, a reseller user for its own (another's: 404).
+    Row(
+        "reseller_brand",
+        kind="reseller",
+        admin=(200, 200, 404),
+        support=403,
+        reseller=(200, 404, 404),
+    ),
+    # A logo by its random name, public like the customer pages that show it: none here is 404.
+    Row("brand_logo", kwargs={"name": "none.png"}, **everyone(404)),
     Row("user_list", **ADMIN_ONLY),
     Row("user_create", **ADMIN_ONLY),
     Row("user_edit", kind="user", **ADMIN_OBJECT),

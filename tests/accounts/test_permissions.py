@@ -36,6 +36,7 @@ EXPECTED = {
     Action.CHECK_ORDER: {"admin": "all", "support": "all", "reseller": "no"},
     Action.HANDLE_ATTENTION: {"admin": "all", "support": "all", "reseller": "own"},
     Action.VIEW_USAGE: {"admin": "all", "support": "no", "reseller": "own"},
+    Action.EDIT_BRAND: {"admin": "all", "support": "no", "reseller": "own"},
 }
 ROLE_OF = {
     "admin": "admin",

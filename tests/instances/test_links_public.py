@@ -47,7 +47,7 @@ def test_page_shows_only_this_instances_onboarding(
     assert '<meta name="robots" content="noindex, nofollow">' in page
     assert f'src="{path}qr.png?v=' in page
     assert f'data-status-url="{path}status"' in page
-    assert "Link with phone number instead" in page
+    assert "Link with your phone number" in page
     for secret in (
         str(live.pk),
         live.name,

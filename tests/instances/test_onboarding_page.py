@@ -38,7 +38,7 @@ def test_ready_page_shows_the_qr_code_at_once(live: Instance, reseller_a_user: U
 
     assert 'data-step="ready"' in page
     assert f'src="/instances/{live.pk}/connect/qr.png?v=' in page
-    assert "Link with phone number instead" in page
+    assert "Link with your phone number" in page
     assert "Settings</strong> (on Android: the ⋮ menu) → <strong>Linked devices" in page
     assert 'data-countdown="20"' in page  # first seen just now: a full rotation ahead
 

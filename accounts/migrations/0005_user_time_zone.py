@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_reseller_day_price'),
+        ('accounts', '0004_reseller_brand'),
     ]
 
     operations = [
