@@ -1,0 +1,94 @@
+"""Every page of the access matrix, opened in Chromium by each role that may open it.
+
+The list of URLs is the access matrix's own (tests/accounts/test_access_matrix.py): a GET row
+whose code for the persona is 200 on its own object (an active link for customer links). Answers
+that are not whole HTML documents (CSV exports, images, /metrics, htmx fragments) are not pages
+and are left out, by looking at each answer rather than by a second list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from playwright.sync_api import Browser, Page
+
+from tests.accounts.test_access_matrix import ROWS, VARIANTS, Row, _url
+from tests.e2e.conftest import ARTIFACTS, log_in, open_session
+from tests.support.personas import World
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+WIDTHS = (PHONE, DESKTOP)
+# Reseller B's user sees the same pages as reseller A's: one reseller persona is enough.
+ROLES = ("admin", "support", "reseller_a_user", "anonymous")
+
+
+@dataclass(frozen=True)
+class Visit:
+    role: str
+    name: str  # the row's URL name
+    url: str
+    width: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.role} {self.name} at {self.width}px ({self.url})"
+
+    def screenshot_path(self, folder: str) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        path = ARTIFACTS / folder / f"{self.role}-{slug}-{self.width}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return str(path)
+
+
+def _opens(row: Row, persona: str) -> str | None:
+    """The variant of the row that the persona opens as a page, if any."""
+    if row.method != "get" or row.name.startswith("/"):
+        return None
+    variant = "active" if row.kind == "link" else VARIANTS[row.kind][0]
+    return variant if row.code(persona, variant) == 200 else None
+
+
+def _is_document(page: Page, url: str) -> bool:
+    answer = page.context.request.get(url, max_redirects=0)
+    kind = answer.headers.get("content-type", "")
+    return (
+        answer.status == 200
+        and kind.startswith("text/html")
+        and answer.text().lstrip()[:15].lower() == "<!doctype html>"
+    )
+
+
+def walk(
+    browser: Browser, base_url: str, world: World, role: str, check: Callable[[Page, Visit], None]
+) -> list[Visit]:
+    """Open every page the role may open at each width, calling `check` on each once loaded.
+    One logged-in context for the role; returns what was visited."""
+    session = open_session(browser, base_url)
+    user = world.persona(role)
+    if user is not None:
+        log_in(session, user)
+    page = session.page
+    visited: list[Visit] = []
+    try:
+        for name, url in _pages(world, role):
+            if not _is_document(page, url):
+                continue
+            for size in WIDTHS:
+                page.set_viewport_size(size)
+                page.goto(url, wait_until="load")
+                visit = Visit(role=role, name=name, url=url, width=size["width"])
+                check(page, visit)
+                visited.append(visit)
+    finally:
+        session.context.close()
+    return visited
+
+
+def _pages(world: World, role: str) -> Iterator[tuple[str, str]]:
+    for row in ROWS:
+        variant = _opens(row, role)
+        if variant is not None:
+            yield row.name, _url(world, row, role, variant)
