@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Browser, Page
 
 from tests.accounts.test_access_matrix import ROWS, VARIANTS, Row, _url
-from tests.e2e.conftest import ARTIFACTS, log_in, open_session
+from tests.e2e.conftest import ARTIFACTS, Recorder, Session, log_in
 from tests.support.personas import World
 
 PHONE = {"width": 390, "height": 844}
@@ -62,11 +62,22 @@ def _is_document(page: Page, url: str) -> bool:
 
 
 def walk(
-    browser: Browser, base_url: str, world: World, role: str, check: Callable[[Page, Visit], None]
+    browser: Browser,
+    base_url: str,
+    world: World,
+    role: str,
+    check: Callable[[Page, Visit], None],
+    *,
+    bypass_csp: bool = False,
 ) -> list[Visit]:
     """Open every page the role may open at each width, calling `check` on each once loaded.
-    One logged-in context for the role; returns what was visited."""
-    session = open_session(browser, base_url)
+    One logged-in context for the role; returns what was visited. `bypass_csp` lets a test
+    inject a script of its own (axe-core) into pages whose policy allows only theirs."""
+    context = browser.new_context(base_url=base_url, viewport=PHONE, bypass_csp=bypass_csp)
+    context.set_default_timeout(20_000)
+    session = Session(
+        context=context, page=context.new_page(), recorder=Recorder(), base_url=base_url
+    )
     user = world.persona(role)
     if user is not None:
         log_in(session, user)
