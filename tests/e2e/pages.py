@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.utils import timezone
 from playwright.sync_api import Browser, Page
 
+from instances.models import StateChange
+from instances.services.links import onboarding_link_issue
 from tests.accounts.test_access_matrix import ROWS, VARIANTS, Row, _url
 from tests.e2e.conftest import ARTIFACTS, Recorder, Session, log_in
 from tests.support.personas import World
@@ -41,6 +45,29 @@ class Visit:
         path = ARTIFACTS / folder / f"{self.role}-{slug}-{self.width}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         return str(path)
+
+
+def furnish(world: World) -> None:
+    """Give the pages something to show: long names and phone numbers, a timeline, a customer
+    link, things that need attention; an empty page proves little about width."""
+    now = timezone.now()
+    long_name = "Flower shop on Long Street, the main WhatsApp line for orders and deliveries"
+    for n, instance in enumerate((world.instance_a, world.instance_b, world.instance_unassigned)):
+        instance.name = f"{long_name} {n}"
+        instance.phone = f"7900123456{n}"
+        # Instance A takes customer links, so it is not linked.
+        instance.state = ("notAuthorized", "authorized", "blocked")[n]
+        instance.state_changed_at = now - timedelta(hours=n + 1)
+        instance.time_created = now - timedelta(days=40)
+        instance.save()
+        StateChange.objects.create(
+            instance=instance,
+            previous_state="notAuthorized",
+            state=instance.state,
+            source="poll",
+            at=instance.state_changed_at,
+        )
+    onboarding_link_issue(instance=world.instance_a, user=world.admin)
 
 
 def _opens(row: Row, persona: str) -> str | None:
@@ -73,6 +100,7 @@ def walk(
     """Open every page the role may open at each width, calling `check` on each once loaded.
     One logged-in context for the role; returns what was visited. `bypass_csp` lets a test
     inject a script of its own (axe-core) into pages whose policy allows only theirs."""
+    furnish(world)
     context = browser.new_context(base_url=base_url, viewport=PHONE, bypass_csp=bypass_csp)
     context.set_default_timeout(20_000)
     session = Session(
