@@ -13,13 +13,22 @@ RUN_ENV := DJANGO_DEBUG=true GREEN_API_SANDBOX=true \
 
 .PHONY: install run test lint types format bench clean
 
+# Test-only tools from the npm registry (package.json: axe-core for the accessibility test in
+# tests/e2e), installed from package-lock.json. Without npm that one test is skipped, like the
+# browser tests without chromium.
+NPM_INSTALLED := node_modules/.package-lock.json
+
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet ".[dev]"
 	touch $@
 
-install: $(INSTALLED)
+$(NPM_INSTALLED): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts; \
+	else echo "npm not found: tests/e2e/test_accessibility.py needs it (apt-get install npm)"; fi
+
+install: $(INSTALLED) $(NPM_INSTALLED)
 
 # The demo seed mirrors the emulator over HTTP, so run_dev.py serves first and seeds after.
 run: $(INSTALLED)
@@ -33,7 +42,7 @@ run: $(INSTALLED)
 # workers do not each recompile and re-rewrite every test module.
 PYTEST_WORKERS ?= 4
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(NPM_INSTALLED)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
@@ -52,4 +61,4 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis
