@@ -55,7 +55,7 @@ def section_of(match: ResolverMatch | None) -> Section | None:
         return USERS
     if name == AUDIT.url_name:
         return AUDIT
-    if name == "account" or name.startswith(("totp_", "password_change")):
+    if name.startswith(("account", "totp_", "password_change")):
         return ACCOUNT
     return None
 

@@ -1,5 +1,6 @@
 """The user's own account page: password and two-factor authentication."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -73,12 +74,15 @@ def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Its own page: the list of zones is long, and the account page is opened often."""
+    if request.method == "GET":
+        form = TimeZoneForm(initial={"time_zone": request.user.time_zone})
+        return render(request, "accounts/time_zone.html", {"form": form})
     form = TimeZoneForm(request.POST)
     if not form.is_valid():
-        context = _account_context(request, TokenForm(), zone_form=form)
-        return render(request, "accounts/account.html", context)
+        return render(request, "accounts/time_zone.html", {"form": form})
     user_time_zone_set(request=request, user=request.user, time_zone=form.cleaned_data["time_zone"])
     messages.success(request, "Time zone saved.")
     return redirect("account")
@@ -87,11 +91,9 @@ def time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _account_context(
     request: AuthenticatedHttpRequest,
     disable_form: TokenForm,
-    *,
-    zone_form: TimeZoneForm | None = None,
 ) -> dict[str, object]:
     return {
-        "zone_form": zone_form or TimeZoneForm(initial={"time_zone": request.user.time_zone}),
+        "time_zone": request.user.time_zone or f"the partner's ({settings.PARTNER_TIME_ZONE})",
         "device": twofactor.device_for(request.user),
         "pending": twofactor.pending_device_for(request.user),
         "required": twofactor.two_factor_required(request.user),

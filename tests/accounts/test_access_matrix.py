@@ -119,7 +119,7 @@ ROWS = [
     Row("totp_setup_start", "post", **LOGGED_IN_REDIRECTED),
     Row("totp_setup_confirm", **LOGGED_IN_REDIRECTED),  # nothing being set up: to account
     Row("totp_disable", "post"),  # no code posted: the form again, with an error
-    Row("account_time_zone", "post", **EVERYONE_REDIRECTED),  # no zone: the partner's, saved
+    Row("account_time_zone"),
     Row("alerts:settings"),  # each person's own alert e-mails
     Row("password_reset", **PUBLIC),
     Row("password_reset_done", **PUBLIC),

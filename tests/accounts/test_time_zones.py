@@ -91,4 +91,5 @@ def test_the_partners_zone_is_a_choice_too(reseller_a_user: User) -> None:
 
     reseller_a_user.refresh_from_db()
     assert reseller_a_user.time_zone == ""
-    assert "The partner&#39;s (UTC)" in client.get("/account/").content.decode()
+    assert "The partner&#39;s (UTC)" in client.get("/account/time-zone/").content.decode()
+    assert "Times show in the partner&#x27;s (UTC)" in client.get("/account/").content.decode()

@@ -23,6 +23,7 @@ PAGES = {
     "/users/new/": "Users",
     "/audit/": "Audit log",
     "/account/": "Account",
+    "/account/time-zone/": "Account",
     "/alerts/settings/": "Account",
 }
 
