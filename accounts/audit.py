@@ -139,3 +139,14 @@ def _record_lockout(
             else "attempt during a lockout"
         ),
     )
+
+
+def assign_changes(obj: object, values: dict[str, object]) -> list[str]:
+    """Set the changed attributes and name them, for an audit detail (names only: values may
+    be personal)."""
+    changed = []
+    for field, value in values.items():
+        if getattr(obj, field) != value:
+            setattr(obj, field, value)
+            changed.append(field)
+    return changed

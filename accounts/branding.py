@@ -24,7 +24,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from accounts.audit import audit_record
+from accounts.audit import assign_changes, audit_record
 from accounts.models import Reseller, ResellerBrand, User
 from accounts.permissions import Action, require
 from accounts.tenancy import in_tenant
@@ -226,20 +226,15 @@ def reseller_brand_update(
         raise PermissionDenied
     with transaction.atomic():
         brand, _ = ResellerBrand.objects.select_for_update().get_or_create(reseller=reseller)
-        changed = [
-            field
-            for field, value in (
-                ("display_name", display_name),
-                ("support_phone", support_phone),
-                ("support_email", support_email),
-                ("support_url", support_url),
-            )
-            if getattr(brand, field) != value
-        ]
-        brand.display_name = display_name
-        brand.support_phone = support_phone
-        brand.support_email = support_email
-        brand.support_url = support_url
+        changed = assign_changes(
+            brand,
+            {
+                "display_name": display_name,
+                "support_phone": support_phone,
+                "support_email": support_email,
+                "support_url": support_url,
+            },
+        )
         if logo is not None:
             brand.logo = logo.data
             brand.logo_type = logo.content_type

@@ -18,21 +18,11 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.audit import audit_record
+from accounts.audit import assign_changes, audit_record
 from accounts.models import Reseller, User
 from accounts.sessions import sessions_end_for_users
 
 logger = logging.getLogger(__name__)
-
-
-def _changes(obj: object, values: dict[str, object]) -> list[str]:
-    """Set the changed attributes and name them (names only: values may be personal)."""
-    changed = []
-    for field, value in values.items():
-        if getattr(obj, field) != value:
-            setattr(obj, field, value)
-            changed.append(field)
-    return changed
 
 
 def reseller_create(
@@ -72,7 +62,7 @@ def reseller_update(
     with transaction.atomic():
         reseller = Reseller.objects.select_for_update().get(pk=reseller.pk)
         was_active = reseller.is_active
-        changed = _changes(
+        changed = assign_changes(
             reseller,
             {
                 "name": name,
@@ -172,7 +162,7 @@ def user_update(
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         was_active = user.is_active
-        changed = _changes(
+        changed = assign_changes(
             user,
             {
                 "username": username,

@@ -1,11 +1,12 @@
 """The admins' pages for resellers and users. Thin: parse, call one service, render."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,12 +19,15 @@ from accounts.permissions import Action, action_required
 
 
 def _listing(
-    request: AuthenticatedHttpRequest, form: PeopleFilterForm, rows: QuerySet[Model]
+    request: AuthenticatedHttpRequest,
+    form: PeopleFilterForm,
+    rows: Callable[..., QuerySet[Any]],
 ) -> dict[str, Any]:
-    """A people page's context: the filter form, one page of `rows`, and the query to keep."""
-    if form.is_bound and not form.is_valid():
-        rows = rows.none()  # the form says what is wrong
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    """A people page's context: the filter form, one page of what `rows` selects with its
+    filters (nothing when they are wrong: the form says why), and the query to keep."""
+    filters = form.filters()
+    selected = rows(**filters) if filters is not None else rows().none()
+    page = Paginator(selected, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"form": form, "page": page, "query": query.urlencode()}
@@ -33,10 +37,8 @@ def _listing(
 @action_required(Action.MANAGE_PEOPLE)
 def reseller_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ResellerFilterForm(request.GET or None)
-    rows = selectors.reseller_list()
-    if form.is_bound and form.is_valid():
-        rows = selectors.reseller_list(search=form.cleaned_data["q"], active=form.active())
-    return render(request, "accounts/reseller_list.html", _listing(request, form, rows))
+    context = _listing(request, form, selectors.reseller_list)
+    return render(request, "accounts/reseller_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,11 +81,7 @@ def reseller_deactivate(request: AuthenticatedHttpRequest, reseller_id: int) -> 
 @action_required(Action.MANAGE_PEOPLE)
 def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UserFilterForm(request.GET or None)
-    rows = selectors.user_list()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        rows = selectors.user_list(search=data["q"], role=data["role"], active=form.active())
-    return render(request, "accounts/user_list.html", _listing(request, form, rows))
+    return render(request, "accounts/user_list.html", _listing(request, form, selectors.user_list))
 
 
 @require_http_methods(["GET", "POST"])
