@@ -7,7 +7,8 @@
 //       opens the device's share sheet (Web Share API) with the URL held by #id.
 // The buttons start hidden and are shown only where the browser can do it (the Clipboard API
 // needs a secure context). A copied button reads "Copied" (data-copied-text) for a moment and a
-// polite live region tells screen readers. Fragments swapped in later are armed too.
+// polite live region tells screen readers. Fragments swapped in later are armed too. The texts
+// come from the page's language (gettext: templates/_scripts_i18n.html, loaded first).
 (function () {
   "use strict";
 
@@ -56,7 +57,7 @@
 
   function showCopied(button) {
     var label = button.querySelector("[data-copy-label]") || button;
-    var copied = button.dataset.copiedText || "Copied";
+    var copied = button.dataset.copiedText || gettext("Copied");
     if (!button.hasAttribute("data-copied")) {
       button.dataset.label = label.textContent;
     }
@@ -77,7 +78,7 @@
     if (text === null || text === undefined) return;
     navigator.clipboard.writeText(text).then(
       function () { showCopied(button); },
-      function () { announce(button.dataset.copyFailedText || "Could not copy: select the text and copy it."); }
+      function () { announce(button.dataset.copyFailedText || gettext("Could not copy: select the text and copy it.")); }
     );
   }
 

@@ -1,6 +1,9 @@
 // The onboarding pages: poll our own status fragment while the tab is visible, swap it in,
 // tick the countdowns, send the pairing-code form without a reload (copying: static/js/copy.js).
 // No eval and no inline handlers, so it runs under the site's Content Security Policy.
+// Screen readers hear what changes through one polite status region ([data-announcer]): a new
+// step or notice, and a pairing code's last minute at coarse steps; never the ticking clocks
+// nor the status swapped in every 2 s, which would be read out over and over.
 (function () {
   "use strict";
 
@@ -8,28 +11,68 @@
   var MAX_BACKOFF_MS = 30000;
   var TIMEOUT_MS = 20000;
 
+  // --- what screen readers hear ----------------------------------------------------------
+  var announceTimer = null;
+
+  function announce(text) {
+    var region = document.querySelector("[data-announcer]");
+    if (!region || !text) return;
+    // Emptied first, so that the same words said again are read out again.
+    region.textContent = "";
+    window.clearTimeout(announceTimer);
+    announceTimer = window.setTimeout(function () { region.textContent = text; }, 100);
+  }
+
   // --- countdowns and elapsed time -------------------------------------------------------
+  function formatSeconds(seconds) {
+    return interpolate(gettext("%(seconds)s s"), { seconds: seconds }, true);
+  }
+
   function formatElapsed(seconds) {
     var minutes = Math.floor(seconds / 60);
     var rest = seconds % 60;
-    return minutes ? minutes + " min " + (rest < 10 ? "0" : "") + rest + " s" : rest + " s";
+    if (!minutes) return formatSeconds(rest);
+    return interpolate(gettext("%(minutes)s min %(seconds)s s"),
+      { minutes: minutes, seconds: (rest < 10 ? "0" : "") + rest }, true);
   }
 
   function armClocks(scope) {
     var now = Date.now();
     scope.querySelectorAll("[data-countdown]:not([data-deadline])").forEach(function (el) {
       el.dataset.deadline = String(now + Number(el.dataset.countdown || 0) * 1000);
+      el.dataset.left = el.dataset.countdown || "0";
     });
     scope.querySelectorAll("[data-elapsed]:not([data-since])").forEach(function (el) {
       el.dataset.since = String(now - Number(el.dataset.elapsed || 0) * 1000);
     });
   }
 
+  // A countdown with data-announce-at ("60 30 10") is read out when it passes one of those
+  // seconds, and when it ends (data-expired-text); nothing in between.
+  function announceCountdown(el, before, left) {
+    if (!el.dataset.announceAt || left >= before) return;
+    if (left === 0) {
+      announce(el.dataset.expiredText || "");
+      return;
+    }
+    var passed = el.dataset.announceAt.split(" ").map(Number).filter(function (step) {
+      return step > 0 && left <= step && step < before;
+    });
+    if (passed.length) {
+      announce(interpolate(ngettext(
+        "The code expires in %(count)s second.", "The code expires in %(count)s seconds.", left
+      ), { count: left }, true));
+    }
+  }
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
       var left = Math.max(0, Math.ceil((Number(el.dataset.deadline) - now) / 1000));
-      el.textContent = left > 0 ? left + " s" : el.dataset.zeroText || "0 s";
+      el.textContent = left > 0 ? formatSeconds(left) : el.dataset.zeroText || formatSeconds(0);
+      var before = Number(el.dataset.left);
+      el.dataset.left = String(left);
+      if (el.isConnected) announceCountdown(el, before, left);
     });
     document.querySelectorAll("[data-since]").forEach(function (el) {
       el.textContent = formatElapsed(Math.floor((now - Number(el.dataset.since)) / 1000));
@@ -66,7 +109,27 @@
     this.busy = false;
     this.stopped = false;
     this.failures = 0;
+    this.said = this.news();
   }
+
+  // What a screen reader should hear when it changes: the step's heading and its notices.
+  Poller.prototype.news = function () {
+    var parts = [];
+    this.target.querySelectorAll("[data-announce]").forEach(function (el) {
+      var text = el.textContent.replace(/\s+/g, " ").trim();
+      // A heading has no full stop: give it one, so that it is read as a sentence of its own.
+      if (text) parts.push(/[.!?:…]$/.test(text) ? text : text + ".");
+    });
+    return parts.join(" ");
+  };
+
+  Poller.prototype.tell = function () {
+    var news = this.news();
+    if (news !== this.said) {
+      this.said = news;
+      announce(news);
+    }
+  };
 
   Poller.prototype.info = function () {
     var view = this.target.querySelector("[data-step]");
@@ -153,6 +216,7 @@
         self.failures = 0;
         self.say("");
         self.swap(html);
+        self.tell();
         var info = self.apply();
         self.schedule((Number(info.poll) || NORMAL_MS / 1000) * 1000);
       })
@@ -160,8 +224,9 @@
         self.failures += 1;
         var wait = Math.min(NORMAL_MS * Math.pow(2, self.failures), MAX_BACKOFF_MS);
         wait = Math.max(wait, (error.retryAfter || 0) * 1000);
-        self.say("The connection is slow or interrupted. Trying again in " +
-          Math.round(wait / 1000) + " s; nothing is lost.");
+        self.say(interpolate(gettext(
+          "The connection is slow or interrupted. Trying again in %(seconds)s s; nothing is lost."
+        ), { seconds: Math.round(wait / 1000) }, true));
         self.schedule(wait);
       })
       .finally(function () {
@@ -208,14 +273,24 @@
         if (html === null) return;
         var fresh = fragmentFrom(html);
         armClocks(fresh);
+        // The focus goes with the old panel: hand it to what the answer brought, the code (or
+        // else the field to correct), so keyboard and screen-reader users go on from there.
+        var next = fresh.querySelector("[data-pairing-code]") ||
+          fresh.querySelector("input[name=phone_number]");
         panel.replaceWith(fresh);
         tick();
+        if (next) {
+          if (!next.matches("input")) next.setAttribute("tabindex", "-1");
+          next.focus();
+        }
       })
       .catch(function () {
         if (button) button.disabled = false;
         var note = document.querySelector("[data-client-note]");
         if (note) {
-          note.textContent = "The code could not be requested: the connection failed. Try again.";
+          note.textContent = gettext(
+            "The code could not be requested: the connection failed. Try again."
+          );
           note.hidden = false;
         }
       });

@@ -5,6 +5,17 @@
 (function () {
   "use strict";
 
+  // A day of the x axis as the reader's language writes a date, without its year: "11-02" in
+  // English (Y-m-d), "02.11" in Russian (d.m.Y).
+  var dateFormat = typeof get_format === "function" ? get_format("SHORT_DATE_FORMAT") : "Y-m-d";
+  function dayLabel(iso) {
+    var parts = { Y: "", m: iso.slice(5, 7), d: iso.slice(8, 10) };
+    var label = dateFormat.replace(/[A-Za-z]/g, function (c) {
+      return c in parts ? parts[c] : "";
+    });
+    return label.replace(/^[^0-9]+|[^0-9]+$/g, "");
+  }
+
   function draw() {
     var source = document.getElementById("overview-series");
     var target = document.getElementById("overview-chart");
@@ -28,19 +39,23 @@
         {
           splits: function () { return xs.filter(function (x) { return (x - 1) % every === 0; }); },
           values: function (_u, splits) {
-            return splits.map(function (x) { return (data.days[x - 1] || "").slice(5); });
+            return splits.map(function (x) { return data.days[x - 1] ? dayLabel(data.days[x - 1]) : ""; });
           },
         },
-        { label: "Linked", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5] },
-        { side: 1, scale: "changes", label: "Created / deleted", grid: { show: false },
+        { label: gettext("Linked"), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5] },
+        { side: 1, scale: "changes", label: pgettext("instances per day", "Created / deleted"), grid: { show: false },
           incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4] },
       ],
       series: [
-        {},
-        { label: "Linked", stroke: "#1f7a55", width: 2, points: { show: false } },
-        { label: "Created", scale: "changes", stroke: "#2457a6", fill: "rgba(36, 87, 166, 0.35)",
+        // The legend names the day under the cursor (uPlot would say "Value" and show its index).
+        {
+          label: gettext("Day"),
+          value: function (_u, x) { return x == null || !data.days[x - 1] ? "—" : dayLabel(data.days[x - 1]); },
+        },
+        { label: gettext("Linked"), stroke: "#1f7a55", width: 2, points: { show: false } },
+        { label: pgettext("instances per day", "Created"), scale: "changes", stroke: "#2457a6", fill: "rgba(36, 87, 166, 0.35)",
           paths: uPlot.paths.bars({ size: [0.35, 20], align: -1 }), points: { show: false } },
-        { label: "Deleted", scale: "changes", stroke: "#a63a24", fill: "rgba(166, 58, 36, 0.35)",
+        { label: pgettext("instances per day", "Deleted"), scale: "changes", stroke: "#a63a24", fill: "rgba(166, 58, 36, 0.35)",
           paths: uPlot.paths.bars({ size: [0.35, 20], align: 1 }), points: { show: false } },
       ],
     };

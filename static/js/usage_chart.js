@@ -27,7 +27,7 @@
           },
         },
         {
-          label: "Billable instances",
+          label: gettext("Billable instances"),
           // Whole instances only: no tick at 0.5.
           incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6],
         },
@@ -35,7 +35,7 @@
       series: [
         {},
         {
-          label: "Billable instances",
+          label: gettext("Billable instances"),
           stroke: "#1f7a55",
           fill: "rgba(31, 122, 85, 0.35)",
           paths: uPlot.paths.bars({ size: [0.7, 40] }),
