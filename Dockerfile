@@ -31,9 +31,11 @@ WORKDIR /app
 COPY . .
 # Static files hashed and compressed for whitenoise, and bytecode, at build time. collectstatic
 # loads the production settings, which need their secrets set: throwaway values serve here.
-RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic FIELD_ENCRYPTION_KEYS=collectstatic \
-    GREEN_API_PARTNER_TOKEN=collectstatic HUEY_SQLITE_PATH=/tmp/huey.sqlite3 \
-    python manage.py collectstatic --no-input -v 0 \
+# They are exported so that both management commands see them.
+RUN export DJANGO_DEBUG=false DJANGO_SECRET_KEY=build FIELD_ENCRYPTION_KEYS=build \
+    GREEN_API_PARTNER_TOKEN=build HUEY_SQLITE_PATH=/tmp/huey.sqlite3 \
+ && python manage.py collectstatic --no-input -v 0 \
+ && python manage.py compile_catalogues -v 0 \
  && rm -f /tmp/huey.sqlite3 \
  && python -m compileall -q /app
 USER 10001:10001

@@ -170,6 +170,9 @@ for _ in $(seq 1 30); do  # the demo-admin one-shot may still be running
 done
 check login "${workdir}/cookies.json"
 
+step "the pages in Russian: the image's compiled catalogues"
+check russian
+
 step "list page: every instance's true state"
 check list "${workdir}/cookies.json"
 

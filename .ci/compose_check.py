@@ -9,6 +9,7 @@ password, the metrics token, the allowed host). Steps:
     worker         with no page viewed yet: every emulator instance was asked getStateInstance
                    by the worker, and /readyz says every state was confirmed
     login COOKIES  log in as the demo admin; the session cookie goes to the file COOKIES
+    russian        the login page, asked for in Russian, is in Russian (compiled catalogues)
     list COOKIES   the list page, with that session, shows each emulator instance's true state
     metrics        /metrics (web) and the worker's /metrics answer the bearer token
 
@@ -201,6 +202,16 @@ def step_login(env: dict[str, str], web: Http, emulator: Http, args: list[str]) 
     print(f"  logged in as admin: HTTP 302 to {location}")
 
 
+def step_russian(env: dict[str, str], web: Http, emulator: Http, args: list[str]) -> None:
+    """The image carries compiled catalogues: a browser asking for Russian gets the page in it."""
+    status, _headers, page = web.request("GET", "/login/", headers={"Accept-Language": "ru"})
+    if status != 200:
+        raise CheckFailed(f"GET /login/ in Russian answered HTTP {status}")
+    if 'lang="ru"' not in page or "Войти" not in page:
+        raise CheckFailed("the login page asked for in Russian is not in Russian")
+    print("  the login page is in Russian when the browser asks for it")
+
+
 def table_rows(page: str) -> dict[int, tuple[str, bool]]:
     """Instance id -> (the state its row shows, whether it says the worker confirmed it)."""
     rows = {}
@@ -258,6 +269,7 @@ STEPS = {
     "ready": step_ready,
     "worker": step_worker,
     "login": step_login,
+    "russian": step_russian,
     "list": step_list,
     "metrics": step_metrics,
 }

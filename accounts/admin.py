@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, Reseller, User
 
@@ -17,7 +18,7 @@ else:
 
 @admin.register(User)
 class PortalUserAdmin(_UserAdmin):
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Portal", {"fields": ("role", "reseller")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Portal"), {"fields": ("role", "reseller")}))
     list_display = ("username", "email", "role", "reseller", "is_active", "is_superuser")
     list_filter = ("role", "is_active", "is_superuser", "reseller")
 

@@ -38,6 +38,9 @@ AUDIT_ACTIONS: Final[dict[str, Promise]] = {
     "reseller.deactivate": _("Reseller deactivated"),
     "reseller.brand": _("Brand shown to customers changed"),
     "alerts.settings": _("Alert e-mail settings saved"),
+    # The automation API's tokens (api/tokens.py)
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
     # Instances (instances/services/)
     "instance.create": _("Instance created"),
     "instance.delete": _("Instance deleted"),
@@ -56,6 +59,15 @@ AUDIT_ACTIONS: Final[dict[str, Promise]] = {
     "onboarding.link_open": _("Customer opened the link"),
     "onboarding.linked": _("Customer linked their phone"),
     "onboarding.pairing_code": _("Pairing code requested"),
+    # Lifecycle events out (events/services.py)
+    "events.endpoint_create": _("Event endpoint added"),
+    "events.endpoint_update": _("Event endpoint's events changed"),
+    "events.endpoint_rotate": _("Event endpoint's secret rotated"),
+    "events.endpoint_enable": _("Event endpoint enabled"),
+    "events.endpoint_disable": _("Event endpoint disabled"),
+    "events.endpoint_delete": _("Event endpoint deleted"),
+    "events.send_test": _("Test event sent"),
+    "events.redeliver": _("Event sent again"),
     # Bulk jobs: "bulk." + a BulkJob.Action (instances/services/bulk.py)
     "bulk.reboot": _("Bulk reboot started"),
     "bulk.logout": _("Bulk logout started"),

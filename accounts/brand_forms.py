@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.branding import logo_clean
 from accounts.models import ResellerBrand
@@ -17,33 +18,37 @@ _PHONE = re.compile(r"\+?[0-9 ()\-]{5,30}")
 
 class ResellerBrandForm(forms.Form):
     display_name = forms.CharField(
-        label="Display name",
+        label=_("Display name"),
         max_length=80,
         required=False,
-        help_text="The name your customers know you by. Empty: customers see the partner's name "
-        "and contact instead of yours.",
+        help_text=_(
+            "The name your customers know you by. Empty: customers see the partner's name "
+            "and contact instead of yours."
+        ),
     )
     logo = forms.FileField(
-        label="Logo",
+        label=_("Logo"),
         required=False,
-        help_text="PNG, JPEG or WebP. Shown at most 240 pixels wide.",
+        help_text=_("PNG, JPEG or WebP. Shown at most 240 pixels wide."),
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
+    remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
     support_phone = forms.CharField(
-        label="Support phone",
+        label=_("Support phone"),
         max_length=32,
         required=False,
-        help_text="For example +7 900 123-45-67.",
+        help_text=_("For example +7 900 123-45-67."),
     )
-    support_email = forms.EmailField(label="Support e-mail", max_length=254, required=False)
+    support_email = forms.EmailField(label=_("Support e-mail"), max_length=254, required=False)
     support_url = forms.URLField(
-        label="Messenger link",
+        label=_("Messenger link"),
         max_length=200,
         required=False,
         assume_scheme="https",
-        help_text="A chat customers can open, such as https://wa.me/79001234567 or "
-        "https://t.me/yourcompany.",
+        help_text=_(
+            "A chat customers can open, such as https://wa.me/79001234567 or "
+            "https://t.me/yourcompany."
+        ),
     )
 
     def __init__(self, *args: Any, brand: ResellerBrand, **kwargs: Any) -> None:
@@ -58,10 +63,12 @@ class ResellerBrandForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["logo"].help_text += (
-            " Uploading one replaces the current logo." if brand.logo_name else ""
-        )
-        if not brand.logo_name:
+        if brand.logo_name:
+            self.fields["logo"].help_text = _(
+                "PNG, JPEG or WebP. Shown at most 240 pixels wide. "
+                "Uploading one replaces the current logo."
+            )
+        else:
             del self.fields["remove_logo"]
 
     def clean_display_name(self) -> str:
@@ -70,13 +77,13 @@ class ResellerBrandForm(forms.Form):
     def clean_support_phone(self) -> str:
         phone = str(self.cleaned_data["support_phone"]).strip()
         if phone and not _PHONE.fullmatch(phone):
-            raise ValidationError("Use digits, spaces, brackets, dashes and a leading +.")
+            raise ValidationError(_("Use digits, spaces, brackets, dashes and a leading +."))
         return phone
 
     def clean_support_url(self) -> str:
         url = str(self.cleaned_data["support_url"]).strip()
         if url and urlsplit(url).scheme != "https":
-            raise ValidationError("Use a link that starts with https://.")
+            raise ValidationError(_("Use a link that starts with https://."))
         return url
 
     def clean_logo(self) -> Any:
@@ -95,6 +102,6 @@ class ResellerBrandForm(forms.Form):
         if not data.get("display_name") and (has_logo or any(others)):
             self.add_error(
                 "display_name",
-                "Give a display name too: without one, customers see the partner's brand.",
+                _("Give a display name too: without one, customers see the partner's brand."),
             )
         return data

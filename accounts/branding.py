@@ -22,6 +22,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.audit import assign_changes, audit_record
@@ -34,7 +36,9 @@ LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 # Stored logos are shrunk to fit this box: the page shows them at most 240 px wide.
 LOGO_STORED_SIDE = 512
-NOT_AN_IMAGE = "This file is not a PNG, JPEG or WebP image. Upload the logo as one of those."
+NOT_AN_IMAGE = gettext_lazy(
+    "This file is not a PNG, JPEG or WebP image. Upload the logo as one of those."
+)
 
 # Known chat hosts, to label a support link in the customer's words.
 MESSENGER_HOSTS = {
@@ -57,14 +61,15 @@ def logo_clean(upload: IO[bytes], *, size: int) -> Logo:
     limit = settings.BRAND_LOGO_MAX_BYTES
     if size > limit:
         raise ValidationError(
-            f"The logo is {filesizeformat(size)}; the most is {filesizeformat(limit)}.",
+            _("The logo is %(size)s; the most is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
             code="too_big",
         )
     upload.seek(0)
     head = upload.read(64).lstrip().lower()
     if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
         raise ValidationError(
-            "SVG logos are not accepted (they can carry scripts): upload a PNG, JPEG or WebP.",
+            _("SVG logos are not accepted (they can carry scripts): upload a PNG, JPEG or WebP."),
             code="svg",
         )
     upload.seek(0)
@@ -98,7 +103,8 @@ def _check_side(size: tuple[int, int]) -> None:
     width, height = size
     if width > side or height > side:
         raise ValidationError(
-            f"The logo is {width} by {height} pixels; the most is {side} by {side}.",
+            _("The logo is %(width)s by %(height)s pixels; the most is %(side)s by %(side)s.")
+            % {"width": width, "height": height, "side": side},
             code="too_many_pixels",
         )
 

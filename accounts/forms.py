@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
@@ -21,12 +22,12 @@ from core.zones import ZONE_NAMES
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
-        label="Username or e-mail",
+        label=_("Username or e-mail"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         max_length=MAX_PASSWORD_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -35,7 +36,7 @@ class LoginForm(AuthenticationForm):
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         max_length=16,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
@@ -45,12 +46,12 @@ class TokenForm(forms.Form):
     def clean_token(self) -> str:
         token: str = self.cleaned_data["token"].replace(" ", "")
         if not (token.isascii() and token.isdigit() and len(token) == 6):
-            raise forms.ValidationError("Enter the 6-digit code your app shows.")
+            raise forms.ValidationError(_("Enter the 6-digit code your app shows."))
         return token
 
 
 class PortalPasswordResetForm(PasswordResetForm):
-    email = forms.EmailField(label="E-mail", max_length=254)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
 
     def get_users(self, email: str) -> Any:
         # Unlike Django's form, invited users who never set a password may reset it too.
@@ -63,21 +64,25 @@ class PortalPasswordResetForm(PasswordResetForm):
 
 
 class ResellerForm(PortalForm):
-    name = forms.CharField(max_length=120)
-    contact_email = forms.EmailField(label="Contact e-mail", max_length=254, required=False)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), max_length=254, required=False)
     instance_quota = forms.IntegerField(
-        min_value=0, max_value=100_000, initial=10, help_text="The most non-deleted instances."
+        label=_("Instance quota"),
+        min_value=0,
+        max_value=100_000,
+        initial=10,
+        help_text=_("The most non-deleted instances."),
     )
     day_price = forms.DecimalField(
-        label="Price per instance-day",
+        label=_("Price per instance-day"),
         required=False,
         min_value=0,
         max_digits=10,
         decimal_places=4,
-        help_text="What the reseller owes for one instance on one day's charge (up to 4 "
-        "decimals). Empty: the default price.",
     )
-    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=pgettext_lazy("account", "Active"), required=False, initial=True
+    )
 
     def __init__(self, *args: Any, reseller: Reseller | None = None, **kwargs: Any) -> None:
         self.reseller = reseller
@@ -94,11 +99,17 @@ class ResellerForm(PortalForm):
             )
         super().__init__(*args, **kwargs)
         default = settings.BILLING_DAY_PRICE
-        self.fields["day_price"].help_text += (
-            f" ({format(default.normalize(), 'f')} {settings.BILLING_CURRENCY})"
-            if default is not None
-            else " (none is set: the reseller's usage then has no amount)"
-        )
+        if default is not None:
+            help_text = gettext(
+                "What the reseller owes for one instance on one day's charge (up to 4 decimals). "
+                "Empty: the default price (%(price)s %(currency)s)."
+            ) % {"price": format(default.normalize(), "f"), "currency": settings.BILLING_CURRENCY}
+        else:
+            help_text = gettext(
+                "What the reseller owes for one instance on one day's charge (up to 4 decimals). "
+                "Empty: the default price (none is set: the reseller's usage then has no amount)."
+            )
+        self.fields["day_price"].help_text = help_text
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -106,26 +117,30 @@ class ResellerForm(PortalForm):
         if self.reseller is not None:
             clashes = clashes.exclude(pk=self.reseller.pk)
         if clashes.exists():
-            raise forms.ValidationError("A reseller with this name already exists.")
+            raise forms.ValidationError(_("A reseller with this name already exists."))
         return name
 
 
 class UserForm(PortalForm):
     username = forms.CharField(
+        label=_("Username"),
         max_length=150,
         validators=[UnicodeUsernameValidator()],
-        help_text="Letters, digits and @ . + - _ only.",
+        help_text=_("Letters, digits and @ . + - _ only."),
     )
-    email = forms.EmailField(label="E-mail", max_length=254)
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    role = forms.ChoiceField(choices=User.Role.choices)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices)
     reseller = forms.ModelChoiceField(
+        label=_("Reseller"),
         queryset=Reseller.objects.none(),
         required=False,
-        help_text="Required for reseller users; empty for admins and support agents.",
+        help_text=_("Required for reseller users; empty for admins and support agents."),
     )
-    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=pgettext_lazy("account", "Active"), required=False, initial=True
+    )
 
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         self.user = user
@@ -159,14 +174,14 @@ class UserForm(PortalForm):
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
         if self._others().filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
-            raise forms.ValidationError("This username is taken.")
+            raise forms.ValidationError(_("This username is taken."))
         return username
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip()
         # Another account's username must not be this e-mail either: logins accept both.
         if self._others().filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
-            raise forms.ValidationError("Another user has this e-mail address.")
+            raise forms.ValidationError(_("Another user has this e-mail address."))
         return email
 
     def clean(self) -> dict[str, Any]:
@@ -174,10 +189,10 @@ class UserForm(PortalForm):
         cleaned = self.cleaned_data
         role, reseller = cleaned.get("role"), cleaned.get("reseller")
         if role == User.Role.RESELLER and reseller is None:
-            self.add_error("reseller", "A reseller user must belong to a reseller.")
+            self.add_error("reseller", _("A reseller user must belong to a reseller."))
         elif role and role != User.Role.RESELLER and reseller is not None:
             self.add_error(
-                "reseller", "Only reseller users belong to a reseller: leave this empty."
+                "reseller", _("Only reseller users belong to a reseller: leave this empty.")
             )
         return cleaned
 
@@ -188,13 +203,17 @@ def _action_choices() -> list[tuple[str, str]]:
 
 class AuditFilterForm(PortalForm):
     user = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+        label=_("User"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
     )
     reseller = forms.ModelChoiceField(
-        queryset=Reseller.objects.none(), required=False, empty_label=_("Any reseller")
+        label=_("Reseller"),
+        queryset=Reseller.objects.none(),
+        required=False,
+        empty_label=_("Any reseller"),
     )
     # The plain sentences, each standing for its code (accounts/audit_actions.py).
     action = forms.ChoiceField(
+        label=_("Action"),
         required=False,
         choices=_action_choices,
         error_messages={"invalid_choice": _("Choose an action from the list.")},
@@ -218,7 +237,7 @@ class AuditFilterForm(PortalForm):
         cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
     def filters(self) -> selectors.AuditFilters:
@@ -234,15 +253,15 @@ class AuditFilterForm(PortalForm):
 
 class TimeZoneForm(PortalForm):
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        error_messages={"invalid_choice": "Choose a time zone from the list."},
-        help_text="Pages show times in this zone, labelled with it. Exports stay in UTC.",
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
+        help_text=_("Pages show times in this zone, labelled with it. Exports stay in UTC."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["time_zone"]
         assert isinstance(field, forms.ChoiceField)
-        partner = f"The partner's ({settings.PARTNER_TIME_ZONE})"
+        partner = gettext("The partner's (%(zone)s)") % {"zone": settings.PARTNER_TIME_ZONE}
         field.choices = [("", partner), *((name, name) for name in ZONE_NAMES)]

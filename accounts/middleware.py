@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp.middleware import is_verified
 
@@ -90,3 +90,21 @@ class UserTimeZoneMiddleware:
 def user_zone_name(user: Any) -> str:
     own = user.time_zone if user.is_authenticated else ""
     return own or settings.PARTNER_TIME_ZONE
+
+
+class UserLanguageMiddleware:
+    """A logged-in user's pages speak the language they chose, on any browser.
+
+    Runs after LocaleMiddleware, which has chosen by the cookie or Accept-Language; a user who
+    never chose keeps that choice.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

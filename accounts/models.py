@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_otp.models import Device, ThrottlingMixin
 from django_otp.oath import TOTP
 
@@ -51,9 +53,9 @@ class Reseller(models.Model):
 
 class User(AbstractUser):
     class Role(models.TextChoices):
-        ADMIN = "admin", "Partner admin"
-        SUPPORT = "support", "Support agent"
-        RESELLER = "reseller", "Reseller user"
+        ADMIN = "admin", _("Partner admin")
+        SUPPORT = "support", _("Support agent")
+        RESELLER = "reseller", _("Reseller user")
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESELLER)
     reseller = models.ForeignKey(
@@ -61,6 +63,9 @@ class User(AbstractUser):
     )
     # Pages show times in this zone; "" means the partner's (PARTNER_TIME_ZONE).
     time_zone = models.CharField(max_length=64, blank=True, default="")
+    # Pages speak this language; "" means the browser's (Accept-Language, or the switcher's
+    # cookie). Set by the language switcher (accounts/views/language.py).
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
     objects: ClassVar[UserManager] = UserManager()  # as django-stubs declares it on AbstractUser
 
@@ -90,9 +95,9 @@ class AuditEvent(models.Model):
     """
 
     class Result(models.TextChoices):
-        OK = "ok", "OK"
-        DENIED = "denied", "Denied"
-        FAILED = "failed", "Failed"
+        OK = "ok", pgettext_lazy("audit result", "OK")
+        DENIED = "denied", pgettext_lazy("audit result", "Denied")
+        FAILED = "failed", pgettext_lazy("audit result", "Failed")
 
     created_at = models.DateTimeField(default=timezone.now)  # aware, stored in UTC
     actor = models.ForeignKey(
@@ -115,6 +120,8 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The name of the API token the request came with ("" for the pages): what did it.
+    via_token = models.CharField(max_length=100, blank=True, default="")
 
     objects = TenantQuerySet.as_manager()
 

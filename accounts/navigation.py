@@ -4,34 +4,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.urls import ResolverMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Action, can
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 @dataclass(frozen=True)
 class Section:
-    label: str
+    label: str | _StrPromise  # translated when shown
     url_name: str
     action: Action | None = None  # needed to see it; None: every logged-in user
 
 
-OVERVIEW = Section("Overview", "instances:overview")
-INSTANCES = Section("Instances", "instances:list")
-ATTENTION = Section("Attention", "instances:attention")
-USAGE = Section("Usage", "billing:usage", Action.VIEW_USAGE)
-RESELLERS = Section("Resellers", "reseller_list", Action.MANAGE_PEOPLE)
-USERS = Section("Users", "user_list", Action.MANAGE_PEOPLE)
-AUDIT = Section("Audit log", "audit_log")
-ACCOUNT = Section("Account", "account")
-SECTIONS = (OVERVIEW, INSTANCES, ATTENTION, USAGE, RESELLERS, USERS, AUDIT, ACCOUNT)
+OVERVIEW = Section(_("Overview"), "instances:overview")
+INSTANCES = Section(_("Instances"), "instances:list")
+ATTENTION = Section(_("Attention"), "instances:attention")
+USAGE = Section(_("Usage"), "billing:usage", Action.VIEW_USAGE)
+RESELLERS = Section(_("Resellers"), "reseller_list", Action.MANAGE_PEOPLE)
+USERS = Section(_("Users"), "user_list", Action.MANAGE_PEOPLE)
+# Every user's API tokens (api/views.py); a user's own are under their account.
+API_TOKENS = Section(_("API tokens"), "api_tokens:all", Action.MANAGE_PEOPLE)
+AUDIT = Section(_("Audit log"), "audit_log")
+EVENTS = Section(_("Events"), "events:list", Action.MANAGE_EVENTS)
+ACCOUNT = Section(_("Account"), "account")
+SECTIONS = (
+    OVERVIEW,
+    INSTANCES,
+    ATTENTION,
+    USAGE,
+    RESELLERS,
+    USERS,
+    API_TOKENS,
+    AUDIT,
+    EVENTS,
+    ACCOUNT,
+)
 
 
 @dataclass(frozen=True)
 class NavLink:
-    label: str
+    label: str | _StrPromise
     url: str
     current: bool
 
@@ -43,8 +62,12 @@ def section_of(match: ResolverMatch | None) -> Section | None:
     name, namespace = match.url_name or "", match.namespace
     if namespace == "billing":
         return USAGE
+    if namespace == "events":
+        return EVENTS
     if namespace == "alerts":
         return ACCOUNT  # alert settings are the user's own
+    if namespace == "api_tokens":
+        return API_TOKENS if name.startswith("all") else ACCOUNT
     if namespace == "instances":
         if name == "overview":
             return OVERVIEW

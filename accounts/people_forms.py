@@ -5,16 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 
 PAGE_SIZE = 50
-_STATUSES = [("", "Any status"), ("active", "Active"), ("inactive", "Inactive")]
+_STATUSES = [
+    ("", _("Any status")),
+    ("active", pgettext_lazy("people status", "Active")),
+    ("inactive", pgettext_lazy("people status", "Inactive")),
+]
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100, strip=True)
-    status = forms.ChoiceField(label="Status", required=False, choices=_STATUSES)
+    q = forms.CharField(
+        label=pgettext_lazy("search field", "Search"), required=False, max_length=100, strip=True
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_STATUSES)
 
     def filters(self) -> dict[str, Any] | None:
         """The selector's arguments: none when unbound, None when invalid (the form then says
@@ -33,7 +41,7 @@ class ResellerFilterForm(PeopleFilterForm):
 
 class UserFilterForm(PeopleFilterForm):
     role = forms.ChoiceField(
-        label="Role", required=False, choices=[("", "Any role"), *User.Role.choices]
+        label=_("Role"), required=False, choices=[("", _("Any role")), *User.Role.choices]
     )
     field_order = ["q", "role", "status"]
 

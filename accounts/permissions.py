@@ -18,6 +18,7 @@
 | HANDLE_ATTENTION  | yes              | yes             | own                           |
 | VIEW_USAGE        | all, and prices  | no              | own reseller's (selector)     |
 | EDIT_BRAND        | any reseller     | no              | own reseller's                |
+| MANAGE_EVENTS     | any (and own)    | no              | own reseller's                |
 
 Who sees which rows is the tenancy rule (accounts/tenancy.py); this matrix says what a role may
 do with what it sees. Views that take an instance id start with
@@ -73,6 +74,9 @@ class Action(enum.StrEnum):
     # What a reseller's customers see on a customer link's page: display name, logo, contact.
     # Support agents help customers but do not change what a reseller shows them.
     EDIT_BRAND = "edit_brand"
+    # Event endpoints (events/): the URLs of a reseller's (or the partner's) own systems that
+    # receive signed lifecycle events, and their secrets. Support agents do not wire systems.
+    MANAGE_EVENTS = "manage_events"
 
 
 _ADMIN, _SUPPORT, _RESELLER = User.Role.ADMIN, User.Role.SUPPORT, User.Role.RESELLER
@@ -96,6 +100,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.HANDLE_ATTENTION: frozenset({_ADMIN, _SUPPORT, _RESELLER}),
     Action.VIEW_USAGE: frozenset({_ADMIN, _RESELLER}),
     Action.EDIT_BRAND: frozenset({_ADMIN, _RESELLER}),
+    Action.MANAGE_EVENTS: frozenset({_ADMIN, _RESELLER}),
 }
 
 

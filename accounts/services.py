@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from accounts.audit import assign_changes, audit_record
 from accounts.models import Reseller, User
@@ -158,7 +159,7 @@ def user_update(
 ) -> User:
     """Edit a user; deactivating them ends their sessions at once."""
     if user.pk == actor.pk and (role != actor.role or not is_active):
-        raise ValidationError("You cannot change your own role or deactivate yourself.")
+        raise ValidationError(_("You cannot change your own role or deactivate yourself."))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         was_active = user.is_active
@@ -190,7 +191,7 @@ def user_update(
 def user_deactivate(*, actor: User, request: HttpRequest | None = None, user: User) -> User:
     """Deactivate a user and end all their sessions at once."""
     if user.pk == actor.pk:
-        raise ValidationError("You cannot deactivate yourself.")
+        raise ValidationError(_("You cannot deactivate yourself."))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.is_active = False
@@ -257,6 +258,12 @@ def _send_password_link(*, request: HttpRequest, user: User, invitation: bool) -
         logger.warning("Could not send a password e-mail to user %s", user.pk, exc_info=True)
         return False
     return True
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The language the user's pages speak, on any browser. Not audited: a reading preference."""
+    user.language = language
+    user.save(update_fields=["language"])
 
 
 def user_time_zone_set(*, request: HttpRequest, user: User, time_zone: str) -> None:

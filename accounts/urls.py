@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from accounts.views import account, audit, auth, brand, people
+from accounts.views import account, audit, auth, brand, language, people
 
 # Not namespaced: Django's auth views and LOGIN_URL refer to these names as they are.
 urlpatterns = [
@@ -58,4 +58,6 @@ urlpatterns = [
         name="user_password_reset",
     ),
     path("audit/", audit.audit_log, name="audit_log"),
+    # Public: the customer's page has the switcher too.
+    path("language/", language.set_language, name="set_language"),
 ]

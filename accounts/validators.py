@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 
 # Generous for passphrases and password managers; longer input is junk or an attempt to make
 # the hasher work hard.
@@ -11,8 +12,18 @@ class MaximumLengthValidator:
     def validate(self, password: str, user: object = None) -> None:
         if len(password) > MAX_PASSWORD_LENGTH:
             raise ValidationError(
-                f"Use at most {MAX_PASSWORD_LENGTH} characters.", code="password_too_long"
+                ngettext(
+                    "Use at most %(max)d character.",
+                    "Use at most %(max)d characters.",
+                    MAX_PASSWORD_LENGTH,
+                ),
+                code="password_too_long",
+                params={"max": MAX_PASSWORD_LENGTH},
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can have at most {MAX_PASSWORD_LENGTH} characters."
+        return ngettext(
+            "Your password can have at most %(max)d character.",
+            "Your password can have at most %(max)d characters.",
+            MAX_PASSWORD_LENGTH,
+        ) % {"max": MAX_PASSWORD_LENGTH}

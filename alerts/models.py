@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Reseller
 from accounts.tenancy import TenantQuerySet
@@ -18,11 +20,12 @@ from instances.models import Instance, StateChange
 
 
 class AlertKind(models.TextChoices):
-    LOGGED_OUT = "logged_out", "Logged out"
-    BLOCKED = "blocked", "Blocked"
-    YELLOW_CARD = "yellow_card", "Yellow card"
-    STUCK = "stuck", "Stuck starting"
-    RECOVERED = "recovered", "Back to normal"
+    # "Logged out" is also a person leaving the portal (the audit log): the phone's, here.
+    LOGGED_OUT = "logged_out", pgettext_lazy("phone", "Logged out")
+    BLOCKED = "blocked", _("Blocked")
+    YELLOW_CARD = "yellow_card", _("Yellow card")
+    STUCK = "stuck", _("Stuck starting")
+    RECOVERED = "recovered", _("Back to normal")
 
 
 class AlertQuerySet(TenantQuerySet["Alert"]):
@@ -67,15 +70,15 @@ class Delivery(models.Model):
     """One alert to one address: pending until sent, retried with backoff, or failed."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     class Audience(models.TextChoices):
-        CONTACT = "contact", "Reseller's contact"
-        RESELLER_USER = "reseller_user", "Reseller user"
-        STAFF = "staff", "Partner staff"
+        CONTACT = "contact", _("Reseller's contact")
+        RESELLER_USER = "reseller_user", _("Reseller user")
+        STAFF = "staff", _("Partner staff")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
     email = models.EmailField()  # lower case: one delivery per address
@@ -115,18 +118,18 @@ class AlertPreference(models.Model):
     """What one person wants to be told, how, and when not (no row: told nothing)."""
 
     class Mode(models.TextChoices):
-        INSTANT = "instant", "At once"
-        DIGEST = "digest", "In a daily digest"
+        INSTANT = "instant", _("At once")
+        DIGEST = "digest", _("In a daily digest")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
     )
-    enabled = models.BooleanField("E-mail me alerts", default=False)
-    logged_out = models.BooleanField("Logged out", default=True)
-    blocked = models.BooleanField("Blocked", default=True)
-    yellow_card = models.BooleanField("Yellow card", default=True)
-    stuck = models.BooleanField("Stuck starting", default=True)
-    recovered = models.BooleanField("Back to normal", default=True)
+    enabled = models.BooleanField(_("E-mail me alerts"), default=False)
+    logged_out = models.BooleanField(pgettext_lazy("phone", "Logged out"), default=True)
+    blocked = models.BooleanField(_("Blocked"), default=True)
+    yellow_card = models.BooleanField(_("Yellow card"), default=True)
+    stuck = models.BooleanField(_("Stuck starting"), default=True)
+    recovered = models.BooleanField(_("Back to normal"), default=True)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.INSTANT)
     # Instant alerts that fall between these times wait until the end (none when unset).
     quiet_start = models.TimeField(null=True, blank=True)

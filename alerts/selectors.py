@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from alerts.models import Delivery
 from instances.models import Instance
@@ -42,9 +44,16 @@ def deliveries_of(*, user: User, instance: Instance) -> list[DeliveryRow]:
             to=row.email
             if staff or row.audience != Delivery.Audience.STAFF
             else str(Delivery.Audience.STAFF.label),
-            status=row.get_status_display() + (" (digest)" if row.digest else ""),
+            status=_status(row),
             attempts=row.attempts,
             error=row.last_error if staff else "",
         )
         for row in rows
     ]
+
+
+def _status(row: Delivery) -> str:
+    status = row.get_status_display()
+    if row.digest:
+        return _("%(status)s (digest)") % {"status": status}
+    return status

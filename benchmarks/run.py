@@ -18,6 +18,11 @@ goal, and a summary line at the end (benchmarks/report.py).
   call, over the ideal N x latency / concurrency (goal <= 1.3, no 429; benchmarks/state_refresh.py).
 - Webhook ingest: events a second on one gunicorn worker, each stored before it is answered,
   over 500 (goal >= 1; benchmarks/webhook_ingest.py).
+- The automation API, on PostgreSQL: list requests/s at 10,000 instances over whoami's, the
+  cheapest authenticated call, on one gunicorn (goal >= 0.5; benchmarks/api_throughput.py).
+
+`benchmarks/run.py NAME...` runs only the named ones: sync, list, cockpit, polling, state,
+webhooks, api.
 
 The PostgreSQL figures use BENCH_POSTGRES_URL's server (default 127.0.0.1:5432) and are skipped
 without one. The state refresh runs against a throwaway test database (SQLite by default, or
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,6 +43,7 @@ import django
 
 django.setup()
 
+from api_throughput import bench_api  # noqa: E402  (benchmarks/api_throughput.py)
 from cockpit_pages import bench_cockpit_pages  # noqa: E402  (benchmarks/cockpit_pages.py)
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
@@ -48,19 +55,36 @@ from sync_scale import bench_sync_scale  # noqa: E402  (benchmarks/sync_scale.py
 from webhook_ingest import bench_webhook_ingest  # noqa: E402  (benchmarks/webhook_ingest.py)
 
 
-def main() -> None:
-    figures: list[Figure] = []
-    figures += bench_sync_scale()
-    figures += bench_list_page()
-    figures += bench_cockpit_pages()
-    figures += bench_polling()
+def state_refresh() -> list[Figure]:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
-        figures += bench_state_refresh()
+        return bench_state_refresh()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    figures += bench_webhook_ingest()
+
+
+BENCHMARKS: dict[str, Callable[[], list[Figure]]] = {
+    "sync": bench_sync_scale,
+    "list": bench_list_page,
+    "cockpit": bench_cockpit_pages,
+    "polling": bench_polling,
+    "state": state_refresh,
+    "webhooks": bench_webhook_ingest,
+    "api": bench_api,
+}
+
+
+def main() -> None:
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        sys.exit(
+            f"unknown benchmark {', '.join(sorted(unknown))}: choose from {', '.join(BENCHMARKS)}"
+        )
+    figures: list[Figure] = []
+    for name in chosen:
+        figures += BENCHMARKS[name]()
     print()
     print(summary(figures))
 

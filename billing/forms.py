@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from billing.rules import Month
 
 
 class MonthForm(forms.Form):
-    month = forms.CharField(label="Month", max_length=16, required=False)
+    month = forms.CharField(label=_("Month"), max_length=16, required=False)
 
     def clean_month(self) -> Month | None:
         text: str = self.cleaned_data["month"]

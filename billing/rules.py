@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 # Green API states the charge time as UTC+3, not as a region's zone: a fixed offset.
 CHARGE_ZONE = timezone(timedelta(hours=3), "UTC+3")
@@ -50,15 +52,21 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """`2026-11` to a Month; ValueError with a readable message otherwise."""
+        """`2026-11` to a Month; ValueError with a readable message (in the active language,
+        shown on the page) otherwise."""
         match = _MONTH_PATTERN.fullmatch(text.strip())
         if match is None:
-            raise ValueError("Enter a month as year-month, for example 2026-11.")
+            raise ValueError(_("Enter a month as year-month, for example 2026-11."))
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            raise ValueError(f"There is no month {month:02d}: use 01 to 12.")
+            raise ValueError(
+                _("There is no month %(month)s: use 01 to 12.") % {"month": f"{month:02d}"}
+            )
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise ValueError(f"Enter a year between {FIRST_YEAR} and {LAST_YEAR}.")
+            raise ValueError(
+                _("Enter a year between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
         return cls(year, month)
 
     @classmethod
@@ -72,7 +80,8 @@ class Month:
 
     @property
     def label(self) -> str:
-        return f"{calendar.month_name[self.month]} {self.year}"
+        """ "November 2026", in the active language (Django's YEAR_MONTH_FORMAT)."""
+        return date_format(date(self.year, self.month, 1), "YEAR_MONTH_FORMAT")
 
     @property
     def days(self) -> list[date]:

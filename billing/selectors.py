@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.formats import number_format
 
 from accounts.models import Reseller
 from accounts.permissions import Action, can
@@ -52,7 +53,10 @@ class UsageLine:
 
     @property
     def price_text(self) -> str:
-        return pricing.price_text(self.price) if self.price is not None else ""
+        """The price without trailing zeros, in the language's number format (0.45, 0,45)."""
+        if self.price is None:
+            return ""
+        return number_format(Decimal(pricing.price_text(self.price)))
 
 
 @dataclass(frozen=True)

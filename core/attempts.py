@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.models import AttemptCounter
@@ -31,7 +32,7 @@ class AttemptsExhausted(ApplicationError):
     """The limit is already counted against the key; no attempt until `ends_at`."""
 
     def __init__(self, *, ends_at: datetime) -> None:
-        super().__init__("Too many attempts. Try again later.")
+        super().__init__(_("Too many attempts. Try again later."))
         self.ends_at = ends_at
 
 

@@ -11,13 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
 # Overrides the messages context processor: an error page, often the answer to a request the
-# person never sees (an image, a poll), must not use up their pending messages.
-NO_MESSAGES = {"messages": ()}
+# person never sees (an image, a poll), must not use up their pending messages. The language
+# switcher returns to the home page, not to the path asked for (templates/_language_switcher.html).
+ERROR_CONTEXT = {"messages": (), "language_next": "/"}
 
 
 def error_page(request: HttpRequest | None, template: str, status: int) -> HttpResponse:
     """`template` rendered as a page of status `status`, with the request's navigation if any."""
-    body = loader.render_to_string(template, NO_MESSAGES, request=request)
+    body = loader.render_to_string(template, ERROR_CONTEXT, request=request)
     return HttpResponse(body, status=status)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import ErrorTextForm
 from instances.attention import Kind
@@ -22,8 +23,8 @@ class AttentionHandleForm(ErrorTextForm):
     note = forms.CharField(
         required=False,
         max_length=500,
-        label="What was done",
-        help_text="For whoever looks next: who you called, what you sent.",
+        label=_("What was done"),
+        help_text=_("For whoever looks next: who you called, what you sent."),
     )
 
     def clean(self) -> dict[str, Any]:

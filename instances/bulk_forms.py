@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from core.forms import ErrorTextForm
@@ -35,7 +37,7 @@ class BulkForm(ErrorTextForm):
         min_value=MIN_HOURS,
         max_value=MAX_HOURS,
         initial=DEFAULT_HOURS,
-        label="Each link is valid for (hours)",
+        label=gettext_lazy("Each link is valid for (hours)"),
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -55,7 +57,7 @@ class BulkForm(ErrorTextForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not cleaned.get("all") and not cleaned.get("ids") and not self.errors:
-            raise forms.ValidationError("Select at least one instance.")
+            raise forms.ValidationError(_("Select at least one instance."))
         return cleaned
 
     def confirmed(self, count: int) -> bool:
@@ -66,7 +68,15 @@ class BulkForm(ErrorTextForm):
             return False
         typed = (data.get("typed_count") or "").strip()
         if data["action"] == BulkJob.Action.DELETE and typed != str(count):
-            self.add_error("typed_count", f"Type {count} to delete {count} instances.")
+            self.add_error(
+                "typed_count",
+                ngettext(
+                    "Type %(num)s to delete %(num)s instance.",
+                    "Type %(num)s to delete %(num)s instances.",
+                    count,
+                )
+                % {"num": count},
+            )
             return False
         return self.settings_form is None or self.settings_form.is_valid()
 
@@ -83,8 +93,11 @@ class BulkForm(ErrorTextForm):
         return self.settings_form.changes() if self.settings_form is not None else {}
 
 
-UNCHANGED_ON_OFF = [("", "Unchanged"), ("yes", "On"), ("no", "Off")]
-_KEEP = "Leave empty to keep each instance's own."
+UNCHANGED_ON_OFF = [
+    ("", gettext_lazy("Unchanged")),
+    ("yes", gettext_lazy("On")),
+    ("no", gettext_lazy("Off")),
+]
 
 
 class BulkSettingsForm(InstanceSettingsForm):
@@ -95,10 +108,12 @@ class BulkSettingsForm(InstanceSettingsForm):
     chosen are sent, each instance keeping its own for the rest.
     """
 
-    nothing_changed = "Choose at least one setting to apply: the ones left unchanged are not sent."
+    nothing_changed = gettext_lazy(
+        "Choose at least one setting to apply: the ones left unchanged are not sent."
+    )
 
     clear_webhook_url = forms.BooleanField(
-        required=False, label="Turn webhooks off (an empty webhook URL)"
+        required=False, label=gettext_lazy("Turn webhooks off (an empty webhook URL)")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -106,14 +121,17 @@ class BulkSettingsForm(InstanceSettingsForm):
         del self.fields["had_token"]  # no current token to speak of
         for name in ("webhook_url", "delay_send_messages_milliseconds"):
             self.fields[name].show_hidden_initial = False
-        self.fields["webhook_url"].help_text = f"Where Green API sends notifications. {_KEEP}"
-        self.fields[
-            "delay_send_messages_milliseconds"
-        ].help_text = f"{DELAY_MIN_MS} to {DELAY_MAX_MS}. {_KEEP}"
-        self.fields[
-            "webhook_url_token"
-        ].help_text = f"Sent to the webhook as 'Authorization: Bearer <token>'. {_KEEP}"
-        self.fields["clear_webhook_url_token"].label = "Remove each instance's webhook token"
+        self.fields["webhook_url"].help_text = _(
+            "Where Green API sends notifications. Leave empty to keep each instance's own."
+        )
+        self.fields["delay_send_messages_milliseconds"].help_text = _(
+            "%(low)s to %(high)s. Leave empty to keep each instance's own."
+        ) % {"low": DELAY_MIN_MS, "high": DELAY_MAX_MS}
+        self.fields["webhook_url_token"].help_text = _(
+            "Sent to the webhook as 'Authorization: Bearer <token>'. Leave empty to keep each "
+            "instance's own."
+        )
+        self.fields["clear_webhook_url_token"].label = _("Remove each instance's webhook token")
         for attr, (label, _default) in FLAG_LABELS.items():
             self.fields[attr] = forms.ChoiceField(
                 choices=UNCHANGED_ON_OFF, required=False, label=label
@@ -122,7 +140,7 @@ class BulkSettingsForm(InstanceSettingsForm):
     def clean(self) -> dict[str, Any]:
         data = self.cleaned_data
         if data.get("webhook_url") and data.get("clear_webhook_url"):
-            self.add_error(None, "Either type a webhook URL or turn webhooks off, not both.")
+            self.add_error(None, _("Either type a webhook URL or turn webhooks off, not both."))
         return super().clean()
 
     def changes(self) -> dict[str, str | int]:

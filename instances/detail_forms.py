@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from greenapi import InstanceSettings
-from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
+
+# Re-exported ("as"): the API checks the same limits and may not import the client itself.
+from greenapi.params import DELAY_MAX_MS as DELAY_MAX_MS
+from greenapi.params import DELAY_MIN_MS as DELAY_MIN_MS
+from greenapi.params import FLAG_WIRE_NAMES as FLAG_WIRE_NAMES
 from instances.forms import FLAG_LABELS
 from instances.models import Instance
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 TOKEN_MAX_LENGTH = 200
 
@@ -25,35 +35,37 @@ class InstanceSettingsForm(forms.Form):
     one or ticks "remove"; leaving both alone keeps the current one.
     """
 
-    nothing_changed = "Nothing was changed, so there is nothing to save."
+    nothing_changed: str | _StrPromise = _("Nothing was changed, so there is nothing to save.")
 
     webhook_url = forms.URLField(
         required=False,
         max_length=500,
         assume_scheme="https",
         show_hidden_initial=True,
-        label="Webhook URL",
-        help_text="Where Green API sends notifications. Empty: no webhook.",
+        label=_("Webhook URL"),
+        help_text=_("Where Green API sends notifications. Empty: no webhook."),
     )
     webhook_url_token = forms.CharField(
         required=False,
         max_length=TOKEN_MAX_LENGTH,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        label="New webhook authorization token",
-        help_text="Sent to your webhook as 'Authorization: Bearer <token>'. "
-        "Leave empty to keep the current one.",
+        label=_("New webhook authorization token"),
+        help_text=_(
+            "Sent to your webhook as 'Authorization: Bearer <token>'. "
+            "Leave empty to keep the current one."
+        ),
     )
     clear_webhook_url_token = forms.BooleanField(
-        required=False, label="Remove the current webhook token"
+        required=False, label=_("Remove the current webhook token")
     )
     delay_send_messages_milliseconds = forms.IntegerField(
         required=False,
         min_value=DELAY_MIN_MS,
         max_value=DELAY_MAX_MS,
         show_hidden_initial=True,
-        label="Delay between sent messages (ms)",
-        help_text=f"{DELAY_MIN_MS} to {DELAY_MAX_MS}.",
+        label=_("Delay between sent messages (ms)"),
+        help_text=format_lazy(_("{low} to {high}."), low=DELAY_MIN_MS, high=DELAY_MAX_MS),
     )
     # Display only: whether a token was set when the form was rendered.
     had_token = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -88,7 +100,7 @@ class InstanceSettingsForm(forms.Form):
     def clean_webhook_url(self) -> str:
         url: str = self.cleaned_data["webhook_url"]
         if url and urlsplit(url).scheme not in {"http", "https"}:
-            raise forms.ValidationError("The webhook URL must start with https:// or http://.")
+            raise forms.ValidationError(_("The webhook URL must start with https:// or http://."))
         return url
 
     def clean_webhook_url_token(self) -> str:
@@ -96,7 +108,7 @@ class InstanceSettingsForm(forms.Form):
         # It travels in an HTTP header: visible ASCII only.
         if token and not all("!" <= ch <= "~" for ch in token):
             raise forms.ValidationError(
-                "The token can contain only letters, digits and punctuation, without spaces."
+                _("The token can contain only letters, digits and punctuation, without spaces.")
             )
         return token
 
@@ -105,7 +117,7 @@ class InstanceSettingsForm(forms.Form):
         data = self.cleaned_data
         if data.get("webhook_url_token") and data.get("clear_webhook_url_token"):
             raise forms.ValidationError(
-                "Either type a new webhook token or remove the current one, not both."
+                _("Either type a new webhook token or remove the current one, not both.")
             )
         if not self.errors and not self.changes():
             raise forms.ValidationError(self.nothing_changed)
@@ -139,13 +151,13 @@ class InstanceSettingsForm(forms.Form):
 class DeleteConfirmForm(forms.Form):
     confirm_id = forms.CharField(
         max_length=40,
-        label="Type the instance id to confirm",
-        error_messages={"required": "Type the instance id to confirm."},
+        label=_("Type the instance id to confirm"),
+        error_messages={"required": _("Type the instance id to confirm.")},
     )
 
     skip_unreachable_logout = forms.BooleanField(
         required=False,
-        label=(
+        label=_(
             "If the phone cannot be logged out (for example the instance has expired), delete "
             "anyway: I will ask the customer to remove it under WhatsApp → Linked devices."
         ),
@@ -159,7 +171,8 @@ class DeleteConfirmForm(forms.Form):
         typed: str = self.cleaned_data["confirm_id"]
         if typed != str(self.instance.pk):
             raise forms.ValidationError(
-                f"That is not this instance's id. Type {self.instance.pk} exactly as shown."
+                gettext("That is not this instance's id. Type %(id)s exactly as shown.")
+                % {"id": self.instance.pk}
             )
         return typed
 
@@ -169,9 +182,9 @@ class TokenRevealForm(forms.Form):
         max_length=1024,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        label="Your password",
+        label=_("Your password"),
         error_messages={
-            "required": "Type your password to see the token.",
-            "max_length": "That is not your password (it is too long).",
+            "required": _("Type your password to see the token."),
+            "max_length": _("That is not your password (it is too long)."),
         },
     )

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.utils import translation
+
 from accounts.permissions import Action, can
 from core.csv_export import csv_lines, spreadsheet_text
 from instances.models import Instance
@@ -20,8 +22,10 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 CHUNK = 2000  # rows fetched at a time: memory stays flat however many match
-_STATES = dict(Instance.State.choices)
-_MESSENGERS = dict(Instance.Type.choices)
+# Exports stay in English whatever the reader's language: the labels are read once, in English.
+with translation.override("en"):
+    _STATES = {value: str(label) for value, label in Instance.State.choices}
+    _MESSENGERS = {value: str(label) for value, label in Instance.Type.choices}
 
 
 def export_rows(*, user: User, filters: InstanceFilters) -> Iterator[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Reseller, User
 from core.forms import PortalForm
@@ -15,23 +18,26 @@ from greenapi.params import DELAY_MAX_MS, DELAY_MIN_MS, FLAG_WIRE_NAMES
 from instances.models import Instance
 from instances.quota import quota_text, with_quota_use
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 # The yes/no settings of createInstance, with their labels and the defaults a new customer
 # usually wants: messages and state changes reach the webhook, nothing else is switched on.
-FLAG_LABELS: dict[str, tuple[str, bool]] = {
-    "state_webhook": ("State changes (linked, logged out, blocked)", True),
-    "incoming_webhook": ("Incoming messages and files", True),
-    "outgoing_webhook": ("Statuses of sent messages", True),
-    "outgoing_message_webhook": ("Messages sent from the phone", True),
-    "outgoing_api_message_webhook": ("Messages sent through the API", True),
-    "incoming_call_webhook": ("Incoming calls", False),
-    "poll_message_webhook": ("Polls and votes", False),
-    "edited_message_webhook": ("Edited messages", False),
-    "deleted_message_webhook": ("Deleted messages", False),
-    "device_webhook": ("Device and battery (not working upstream at present)", False),
-    "incoming_block_webhook": ("Chat blocked (not working upstream at present)", False),
-    "mark_incoming_messages_readed": ("Mark incoming messages as read", False),
-    "mark_incoming_messages_readed_on_reply": ("Mark messages read when replying", False),
-    "keep_online_status": ("Keep the account online (the phone gets no sounds)", False),
+FLAG_LABELS: dict[str, tuple[str | _StrPromise, bool]] = {
+    "state_webhook": (_("State changes (linked, logged out, blocked)"), True),
+    "incoming_webhook": (_("Incoming messages and files"), True),
+    "outgoing_webhook": (_("Statuses of sent messages"), True),
+    "outgoing_message_webhook": (_("Messages sent from the phone"), True),
+    "outgoing_api_message_webhook": (_("Messages sent through the API"), True),
+    "incoming_call_webhook": (_("Incoming calls"), False),
+    "poll_message_webhook": (_("Polls and votes"), False),
+    "edited_message_webhook": (_("Edited messages"), False),
+    "deleted_message_webhook": (_("Deleted messages"), False),
+    "device_webhook": (_("Device and battery (not working upstream at present)"), False),
+    "incoming_block_webhook": (_("Chat blocked (not working upstream at present)"), False),
+    "mark_incoming_messages_readed": (_("Mark incoming messages as read"), False),
+    "mark_incoming_messages_readed_on_reply": (_("Mark messages read when replying"), False),
+    "keep_online_status": (_("Keep the account online (the phone gets no sounds)"), False),
 }
 assert set(FLAG_LABELS) == set(FLAG_WIRE_NAMES), "every createInstance flag needs a label"
 
@@ -48,48 +54,56 @@ class QuotaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj} ({quota_text(obj)})"
 
 
+DAMAGED = _("This form was damaged in transit. Check the values and submit it again.")
+
+
 class InstanceCreateForm(PortalForm):
     # Generated when the form is rendered; the service claims it before paying for a create.
     key = forms.UUIDField(
         widget=forms.HiddenInput,
-        error_messages={
-            "required": "This form was damaged in transit. Check the values and submit it again.",
-            "invalid": "This form was damaged in transit. Check the values and submit it again.",
-        },
+        error_messages={"required": DAMAGED, "invalid": DAMAGED},
     )
     name = forms.CharField(
-        max_length=100, help_text="Shown in the portal and the Green API console."
+        max_length=100,
+        label=_("Name"),
+        help_text=_("Shown in the portal and the Green API console."),
     )
-    messenger = forms.ChoiceField(choices=Instance.Type.choices, initial=Instance.Type.WHATSAPP)
-    reseller = QuotaChoiceField(queryset=Reseller.objects.none(), required=False)
+    messenger = forms.ChoiceField(
+        choices=Instance.Type.choices, initial=Instance.Type.WHATSAPP, label=_("Messenger")
+    )
+    reseller = QuotaChoiceField(
+        queryset=Reseller.objects.none(), required=False, label=_("Reseller")
+    )
     webhook_url = forms.URLField(
         required=False,
         max_length=500,
         assume_scheme="https",
-        label="Webhook URL",
-        help_text="Where Green API sends notifications. Leave empty to set it later.",
+        label=_("Webhook URL"),
+        help_text=_("Where Green API sends notifications. Leave empty to set it later."),
     )
     webhook_url_token = forms.CharField(
         required=False,
         max_length=200,
         strip=True,
         widget=forms.PasswordInput(render_value=False),
-        label="Webhook authorization token",
-        help_text="Sent back to your webhook as 'Authorization: Bearer <token>'.",
+        label=_("Webhook authorization token"),
+        help_text=_("Sent back to your webhook as 'Authorization: Bearer <token>'."),
     )
     delay_send_messages_milliseconds = forms.IntegerField(
         required=False,
         min_value=DELAY_MIN_MS,
         max_value=DELAY_MAX_MS,
-        label="Delay between sent messages (ms)",
-        help_text=f"{DELAY_MIN_MS} to {DELAY_MAX_MS}. Empty: Green API's default.",
+        label=_("Delay between sent messages (ms)"),
+        help_text=format_lazy(
+            _("{low} to {high}. Empty: Green API's default."), low=DELAY_MIN_MS, high=DELAY_MAX_MS
+        ),
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         if settings.PUBLIC_BASE_URL:
-            self.fields["webhook_url"].help_text = (
+            self.fields["webhook_url"].help_text = _(
                 "Where Green API sends notifications. Leave empty and the portal receives them "
                 "(it keeps only state changes) until you set your own."
             )
@@ -105,7 +119,7 @@ class InstanceCreateForm(PortalForm):
         elif user.role == User.Role.SUPPORT:
             reseller_field.required = True
         else:
-            reseller_field.empty_label = "Unassigned (partner staff only)"
+            reseller_field.empty_label = _("Unassigned (partner staff only)")
 
     def own_quota(self) -> str:
         """A reseller user's quota use, for the page; "" for staff (their choices say it)."""
@@ -117,8 +131,15 @@ class InstanceCreateForm(PortalForm):
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
         if any(ord(ch) < 32 for ch in name):
-            raise forms.ValidationError("The name cannot contain control characters.")
+            raise forms.ValidationError(_("The name cannot contain control characters."))
         return name
+
+    def clean_webhook_url(self) -> str:
+        url: str = self.cleaned_data["webhook_url"]
+        # URLField also takes ftp:// and the like, which Green API refuses after the order.
+        if url and urlsplit(url).scheme not in {"http", "https"}:
+            raise forms.ValidationError(_("The webhook URL must start with https:// or http://."))
+        return url
 
     @property
     def key_value(self) -> str:

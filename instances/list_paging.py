@@ -29,6 +29,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from instances.models import (
     CHANGED_ASC,
@@ -379,9 +381,14 @@ def numbered_page(
         pages = page_count(total, size) if total is not None else None
         if pages is not None and number > pages:
             note = (
-                "There is only one page."
+                _("There is only one page.")
                 if pages == 1
-                else f"There are only {pages} pages of {size}; this is the last."
+                else ngettext(
+                    "There are only %(num)s page of %(size)s; this is the last.",
+                    "There are only %(num)s pages of %(size)s; this is the last.",
+                    pages,
+                )
+                % {"num": pages, "size": size}
             )
             number = pages
         if number > 1:
@@ -390,7 +397,12 @@ def numbered_page(
     if offset is not None and not page.rows:
         # Past the last of a search's matches, which were not all counted. The address stays
         # the number asked for: asked again, the last page is found the same way.
-        note = f"There are fewer than {number} pages of {size}; this is the last."
+        assert number is not None  # an offset is read for a page's number only
+        note = ngettext(
+            "There are fewer than %(num)s page of %(size)s; this is the last.",
+            "There are fewer than %(num)s pages of %(size)s; this is the last.",
+            number,
+        ) % {"num": number, "size": size}
         last = read(after=None, before=None, offset=Offset(0, size, from_end=True), size=size)
         return NumberedPage(last, number=None, address=number, note=note)
     if not page.has_previous:

@@ -5,9 +5,12 @@ Apart from instances/forms.py so each page's forms stay small. No side effects h
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import Reseller, User
 from core.forms import ErrorTextForm
@@ -21,9 +24,12 @@ from instances.selectors import (
     state_key,
 )
 
-IGNORED = "Not a choice here, so it was ignored."
-BAD_CURSOR = "That page link is broken or out of date, so the first page is shown."
-BAD_PAGE = "That is not a page number, so the first page is shown."
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+IGNORED = gettext_lazy("Not a choice here, so it was ignored.")
+BAD_CURSOR = gettext_lazy("That page link is broken or out of date, so the first page is shown.")
+BAD_PAGE = gettext_lazy("That is not a page number, so the first page is shown.")
 SEARCH_MAX = 100
 # Page numbers past this are read as this one (the last page, in any real list): the database's
 # OFFSET is a 64-bit integer, and a number of 5,000 digits is no reason for an error page.
@@ -33,20 +39,22 @@ ASSIGN_MAX = max(PAGE_SIZES)
 UNASSIGNED = "unassigned"
 
 
-SORT_CHOICES = [
-    (DEFAULT_SORT, "Newest first"),
-    ("created", "Oldest first"),
-    ("name", "Name, A to Z"),
-    ("-name", "Name, Z to A"),
-    ("state", "State, A to Z"),
-    ("-state", "State, Z to A"),
-    ("-changed", "State changed, latest first"),
-    ("changed", "State changed, oldest first"),
+SORT_CHOICES: list[tuple[str, str | _StrPromise]] = [
+    (DEFAULT_SORT, gettext_lazy("Newest first")),
+    ("created", gettext_lazy("Oldest first")),
+    ("name", gettext_lazy("Name, A to Z")),
+    ("-name", gettext_lazy("Name, Z to A")),
+    ("state", gettext_lazy("State, A to Z")),
+    ("-state", gettext_lazy("State, Z to A")),
+    ("-changed", gettext_lazy("State changed, latest first")),
+    ("changed", gettext_lazy("State changed, oldest first")),
 ]
-assert {key.lstrip("-") for key, _ in SORT_CHOICES} == set(SORT_KEYS)
+assert {key.lstrip("-") for key, _label in SORT_CHOICES} == set(SORT_KEYS)
 
 
-def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+def _choice(
+    label: str | _StrPromise, choices: Sequence[tuple[str, str | _StrPromise]]
+) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label, required=False, choices=choices, error_messages={"invalid_choice": IGNORED}
     )
@@ -56,26 +64,43 @@ class InstanceFilterForm(forms.Form):
     """The list page's query string. A bad value is reported and ignored, never an error page."""
 
     q = forms.CharField(
-        label="Search",
+        label=gettext_lazy("Search"),
         required=False,
         max_length=SEARCH_MAX,
-        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters; ignored."},
+        error_messages={
+            # Django fills in the limit (MaxLengthValidator's `limit_value`).
+            "max_length": gettext_lazy("Search for at most %(limit_value)d characters; ignored.")
+        },
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Id, name or phone", "autocomplete": "off"}
+            attrs={
+                "type": "search",
+                "placeholder": gettext_lazy("Id, name or phone"),
+                "autocomplete": "off",
+            }
         ),
     )
     state = _choice(
-        "State",
-        [("", "Any state")] + [(state_key(v), str(label)) for v, label in Instance.State.choices],
+        gettext_lazy("State"),
+        [("", gettext_lazy("Any state"))]
+        + [(state_key(v), label) for v, label in Instance.State.choices],
     )
-    messenger = _choice("Messenger", [("", "Any messenger"), *Instance.Type.choices])
-    reseller = _choice("Reseller", [])
-    show = _choice("Show", list(SHOW_CHOICES))
-    expired = _choice("Expiry", [("", "Expired or not"), ("yes", "Expired"), ("no", "Not expired")])
-    sort = _choice("Sort", SORT_CHOICES)
+    messenger = _choice(
+        gettext_lazy("Messenger"), [("", gettext_lazy("Any messenger")), *Instance.Type.choices]
+    )
+    reseller = _choice(gettext_lazy("Reseller"), [])
+    show = _choice(gettext_lazy("Show"), list(SHOW_CHOICES))
+    expired = _choice(
+        gettext_lazy("Expiry"),
+        [
+            ("", pgettext_lazy("instances shown", "Expired or not")),
+            ("yes", pgettext_lazy("instances shown", "Expired")),
+            ("no", pgettext_lazy("instances shown", "Not expired")),
+        ],
+    )
+    sort = _choice(gettext_lazy("Sort"), SORT_CHOICES)
     # Any other size is ignored for the default: never a page of a size someone typed.
     per_page = forms.TypedChoiceField(
-        label="Per page",
+        label=gettext_lazy("Per page"),
         required=False,
         choices=[(str(size), str(size)) for size in PAGE_SIZES],
         coerce=int,
@@ -101,10 +126,10 @@ class InstanceFilterForm(forms.Form):
             resellers = Reseller.objects.visible_to(user).order_by("name")
             self.resellers = list(resellers.values_list("pk", "name", "is_active"))
             reseller_field.choices = [
-                ("", "Any reseller"),
-                (UNASSIGNED, "Unassigned"),
+                ("", _("Any reseller")),
+                (UNASSIGNED, _("Unassigned")),
                 *(
-                    (str(pk), name if active else f"{name} (inactive)")
+                    (str(pk), name if active else _("%(name)s (inactive)") % {"name": name})
                     for pk, name, active in self.resellers
                 ),
             ]
@@ -169,9 +194,9 @@ class InstanceIdsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
-        "required": "Select at least one instance.",
-        "invalid": "The selection held something that is not an instance id.",
-        "too_many": f"Select at most {ASSIGN_MAX} instances at once.",
+        "required": gettext_lazy("Select at least one instance."),
+        "invalid": gettext_lazy("The selection held something that is not an instance id."),
+        "too_many": gettext_lazy("Select at most %(max)s instances at once."),
     }
 
     def to_python(self, value: Any) -> list[int]:
@@ -186,7 +211,9 @@ class InstanceIdsField(forms.Field):
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             ids[int(text)] = None
         if len(ids) > ASSIGN_MAX:
-            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": ASSIGN_MAX}
+            )
         return list(ids)
 
 
@@ -197,8 +224,8 @@ class InstanceAssignForm(ErrorTextForm):
     reseller = forms.ModelChoiceField(
         queryset=Reseller.objects.filter(is_active=True).order_by("name"),
         required=False,
-        empty_label="Unassigned (no reseller)",
-        error_messages={"invalid_choice": "Choose one of the active resellers."},
+        empty_label=gettext_lazy("Unassigned (no reseller)"),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the active resellers.")},
     )
 
     def clean(self) -> dict[str, Any]:
@@ -206,5 +233,5 @@ class InstanceAssignForm(ErrorTextForm):
         cleaned = self.cleaned_data
         # An absent field is not the same as an empty one: only an explicit "" unassigns.
         if "reseller" not in self.data:
-            self.add_error("reseller", "Choose a reseller, or Unassigned.")
+            self.add_error("reseller", _("Choose a reseller, or Unassigned."))
         return cleaned

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.tenancy import TenantQuerySet
 from core.fields import EncryptedTextField
@@ -37,17 +39,17 @@ class OnboardingLinkQuerySet(TenantQuerySet["OnboardingLink"]):
 class InstanceState(models.TextChoices):
     """An instance's last known state (Instance.State)."""
 
-    UNKNOWN = "", "Unknown"
-    CREATING = "creating", "Being created"
-    NOT_AUTHORIZED = "notAuthorized", "Not linked"
-    AUTHORIZED = "authorized", "Linked"
-    BLOCKED = "blocked", "Blocked"
-    SLEEP_MODE = "sleepMode", "Sleep mode"
-    STARTING = "starting", "Starting"
-    YELLOW_CARD = "yellowCard", "Yellow card"
-    SUSPENDED = "suspended", "Suspended"
-    PENDING_CODE = "pendingCode", "Waiting for code"
-    PENDING_PASSWORD = "pendingPassword", "Waiting for password"
+    UNKNOWN = "", _("Unknown")
+    CREATING = "creating", _("Being created")
+    NOT_AUTHORIZED = "notAuthorized", _("Not linked")
+    AUTHORIZED = "authorized", _("Linked")
+    BLOCKED = "blocked", _("Blocked")
+    SLEEP_MODE = "sleepMode", _("Sleep mode")
+    STARTING = "starting", _("Starting")
+    YELLOW_CARD = "yellowCard", _("Yellow card")
+    SUSPENDED = "suspended", _("Suspended")
+    PENDING_CODE = "pendingCode", _("Waiting for code")
+    PENDING_PASSWORD = "pendingPassword", _("Waiting for password")
 
 
 # The sort keys of the list page (instances/selectors.py), here because the indexes of Instance
@@ -61,7 +63,9 @@ CREATED_ASC = Coalesce("time_created", _LATEST)
 CHANGED_DESC = Coalesce("state_changed_at", _EARLIEST)
 CHANGED_ASC = Coalesce("state_changed_at", _LATEST)
 NAME_KEY = Lower("name")
-# Sorting by state groups the rows in the alphabetical order of the labels people see.
+# Sorting by state groups the rows in the alphabetical order of the English labels (no language
+# is active while models load, so str() gives the English one): the index must not depend on a
+# reader's language.
 STATE_RANK = Case(
     *(
         When(state=value, then=Value(rank))
@@ -245,22 +249,22 @@ class CreateOrder(models.Model):
     """
 
     class Status(models.TextChoices):
-        CLAIMED = "claimed", "Creating"
-        PENDING = "pending", "Waiting for Green API"
-        DONE = "done", "Created"
-        FAILED = "failed", "Not created"
+        CLAIMED = "claimed", _("Creating")
+        PENDING = "pending", _("Waiting for Green API")
+        DONE = "done", _("Created")
+        FAILED = "failed", _("Not created")
 
     class Reason(models.TextChoices):
         """Why an order is pending or failed: what Green API last did, so the page's headline
         says what really happened (templates/instances/order.html)."""
 
-        NONE = "", "None"
-        UNREACHABLE = "unreachable", "Green API could not be reached"
-        UNANSWERED = "unanswered", "Green API did not answer in time"
-        REFUSED = "refused", "Green API refused"
-        NOT_LISTED = "not_listed", "Green API never listed it"
-        UNMATCHED = "unmatched", "Listed, but not told apart from another order's"
-        CLOSED = "closed", "Closed by staff after a check"
+        NONE = "", _("None")
+        UNREACHABLE = "unreachable", _("Green API could not be reached")
+        UNANSWERED = "unanswered", _("Green API did not answer in time")
+        REFUSED = "refused", _("Green API refused")
+        NOT_LISTED = "not_listed", _("Green API never listed it")
+        UNMATCHED = "unmatched", _("Listed, but not told apart from another order's")
+        CLOSED = "closed", _("Closed by staff after a check")
 
     key = models.UUIDField(unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLAIMED)
@@ -300,10 +304,10 @@ class StateChange(models.Model):
     """One change of an instance's state, for its timeline."""
 
     class Source(models.TextChoices):
-        CHECK = "check", "Checked on a page"
-        POLL = "poll", "Checked by the worker"
-        WEBHOOK = "webhook", "Green API notification"
-        ACTION = "action", "Portal action"
+        CHECK = "check", _("Checked on a page")
+        POLL = "poll", _("Checked by the worker")
+        WEBHOOK = "webhook", _("Green API notification")
+        ACTION = "action", _("Portal action")
 
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="state_changes")
     state = models.CharField(max_length=32, blank=True, choices=Instance.State.choices)
@@ -329,10 +333,10 @@ class OnboardingLink(models.Model):
     """
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        USED = "used", "Used"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Revoked"
+        ACTIVE = "active", _("Active")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     instance = models.ForeignKey(
         Instance, on_delete=models.CASCADE, related_name="onboarding_links"
@@ -397,11 +401,11 @@ class BulkJob(models.Model):
     """One action on many instances, run by the worker (instances/services/bulk.py)."""
 
     class Action(models.TextChoices):
-        REBOOT = "reboot", "Reboot"
-        LOGOUT = "logout", "Log out"
-        LINKS = "links", "Issue customer links"
-        SETTINGS = "settings", "Apply settings"
-        DELETE = "delete", "Delete"
+        REBOOT = "reboot", _("Reboot")
+        LOGOUT = "logout", pgettext_lazy("instance action", "Log out")
+        LINKS = "links", _("Issue customer links")
+        SETTINGS = "settings", _("Apply settings")
+        DELETE = "delete", _("Delete")
 
     action = models.CharField(max_length=16, choices=Action.choices)
     requested_by = models.ForeignKey(
@@ -432,11 +436,11 @@ class BulkItem(models.Model):
     """One instance of a bulk job, and what became of it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="+")
@@ -465,14 +469,14 @@ class SentTestMessage(models.Model):
     """
 
     class Status(models.TextChoices):
-        SENDING = "sending", "Sending to Green API"
-        QUEUED = "queued", "Accepted by Green API"
-        PENDING = "pending", "Waiting in the queue"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Not sent"
-        UNKNOWN = "unknown", "Unknown"
+        SENDING = "sending", _("Sending to Green API")
+        QUEUED = "queued", _("Accepted by Green API")
+        PENDING = "pending", _("Waiting in the queue")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Not sent")
+        UNKNOWN = "unknown", _("Unknown")
 
     FINAL = frozenset({Status.DELIVERED, Status.READ, Status.FAILED, Status.UNKNOWN})
 

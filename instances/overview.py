@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from accounts.tenancy import tenant_filter
@@ -73,12 +74,12 @@ class Overview:
 def overview_for(user: User, *, days: int = PERIODS[0]) -> Overview:
     """The overview of the live instances `user` may see, with series over the last `days`."""
     counters = InstanceCount.objects.visible_to(user).filter(deleted=False)
-    by_state = _tallies(counters, "state", dict(Instance.State.choices))
+    by_state = _tallies(counters, "state", {k: str(v) for k, v in Instance.State.choices})
     by_messenger = _tallies(counters, "type_instance", dict(Instance.Type.choices))
     by_reseller: list[Tally] = []
     if user.is_staff_role:
         names = dict(Reseller.objects.values_list("pk", "name"))
-        names[0] = "Unassigned"
+        names[0] = _("Unassigned")
         by_reseller = _tallies(counters, "reseller_key", names)
     now = timezone.now()
     live = Instance.objects.visible_to(user).filter(deleted=False)

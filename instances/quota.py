@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from instances.models import CreateOrder, Instance
@@ -36,8 +37,10 @@ def quota_text(reseller: Reseller) -> str:
 
 
 def quota_words(used: int, quota: int) -> str:
-    text = f"{used} of {quota} used"
-    return f"{text}, full" if used >= quota else text
+    numbers = {"used": used, "quota": quota}
+    if used >= quota:
+        return _("%(used)s of %(quota)s used, full") % numbers
+    return _("%(used)s of %(quota)s used") % numbers
 
 
 def quota_room(reseller: Reseller) -> int:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.tenancy import in_tenant, tenant_filter
 from core.rows import row_read
@@ -44,7 +46,11 @@ __all__ = ["PAGE_SIZE", "PAGE_SIZES", "SEARCH_COUNT_LIMIT", "SORT_KEYS", "BadCur
 
 # The unknown state is stored as "", which in a URL would mean "any state".
 STATE_UNKNOWN_KEY = "unknown"
-SHOW_CHOICES = (("active", "Active"), ("deleted", "Deleted"), ("all", "Active and deleted"))
+SHOW_CHOICES = (
+    ("active", pgettext_lazy("instances shown", "Active")),
+    ("deleted", pgettext_lazy("instances shown", "Deleted")),
+    ("all", pgettext_lazy("instances shown", "Active and deleted")),
+)
 DEFAULT_SORT = "-created"
 # What a row of the list shows (templates/jinja2/instances/_rows.html) and how fresh its state
 # is (instances/state_freshness.py): not the tokens, which would be decrypted row by row.
@@ -307,7 +313,7 @@ def _state_counts(counted: Tally, filters: InstanceFilters) -> list[StateCount]:
     counts = [
         StateCount(
             key="",
-            label="All",
+            label=_("All"),
             count=counted.total,
             exact=counted.exact,
             selected=filters.state is None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 # Spaces, dashes, dots and brackets people type inside numbers; a leading + or 00.
 _SEPARATORS = re.compile(r"[\s\-.()]")
@@ -15,9 +16,9 @@ PAGES = ("detail", "connect")
 class SendTestMessageForm(forms.Form):
     phone = forms.CharField(
         max_length=32,
-        label="Send a test message to",
-        help_text="A WhatsApp number with its country code, e.g. +7 900 123-45-67.",
-        error_messages={"required": "Type the phone number to send the test message to."},
+        label=_("Send a test message to"),
+        help_text=_("A WhatsApp number with its country code, e.g. +7 900 123-45-67."),
+        error_messages={"required": _("Type the phone number to send the test message to.")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     # Which page sent the form, so a browser without JavaScript returns to it.
@@ -32,7 +33,9 @@ class SendTestMessageForm(forms.Form):
             digits = digits[2:]
         if not _NUMBER.fullmatch(digits):
             raise forms.ValidationError(
-                "Type the full international number: the country code, then the number, "
-                "7 to 15 digits in all (e.g. +7 900 123-45-67)."
+                _(
+                    "Type the full international number: the country code, then the number, "
+                    "7 to 15 digits in all (e.g. +7 900 123-45-67)."
+                )
             )
         return digits

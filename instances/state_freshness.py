@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from instances.models import Instance, StateChange
 from instances.services.state import (
@@ -26,8 +29,13 @@ from instances.services.state import (
 )
 
 STALE_FACTOR = 2
-# Labels by value: Source(...).label and Source.values cost microseconds a row on the list.
-_SOURCE_LABELS = {value: str(label) for value, label in StateChange.Source.choices}
+
+
+@cache
+def _source_labels(language: str | None) -> dict[str, str]:
+    """Labels by value, in `language`: Source(...).label and Source.values cost microseconds a
+    row on the list (the caller is in that language when it asks)."""
+    return {value: str(label) for value, label in StateChange.Source.choices}
 
 
 @dataclass(frozen=True)
@@ -44,15 +52,16 @@ class Freshness:
 
 
 def age_text(age: timedelta) -> str:
-    """ "12 s ago", "2 min ago", "3 h ago", "4 days ago"."""
+    """ "12 s ago", "2 min ago", "3 h ago", "4 days ago", in the current language."""
     seconds = max(0, int(age.total_seconds()))
     if seconds < 60:
-        return f"{seconds} s ago"
+        return _("%(num)s s ago") % {"num": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return _("%(num)s min ago") % {"num": seconds // 60}
     if seconds < 48 * 3600:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
+        return _("%(num)s h ago") % {"num": seconds // 3600}
+    days = seconds // 86400
+    return ngettext("%(num)s day ago", "%(num)s days ago", days) % {"num": days}
 
 
 def state_freshness(instance: Instance, *, now: datetime | None = None) -> Freshness:
@@ -68,7 +77,7 @@ def state_freshness(instance: Instance, *, now: datetime | None = None) -> Fresh
     if checked_at is None:
         return Freshness(None, "", None, target, stale=True)
     source = instance.state_source
-    label = _SOURCE_LABELS.get(source, "")
+    label = _source_labels(translation.get_language()).get(source, "")
     age = now - checked_at
     return Freshness(checked_at, label, age, target, stale=age > STALE_FACTOR * target)
 

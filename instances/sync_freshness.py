@@ -13,8 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from instances.models import SyncState
+from instances.services.listing_guard import refusal_text
 from instances.services.sync import STALE_LOCK
 
 # A requested sync that has not begun after this long means the worker is not taking work.
@@ -33,6 +35,14 @@ class SyncStatus:
     # none had started), and when they asked.
     after: str | None = None
     asked_at: datetime | None = None
+
+    @property
+    def error_text(self) -> str:
+        """`last_error`, kept in English by the worker, in the current language: the portal's
+        own sentences are translated; Green API's words are shown as they came."""
+        if not self.last_error:
+            return ""
+        return refusal_text(self.last_error) or gettext(self.last_error)
 
     @property
     def age(self) -> timedelta | None:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from accounts.models import AuditEvent
 from instances.models import Instance, StateChange
 
@@ -13,6 +16,11 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 TIMELINE_LENGTH = 50
+# An audit event's result other than "ok", in words, after its title: "Instance deleted (failed)".
+_RESULTS = {
+    "denied": pgettext_lazy("audit result", "denied"),
+    "failed": pgettext_lazy("audit result", "failed"),
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,7 @@ class TimelineEntry:
     detail: str = ""
     who: str = ""
     result: str = "ok"  # an AuditEvent result; state changes are always "ok"
+    result_label: str = ""  # the result in words, shown when it is not "ok"
 
 
 def instance_timeline(
@@ -46,6 +55,7 @@ def instance_timeline(
             detail=event.detail,
             who=event.actor_username,
             result=event.result,
+            result_label=str(_RESULTS.get(event.result, event.result)),
         )
         for event in events
     ]
@@ -57,6 +67,7 @@ def _from_change(change: StateChange) -> TimelineEntry:
     before = change.get_previous_state_display()
     return TimelineEntry(
         at=change.at,
-        title=f"State: {before} → {change.get_state_display()}",
-        detail=change.get_source_display(),
+        title=_("State: %(before)s → %(after)s")
+        % {"before": before, "after": change.get_state_display()},
+        detail=str(change.get_source_display()),
     )

@@ -164,6 +164,22 @@ ALERT_MAX_ATTEMPTS = _positive_int("ALERT_MAX_ATTEMPTS", default=6)
 ALERT_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=8)
 if not 0 <= ALERT_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("ALERT_DIGEST_HOUR must be an hour of the day, 0 to 23.")
+# Lifecycle events out (events/): seconds between the worker's runs, deliveries a round, and how
+# long a run may go on; a failed delivery is tried again after EVENTS_RETRY_BASE seconds,
+# doubling up to EVENTS_RETRY_MAX, for EVENTS_RETRY_FOR seconds (24 h) before it is given up
+# and its endpoint disabled. A rotated secret still signs for EVENTS_SECRET_GRACE_HOURS.
+EVENTS_PERIOD = _positive_int("EVENTS_PERIOD", default=5)
+EVENTS_BATCH = _positive_int("EVENTS_BATCH", default=50)
+EVENTS_RUN_BUDGET = _positive_int("EVENTS_RUN_BUDGET", default=30)
+EVENTS_RETRY_BASE = _positive_int("EVENTS_RETRY_BASE", default=30)
+EVENTS_RETRY_MAX = _positive_int("EVENTS_RETRY_MAX", default=4 * 3600)
+EVENTS_RETRY_FOR = _positive_int("EVENTS_RETRY_FOR", default=24 * 3600)
+EVENTS_SECRET_GRACE_HOURS = _positive_int("EVENTS_SECRET_GRACE_HOURS", default=24)
+# Delivered and given-up events stay in the endpoints' logs this many days.
+EVENTS_LOG_DAYS = _positive_int("EVENTS_LOG_DAYS", default=30)
+# Against SSRF, events go only to public addresses over https; this lets them go to private and
+# loopback addresses, over http too (development and tests). On by default only with DEBUG.
+EVENTS_ALLOW_PRIVATE_TARGETS = _bool("EVENTS_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 # Ended customer links (expired, revoked or used) are deleted after this many days.
 CUSTOMER_LINK_RETENTION_DAYS = _positive_int("CUSTOMER_LINK_RETENTION_DAYS", default=30)
 # One getInstances answer that leaves an instance out proves nothing: it is marked deleted only
@@ -217,7 +233,10 @@ INSTALLED_APPS = [
     "instances",
     "billing",
     "alerts",
+    "events",
     "monitoring",
+    "api",
+    "ninja",
     "django_otp",
     "django_htmx",
     "huey.contrib.djhuey",
@@ -235,6 +254,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -247,8 +268,9 @@ MIDDLEWARE = [
     "core.middleware.MethodNotAllowedPageMiddleware",
     # Idle and absolute session limits, and the admins' 2FA requirement.
     "accounts.middleware.SessionLimitsMiddleware",
-    # Times in the user's zone (or the partner's) on every page.
+    # Times in the user's zone (or the partner's) on every page, in the user's own language.
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     # One overall deadline for all the Green API calls of a request.
     "instances.middleware.ActionDeadlineMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -267,6 +289,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.permissions.user_can",
@@ -335,7 +358,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
 
+# English is the source language: the msgids are English, and locale/en holds them as their
+# own translations. Russian is complete (the catalogue check in .ci/run and tests/core).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in each language's own format (partnerportal/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["partnerportal.formats"]
 # Stored and computed in UTC (Green API sends zone-less times we read as UTC); pages show times
 # in each user's zone, by default the partner's (accounts/middleware.py), labelled with it.
 TIME_ZONE = "UTC"
@@ -458,12 +487,15 @@ HTTPS = _bool("DJANGO_HTTPS", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a customer's choice outlives the link's visit
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     # The __Host- prefix pins cookies to this exact host over HTTPS.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
@@ -496,6 +528,10 @@ CONTENT_SECURITY_POLICY = {
 # --- Onboarding ------------------------------------------------------------------------------
 # Requests per minute to a customer link's pages, per client IP address and per link.
 ONBOARDING_LINK_RATE_LIMIT = _positive_int("ONBOARDING_LINK_RATE_LIMIT", default=120)
+
+# --- The automation API (api/) ---------------------------------------------------------------
+# Calls per minute with one API token; past it, 429 with Retry-After (api/auth.py).
+API_RATE_LIMIT_PER_MINUTE = _positive_int("API_RATE_LIMIT_PER_MINUTE", default=600)
 
 # --- Branding on the customer's page (accounts/branding.py, docs/deploy.md) -----------------
 # A customer link's page shows the reseller's brand (set on the portal) or, for an instance of

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from instances import greenapi_factory
@@ -59,6 +60,15 @@ def _block_network() -> None:
 def _empty_cache() -> None:
     # Shared Green API answers and rate-limit counters must not leak from one test to the next.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request in Russian leaves Russian active in the thread (LocaleMiddleware activates the
+    # language and nothing deactivates it): a later test would read lazy texts in Russian.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

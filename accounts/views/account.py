@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,7 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def totp_setup_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if twofactor.device_for(request.user) is not None:
-        messages.info(request, "Two-factor authentication is already on.")
+        messages.info(request, _("Two-factor authentication is already on."))
         return redirect("account")
     twofactor.totp_setup_start(request=request, user=request.user)
     return redirect("totp_setup_confirm")
@@ -45,9 +46,9 @@ def totp_setup_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
             request=request, user=request.user, device=device, token=form.cleaned_data["token"]
         )
         if confirmed:
-            messages.success(request, "Two-factor authentication is on.")
+            messages.success(request, _("Two-factor authentication is on."))
             return redirect("account")
-        form.add_error("token", "That code is not right. Check the app's clock and try again.")
+        form.add_error("token", _("That code is not right. Check the app's clock and try again."))
     context = {
         "form": form,
         "qr": twofactor.setup_qr_data_uri(device),
@@ -61,15 +62,15 @@ def totp_setup_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def totp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     if twofactor.two_factor_required(request.user):
-        messages.error(request, "Partner admins must keep two-factor authentication on.")
+        messages.error(request, _("Partner admins must keep two-factor authentication on."))
         return redirect("account")
     form = TokenForm(request.POST)
     if form.is_valid():
         token = form.cleaned_data["token"]
         if twofactor.totp_disable(request=request, user=request.user, token=token):
-            messages.success(request, "Two-factor authentication is off.")
+            messages.success(request, _("Two-factor authentication is off."))
             return redirect("account")
-        form.add_error("token", "That code is not right.")
+        form.add_error("token", _("That code is not right."))
     return render(request, "accounts/account.html", _account_context(request, form))
 
 
@@ -84,7 +85,7 @@ def time_zone(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "accounts/time_zone.html", {"form": form})
     user_time_zone_set(request=request, user=request.user, time_zone=form.cleaned_data["time_zone"])
-    messages.success(request, "Time zone saved.")
+    messages.success(request, _("Time zone saved."))
     return redirect("account")
 
 
@@ -93,7 +94,8 @@ def _account_context(
     disable_form: TokenForm,
 ) -> dict[str, object]:
     return {
-        "time_zone": request.user.time_zone or f"the partner's ({settings.PARTNER_TIME_ZONE})",
+        "time_zone": request.user.time_zone
+        or _("the partner's (%(zone)s)") % {"zone": settings.PARTNER_TIME_ZONE},
         "device": twofactor.device_for(request.user),
         "pending": twofactor.pending_device_for(request.user),
         "required": twofactor.two_factor_required(request.user),

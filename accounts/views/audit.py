@@ -7,6 +7,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts import selectors
+from accounts.audit import with_labels
 from accounts.audit_targets import with_target_urls
 from accounts.forms import AuditFilterForm
 from accounts.http import AuthenticatedHttpRequest
@@ -27,7 +28,7 @@ def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         events = AuditEvent.objects.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = with_target_urls(viewer=request.user, events=page.object_list)
+    page.object_list = with_labels(with_target_urls(viewer=request.user, events=page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}

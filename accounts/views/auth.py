@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -42,7 +43,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     """The second login step: the code from the authenticator app."""
     pending = twofactor.pending_login(request)
     if pending is None:
-        messages.info(request, "Please log in again.")
+        messages.info(request, _("Please log in again."))
         return redirect("login")
     user, next_url = pending
     if is_locked_out(request, user.username):
@@ -55,7 +56,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             session_start(request=request, user=user, device=device)
             return HttpResponseRedirect(next_url)
-        form.add_error("token", "That code is not right. Check your app and try again.")
+        form.add_error("token", _("That code is not right. Check your app and try again."))
     return render(request, "accounts/login_verify.html", {"form": form})
 
 
@@ -73,7 +74,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         services.password_change(request=self.request, form=form)
-        messages.success(self.request, "Your password was changed.")
+        messages.success(self.request, _("Your password was changed."))
         return HttpResponseRedirect(self.get_success_url())
 
 

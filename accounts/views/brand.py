@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.brand_forms import ResellerBrandForm
@@ -37,7 +38,7 @@ def reseller_brand(request: AuthenticatedHttpRequest, reseller_id: int) -> HttpR
                 logo=data["logo"],
                 remove_logo=bool(data.get("remove_logo")),
             )
-            messages.success(request, "Saved: customer links now show this.")
+            messages.success(request, _("Saved: customer links now show this."))
             return redirect("reseller_brand", reseller_id=reseller.pk)
     else:
         form = ResellerBrandForm(brand=brand)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -49,7 +50,7 @@ def reseller_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         reseller = services.reseller_create(
             actor=request.user, request=request, **form.cleaned_data
         )
-        messages.success(request, f"Reseller {reseller.name} was created.")
+        messages.success(request, _("Reseller %(name)s was created.") % {"name": reseller.name})
         return redirect("reseller_list")
     return render(request, "accounts/reseller_form.html", {"form": form, "reseller": None})
 
@@ -63,7 +64,9 @@ def reseller_edit(request: AuthenticatedHttpRequest, reseller_id: int) -> HttpRe
         services.reseller_update(
             actor=request.user, request=request, reseller=reseller, **form.cleaned_data
         )
-        messages.success(request, f"Reseller {form.cleaned_data['name']} was saved.")
+        messages.success(
+            request, _("Reseller %(name)s was saved.") % {"name": form.cleaned_data["name"]}
+        )
         return redirect("reseller_list")
     return render(request, "accounts/reseller_form.html", {"form": form, "reseller": reseller})
 
@@ -73,7 +76,10 @@ def reseller_edit(request: AuthenticatedHttpRequest, reseller_id: int) -> HttpRe
 def reseller_deactivate(request: AuthenticatedHttpRequest, reseller_id: int) -> HttpResponse:
     reseller = selectors.reseller_get(reseller_id)
     services.reseller_deactivate(actor=request.user, request=request, reseller=reseller)
-    messages.success(request, f"Reseller {reseller.name} was deactivated; its users are out.")
+    messages.success(
+        request,
+        _("Reseller %(name)s was deactivated; its users are out.") % {"name": reseller.name},
+    )
     return redirect("reseller_list")
 
 
@@ -91,12 +97,18 @@ def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_valid():
         user, sent = services.user_create(actor=request.user, request=request, **form.cleaned_data)
         if sent:
-            messages.success(request, f"{user.username} was created and e-mailed a link.")
+            messages.success(
+                request,
+                _("%(username)s was created and e-mailed a link.") % {"username": user.username},
+            )
         else:
             messages.warning(
                 request,
-                f"{user.username} was created, but the e-mail could not be sent. "
-                "Send a password link from the user's page later.",
+                _(
+                    "%(username)s was created, but the e-mail could not be sent. "
+                    "Send a password link from the user's page later."
+                )
+                % {"username": user.username},
             )
         return redirect("user_list")
     return render(request, "accounts/user_form.html", {"form": form, "subject": None})
@@ -115,7 +127,9 @@ def user_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{form.cleaned_data['username']} was saved.")
+            messages.success(
+                request, _("%(username)s was saved.") % {"username": form.cleaned_data["username"]}
+            )
             return redirect("user_list")
     return render(request, "accounts/user_form.html", {"form": form, "subject": subject})
 
@@ -129,7 +143,10 @@ def user_deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{subject.username} was deactivated and logged out.")
+        messages.success(
+            request,
+            _("%(username)s was deactivated and logged out.") % {"username": subject.username},
+        )
     return redirect("user_list")
 
 
@@ -138,7 +155,13 @@ def user_deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
 def user_password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     subject = selectors.user_get(user_id)
     if services.password_reset_send(actor=request.user, request=request, user=subject):
-        messages.success(request, f"A password link was e-mailed to {subject.username}.")
+        messages.success(
+            request,
+            _("A password link was e-mailed to %(username)s.") % {"username": subject.username},
+        )
     else:
-        messages.error(request, f"The e-mail to {subject.username} could not be sent.")
+        messages.error(
+            request,
+            _("The e-mail to %(username)s could not be sent.") % {"username": subject.username},
+        )
     return redirect("user_list")

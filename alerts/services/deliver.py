@@ -22,7 +22,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, Q
 from django.utils import timezone
 
-from alerts.mail import alert_message, digest_message
+from alerts.mail import alert_message, digest_message, recipient_language
 from alerts.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def deliveries_claim(*, now: datetime) -> list[Delivery]:
     )
     return list(
         Delivery.objects.filter(claim=token, status=Delivery.Status.SENDING).select_related(
-            "alert", "alert__instance", "alert__reseller"
+            "alert", "alert__instance", "alert__reseller", "user"
         )
     )
 
@@ -96,10 +96,12 @@ def deliveries_send(*, now: datetime | None = None) -> SendResult:
 
 def _message(group: Sequence[Delivery]) -> EmailMessage:
     to = group[0].email
+    # In the recipient's language: a user's own, else (a contact address too) the default.
+    language = recipient_language(group[0].user)
     if group[0].digest:
-        return digest_message([d.alert for d in group], to=to)
+        return digest_message([d.alert for d in group], to=to, language=language)
     contact = group[0].audience == Delivery.Audience.CONTACT
-    return alert_message(group[0].alert, to=to, contact=contact)
+    return alert_message(group[0].alert, to=to, contact=contact, language=language)
 
 
 def _send(group: Sequence[Delivery], *, connection: BaseEmailBackend, now: datetime) -> str:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
@@ -26,7 +27,7 @@ def instance_reboot(*, instance: Instance, user: User, request: HttpRequest | No
         user=user,
         request=request,
         action="instance.reboot",
-        doing="reboot the instance",
+        doing=_("reboot the instance"),
         call=InstanceClient.reboot,
         new_state=Instance.State.STARTING,
     )
@@ -39,7 +40,7 @@ def instance_logout(*, instance: Instance, user: User, request: HttpRequest | No
         user=user,
         request=request,
         action="instance.logout",
-        doing="log the instance out",
+        doing=_("log the instance out"),
         call=InstanceClient.logout,
         new_state=Instance.State.NOT_AUTHORIZED,
     )
@@ -65,7 +66,10 @@ def _perform(
         message = (
             ""
             if confirmed
-            else f"Could not {doing}: Green API answered that it did not. Try again in a minute."
+            else _(
+                "Could not %(doing)s: Green API answered that it did not. Try again in a minute."
+            )
+            % {"doing": doing}
         )
     if message:
         audit_record(
@@ -83,7 +87,7 @@ def _perform(
 
 def instance_state_check(*, instance: Instance) -> str:
     """Ask Green API for the live state now; ApplicationError (mirror unchanged) if it cannot."""
-    doing = "check the state"
+    doing = _("check the state")
     refuse_if_deleted(instance, doing=doing)
     try:
         return instance_state_refresh(instance=instance)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
 from accounts.models import Reseller, User
@@ -26,9 +28,12 @@ def instances_assign(
     """
     require(user, Action.ASSIGN_RESELLER)
     if not ids:
-        raise ApplicationError("Select at least one instance.")
+        raise ApplicationError(_("Select at least one instance."))
     if reseller is not None and not reseller.is_active:
-        raise ApplicationError(f"{reseller.name} is inactive: instances cannot be assigned to it.")
+        raise ApplicationError(
+            _("%(reseller)s is inactive: instances cannot be assigned to it.")
+            % {"reseller": reseller.name}
+        )
     wanted = set(ids)
     new_id = reseller.pk if reseller is not None else None
     with transaction.atomic():
@@ -42,7 +47,12 @@ def instances_assign(
         missing = len(wanted) - len(rows)
         if missing:
             raise ApplicationError(
-                f"{missing} of the selected instances could not be found; nothing was assigned."
+                ngettext(
+                    "%(num)s of the selected instances could not be found; nothing was assigned.",
+                    "%(num)s of the selected instances could not be found; nothing was assigned.",
+                    missing,
+                )
+                % {"num": missing}
             )
         changed = [row for row in rows if row.reseller_id != new_id]
         if not changed:
@@ -71,6 +81,12 @@ def _check_quota(reseller: Reseller, *, incoming: int) -> None:
     room = quota_room(locked)
     if incoming > room:
         raise ApplicationError(
-            f"{locked.name} has room for {max(room, 0)} more of its quota of "
-            f"{locked.instance_quota} instances; nothing was assigned. Raise its quota first."
+            ngettext(
+                "%(reseller)s has room for %(room)s more of its quota of %(num)s instance; "
+                "nothing was assigned. Raise its quota first.",
+                "%(reseller)s has room for %(room)s more of its quota of %(num)s instances; "
+                "nothing was assigned. Raise its quota first.",
+                locked.instance_quota,
+            )
+            % {"reseller": locked.name, "room": max(room, 0), "num": locked.instance_quota}
         )

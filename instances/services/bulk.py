@@ -15,9 +15,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -45,6 +48,15 @@ PERMISSION = {
     BulkJob.Action.SETTINGS: Action.EDIT_SETTINGS,
     BulkJob.Action.DELETE: Action.DELETE_INSTANCE,
 }
+# An item's result ("why") is kept on its row by the worker, which has no reader: in English, as
+# the results CSV gives it; the bulk page translates it when shown (views/bulk.py).
+NO_LONGER_ACTIVE = gettext_noop("the user who asked is no longer active")
+NOT_ALLOWED = gettext_noop("not allowed for this instance")
+ALREADY_DELETED = gettext_noop("already deleted")
+UNEXPECTED = gettext_noop("an unexpected error; it is in the log")
+SETTINGS_GONE = gettext_noop("the chosen settings are no longer kept; start again")
+SETTINGS_SAVED = gettext_noop("saved; the instance restarts to apply them")
+VALID_UNTIL = gettext_noop("valid until %(when)s UTC")
 
 
 def bulk_actions_for(user: User) -> list[tuple[str, str]]:
@@ -70,6 +82,20 @@ class Progress:
     def complete(self) -> bool:
         return self.finished >= self.total
 
+    @property
+    def statuses(self) -> list[StatusCount]:
+        """The count of each status, named in the reader's language."""
+        return [
+            StatusCount(str(BulkItem.Status(status).label), n)
+            for status, n in self.by_status.items()
+        ]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    label: str
+    count: int
+
 
 def bulk_start(
     *,
@@ -88,12 +114,15 @@ def bulk_start(
     """
     require(user, PERMISSION[BulkJob.Action(action)])
     if not ids:
-        raise ApplicationError("Select at least one instance.")
+        raise ApplicationError(_("Select at least one instance."))
     if len(ids) > BULK_MAX:
-        raise ApplicationError(f"Select at most {BULK_MAX:,} instances at once.")
+        raise ApplicationError(
+            _("Select at most %(max)s instances at once.")
+            % {"max": formats.number_format(BULK_MAX, force_grouping=True)}
+        )
     settings = dict(settings or {}) if action == BulkJob.Action.SETTINGS else {}
     if action == BulkJob.Action.SETTINGS and not settings:
-        raise ApplicationError("Choose at least one setting to apply.")
+        raise ApplicationError(_("Choose at least one setting to apply."))
     if unknown := set(settings) - WRITABLE_KEYS:
         raise ValueError(f"Not writable settings: {sorted(unknown)}")
     visible = list(
@@ -103,7 +132,7 @@ def bulk_start(
         .values_list("pk", flat=True)
     )
     if not visible:
-        raise ApplicationError("None of the selected instances is one you can see.")
+        raise ApplicationError(_("None of the selected instances is one you can see."))
     with transaction.atomic():
         job = BulkJob.objects.create(
             action=action,
@@ -129,9 +158,11 @@ def bulk_run_job(job_id: int) -> int:
     """Run the job's pending items one at a time; returns how many this call ran."""
     job = BulkJob.objects.select_related("requested_by").get(pk=job_id)
     ran = 0
-    while (item := _claim_next(job)) is not None:
-        _run(job, item)
-        ran += 1
+    # The results are kept in English whoever asked, as the worker writes them (see above).
+    with translation.override(django_settings.LANGUAGE_CODE):
+        while (item := _claim_next(job)) is not None:
+            _run(job, item)
+            ran += 1
     if not BulkItem.objects.filter(job=job, status__in=_OPEN).exists():
         # The chosen settings may hold a webhook token: kept no longer than the job needs them.
         BulkJob.objects.filter(pk=job.pk, finished_at=None).update(
@@ -163,11 +194,11 @@ def _run(job: BulkJob, item: BulkItem) -> None:
     instance = item.instance
     status, message, url = BulkItem.Status.DONE, "", ""
     if user is None or not user.is_active:
-        status, message = BulkItem.Status.SKIPPED, "the user who asked is no longer active"
+        status, message = BulkItem.Status.SKIPPED, NO_LONGER_ACTIVE
     elif not can(user, PERMISSION[BulkJob.Action(job.action)], instance):
-        status, message = BulkItem.Status.SKIPPED, "not allowed for this instance"
+        status, message = BulkItem.Status.SKIPPED, NOT_ALLOWED
     elif instance.deleted:
-        status, message = BulkItem.Status.SKIPPED, "already deleted"
+        status, message = BulkItem.Status.SKIPPED, ALREADY_DELETED
     else:
         try:
             message, url = _ACTIONS[BulkJob.Action(job.action)](job, instance, user)
@@ -175,7 +206,7 @@ def _run(job: BulkJob, item: BulkItem) -> None:
             status, message = BulkItem.Status.FAILED, error.message
         except Exception:  # one instance's surprise must not stop the others
             logger.exception("Bulk %s of instance %s failed", job.action, instance.pk)
-            status, message = BulkItem.Status.FAILED, "an unexpected error; it is in the log"
+            status, message = BulkItem.Status.FAILED, UNEXPECTED
     item.status, item.message, item.link_url = status, message[:500], url
     item.finished_at = timezone.now()
     item.save(update_fields=["status", "message", "link_url", "finished_at"])
@@ -195,14 +226,14 @@ def _link(job: BulkJob, instance: Instance, user: User) -> tuple[str, str]:
     issued = onboarding_link_issue(instance=instance, user=user, hours=job.link_hours)
     # Without a request the service gives the link's path: the site's address goes first.
     url = job.link_base + issued.url if issued.url.startswith("/") else issued.url
-    return f"valid until {issued.link.expires_at:%Y-%m-%d %H:%M} UTC", url
+    return VALID_UNTIL % {"when": f"{issued.link.expires_at:%Y-%m-%d %H:%M}"}, url
 
 
 def _settings(job: BulkJob, instance: Instance, user: User) -> tuple[str, str]:
     if not job.settings_changes:
-        raise ApplicationError("the chosen settings are no longer kept; start again")
+        raise ApplicationError(SETTINGS_GONE)
     instance_settings_save(instance=instance, user=user, changes=json.loads(job.settings_changes))
-    return "saved; the instance restarts to apply them", ""
+    return SETTINGS_SAVED, ""
 
 
 def _delete(job: BulkJob, instance: Instance, user: User) -> tuple[str, str]:
@@ -235,7 +266,7 @@ def bulk_links_take(job: BulkJob, *, user: User) -> list[tuple[int, str, str]]:
     shown once. The stored copies are erased as they are handed over.
     """
     if job.requested_by_id != user.pk:
-        raise ApplicationError("Only the person who issued these links can download them.")
+        raise ApplicationError(_("Only the person who issued these links can download them."))
     with transaction.atomic():
         items = list(
             BulkItem.objects.select_for_update()

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, Reseller, User
@@ -25,6 +27,7 @@ from accounts.permissions import can_create_instance_for
 from core.errors import ApplicationError
 from greenapi import CreateInstanceParams, GreenAPIError, PartnerInstance
 from instances.greenapi_factory import partner_client
+from instances.lifecycle import CREATED, ORDER_FAILED, lifecycle_send
 from instances.models import CreateOrder, Instance
 from instances.quota import quota_room, reseller_locked
 from instances.services.listing_guard import CLOCK_SKEW
@@ -38,13 +41,26 @@ ABANDONED_CLAIM = timedelta(minutes=2)
 # A pending order that getInstances has not shown after this long was never created.
 SETTLE_GIVE_UP = timedelta(minutes=15)
 
-ALREADY_SUBMITTED = "This form was already submitted; reload the page to start again."
-STILL_CREATING = (
+ALREADY_SUBMITTED = gettext_lazy("This form was already submitted; reload the page to start again.")
+STILL_CREATING = gettext_lazy(
     "Green API may be creating this instance right now; check again in a couple of minutes."
 )
-LIST_UNREADABLE = (
+LIST_UNREADABLE = gettext_lazy(
     "Green API's list of instances could not be read just now, so the order stays open. "
     "Try again in a minute."
+)
+# Kept on the order in English (the worker settles orders too) and translated when shown:
+# templates/instances/order.html passes the message through {% translate %}.
+UNMATCHED_SETTLED = gettext_noop(
+    "Green API lists an instance with this name, but it cannot be told apart from "
+    "another order's; partner staff can assign it from the instance list."
+)
+NOT_LISTED = gettext_noop(
+    "Green API never listed this instance, so it was not created and is not billed."
+)
+UNMATCHED_CHECKED = gettext_noop(
+    "Green API lists an instance with this name, but it cannot be told apart from "
+    "another order's; assign it from the instance list."
 )
 
 
@@ -53,8 +69,11 @@ class QuotaFull(ApplicationError):
 
     def __init__(self, reseller: Reseller) -> None:
         super().__init__(
-            f"{reseller.name} already has its quota of {reseller.instance_quota} instances "
-            "(including orders still being created). Delete one or ask for a higher quota."
+            _(
+                "%(reseller)s already has its quota of %(quota)s instances (including orders "
+                "still being created). Delete one or ask for a higher quota."
+            )
+            % {"reseller": reseller.name, "quota": reseller.instance_quota}
         )
 
 
@@ -117,7 +136,7 @@ def instance_create(
 def _own(order: CreateOrder, user: User) -> CreateOrder:
     """The order of a repeated form key, if this user placed it; another's key learns nothing."""
     if order.requested_by_id != user.pk:
-        raise ApplicationError(ALREADY_SUBMITTED)
+        raise ApplicationError(str(ALREADY_SUBMITTED))
     return order
 
 
@@ -174,7 +193,9 @@ def _finish(
 def _fail(
     order: CreateOrder, message: str, reason: str, *, request: HttpRequest | None
 ) -> CreateOrder:
-    _finish(order, CreateOrder.Status.FAILED, message, reason)
+    with transaction.atomic():
+        _finish(order, CreateOrder.Status.FAILED, message, reason)
+        _tell_failed(order)
     audit_record(
         action="instance.create",
         request=request,
@@ -184,6 +205,17 @@ def _fail(
         detail=message,
     )
     return order
+
+
+def _tell_failed(order: CreateOrder) -> None:
+    """order.failed to the lifecycle's listeners; call in the transaction that fails it."""
+    lifecycle_send(
+        ORDER_FAILED,
+        id_instance=None,
+        reseller_id=order.reseller_id,
+        at=order.settled_at or timezone.now(),
+        extra={"order_id": order.pk, "name": order.name, "reason": order.reason},
+    )
 
 
 def _complete(
@@ -227,6 +259,14 @@ def _complete(
         order.message = ""
         order.reason = CreateOrder.Reason.NONE
         order.save(update_fields=["instance", "status", "settled_at", "message", "reason"])
+        lifecycle_send(
+            CREATED,
+            id_instance=instance.pk,
+            reseller_id=order.reseller_id,
+            new_state=instance.state,
+            at=now,
+            extra={"order_id": order.pk},
+        )
     audit_record(
         action="instance.create",
         request=request,
@@ -255,15 +295,14 @@ def order_settle(
         return _settled_from(order, match, request=request)
     if timezone.now() - order.created_at > SETTLE_GIVE_UP:
         listed = any(item.name == order.name and not item.deleted for item in remote)
-        _finish(
-            order,
-            CreateOrder.Status.FAILED,
-            "Green API lists an instance with this name, but it cannot be told apart from "
-            "another order's; partner staff can assign it from the instance list."
-            if listed
-            else "Green API never listed this instance, so it was not created and is not billed.",
-            CreateOrder.Reason.UNMATCHED if listed else CreateOrder.Reason.NOT_LISTED,
-        )
+        with transaction.atomic():
+            _finish(
+                order,
+                CreateOrder.Status.FAILED,
+                UNMATCHED_SETTLED if listed else NOT_LISTED,
+                CreateOrder.Reason.UNMATCHED if listed else CreateOrder.Reason.NOT_LISTED,
+            )
+            _tell_failed(order)
         audit_record(
             action="instance.create",
             request=request,
@@ -286,37 +325,40 @@ def order_check_now(order: CreateOrder, *, actor: User, request: HttpRequest) ->
     if not order.is_open:
         return order  # settled already: nothing to check
     if not needs_settling(order, timezone.now()):
-        raise ApplicationError(STILL_CREATING)
+        raise ApplicationError(str(STILL_CREATING))
     remote = _look(order)
     if remote is None:
-        raise ApplicationError(LIST_UNREADABLE)
+        raise ApplicationError(str(LIST_UNREADABLE))
     match = _match(order, remote)
     if match is not None:
         return _settled_from(order, match, request=request)
     if _candidates(order, remote):
-        reason, message = (
-            CreateOrder.Reason.UNMATCHED,
-            "Green API lists an instance with this name, but it cannot be told apart from "
-            "another order's; assign it from the instance list.",
-        )
+        reason, message = CreateOrder.Reason.UNMATCHED, UNMATCHED_CHECKED
     else:
         reason, message = (
             CreateOrder.Reason.CLOSED,
-            f"Closed by {actor} after Green API's list showed no such instance: it was not "
-            "created and is not billed.",
+            # Kept as the staff member reads it: it names them.
+            _(
+                "Closed by %(actor)s after Green API's list showed no such instance: it was "
+                "not created and is not billed."
+            )
+            % {"actor": actor},
         )
     # The worker may settle the same order meanwhile: only a still open order is closed here.
-    closed = (
-        CreateOrder.objects.open()
-        .filter(pk=order.pk)
-        .update(
-            status=CreateOrder.Status.FAILED,
-            reason=reason,
-            message=message,
-            settled_at=timezone.now(),
+    with transaction.atomic():
+        closed = (
+            CreateOrder.objects.open()
+            .filter(pk=order.pk)
+            .update(
+                status=CreateOrder.Status.FAILED,
+                reason=reason,
+                message=message,
+                settled_at=timezone.now(),
+            )
         )
-    )
-    order.refresh_from_db()
+        order.refresh_from_db()
+        if closed:
+            _tell_failed(order)
     if closed:
         audit_record(
             action="order.close",
@@ -324,7 +366,7 @@ def order_check_now(order: CreateOrder, *, actor: User, request: HttpRequest) ->
             actor=actor,
             target=order,
             reseller=order.reseller,
-            detail=reason.label,
+            detail=str(reason.label),
         )
     return order
 

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
@@ -29,19 +32,20 @@ from greenapi import (
     PartnerInstance,
 )
 from instances.greenapi_factory import TokenMissing, instance_client, partner_client
+from instances.lifecycle import DELETED, lifecycle_send
 from instances.models import Instance, StateChange
 from instances.services.errors import explain
 from instances.services.state import state_from_wire, state_record
 
 logger = logging.getLogger(__name__)
 
-DOING = "delete the instance"
+DOING = gettext_noop("delete the instance")
 # States in which no phone can be linked; in every other one, log out before deleting.
 UNLINKED_STATES = frozenset({Instance.State.NOT_AUTHORIZED, Instance.State.CREATING})
 # A claim older than this was left by a request that died: a delete ends within the action
 # deadline (GREEN_API_ACTION_DEADLINE), and gunicorn kills a worker after 30 s.
 CLAIM_STALE_AFTER = timedelta(minutes=2)
-BEING_DELETED = (
+BEING_DELETED = gettext_lazy(
     "This instance is being deleted by someone else right now, so nothing was sent to Green "
     "API. Reload its page in a minute to see the result."
 )
@@ -66,12 +70,12 @@ class _CannotUnlink(Exception):
         self.message = message
 
 
-KEEP = (
-    " The instance was not deleted: deleting it now could leave the customer's phone linked. "
+KEEP = gettext_lazy(
+    "The instance was not deleted: deleting it now could leave the customer's phone linked. "
     "Try again once Green API answers, or tick the box to delete it anyway."
 )
-LEFT_LINKED = (
-    " Its phone could not be logged out: ask the customer to remove it in WhatsApp under "
+LEFT_LINKED = gettext_lazy(
+    "Its phone could not be logged out: ask the customer to remove it in WhatsApp under "
     "Settings → Linked devices."
 )
 
@@ -93,9 +97,11 @@ def instance_delete(
     if claimed_at is None:
         instance.refresh_from_db(fields=["deleted", "time_deleted"])
         if not instance.deleted:
-            _fail(instance, user, request, BEING_DELETED)
+            _fail(instance, user, request, str(BEING_DELETED))
         _audit(instance, user, request, detail="already deleted; nothing sent to Green API")
-        return DeleteResult(False, True, f"{instance} was already deleted.")
+        return DeleteResult(
+            False, True, _("%(instance)s was already deleted.") % {"instance": instance}
+        )
     try:
         return _delete_claimed(instance, user, request, skip_unreachable_logout)
     finally:
@@ -132,18 +138,22 @@ def _delete_claimed(
         pass  # deleteInstanceAccount will confirm it with a "not found"
     except _CannotUnlink as problem:
         if not skip_unreachable_logout:
-            _fail(instance, user, request, problem.message + KEEP)
+            _fail(instance, user, request, f"{problem.message} {KEEP}")
         left_linked = True
     already_gone, deleted_at = _delete_upstream(instance, user, request, logged_out=logged_out)
     _mark_deleted(instance, deleted_at)
+    named = {"instance": instance}
     if already_gone:
-        message = f"{instance} was already deleted at Green API; the portal now shows it deleted."
+        message = (
+            _("%(instance)s was already deleted at Green API; the portal now shows it deleted.")
+            % named
+        )
     elif logged_out:
-        message = f"{instance} was deleted. Its phone was logged out first."
+        message = _("%(instance)s was deleted. Its phone was logged out first.") % named
     else:
-        message = f"{instance} was deleted."
+        message = _("%(instance)s was deleted.") % named
     if left_linked:
-        message += LEFT_LINKED
+        message = f"{message} {LEFT_LINKED}"
     _audit(
         instance,
         user,
@@ -176,7 +186,7 @@ def _may_be_linked(client: InstanceClient, instance: Instance) -> bool:
     except GreenAPIError as exc:
         logger.info("Delete of %s: getStateInstance failed: %s", instance.pk, exc.message)
         raise _CannotUnlink(
-            explain(exc, instance=instance, doing="check whether a phone is linked")
+            explain(exc, instance=instance, doing=_("check whether a phone is linked"))
         ) from None
     state = state_from_wire(raw)
     # What we just learned goes on the timeline, so the logout that follows reads right.
@@ -193,9 +203,9 @@ def _log_out(client: InstanceClient, instance: Instance) -> None:
         raise _Gone from None
     except GreenAPIError as exc:
         logger.info("Delete of %s: logout failed: %s", instance.pk, exc.message)
-        raise _CannotUnlink(explain(exc, instance=instance, doing="log out the phone")) from None
+        raise _CannotUnlink(explain(exc, instance=instance, doing=_("log out the phone"))) from None
     if not confirmed:
-        raise _CannotUnlink("Green API did not confirm logging out the phone.")
+        raise _CannotUnlink(_("Green API did not confirm logging out the phone."))
     state_record(
         instance=instance, state=Instance.State.NOT_AUTHORIZED, source=StateChange.Source.ACTION
     )
@@ -207,7 +217,6 @@ def _delete_upstream(
     """Send deleteInstanceAccount once, settle a failure from getInstances; (already gone,
     Green API's deletion time if known)."""
     partner = partner_client()
-    so_far = "The phone was logged out, but the instance" if logged_out else "The instance"
     try:
         partner.delete_instance_account(instance.pk)
     except NotFound:
@@ -231,20 +240,31 @@ def _delete_upstream(
         # this one at all is incomplete, and proves nothing either way.
         _fail(instance, user, request, _unsettled(error, instance))
     if not error.outcome_unknown:
+        not_deleted = (
+            _("The phone was logged out, but the instance was not deleted.")
+            if logged_out
+            else _("The instance was not deleted.")
+        )
         _fail(
             instance,
             user,
             request,
-            explain(error, instance=instance, doing=DOING) + f" {so_far} was not deleted.",
+            f"{explain(error, instance=instance, doing=_(DOING))} {not_deleted}",
         )
-    _fail(
-        instance,
-        user,
-        request,
-        f"Green API's answer to the delete was lost, and its instance list still shows the "
-        f"instance as active. {so_far} has not been deleted yet: wait a minute and try again "
-        "(if Green API finishes the delete meanwhile, trying again only confirms it).",
-    )
+    if logged_out:
+        lost = _(
+            "Green API's answer to the delete was lost, and its instance list still shows the "
+            "instance as active. The phone was logged out, but the instance has not been "
+            "deleted yet: wait a minute and try again (if Green API finishes the delete "
+            "meanwhile, trying again only confirms it)."
+        )
+    else:
+        lost = _(
+            "Green API's answer to the delete was lost, and its instance list still shows the "
+            "instance as active. The instance has not been deleted yet: wait a minute and try "
+            "again (if Green API finishes the delete meanwhile, trying again only confirms it)."
+        )
+    _fail(instance, user, request, lost)
 
 
 def _listed(partner: PartnerClient, id_instance: int) -> PartnerInstance | None:
@@ -260,25 +280,41 @@ def _listed(partner: PartnerClient, id_instance: int) -> PartnerInstance | None:
 def _unsettled(error: GreenAPIError, instance: Instance) -> str:
     """The delete failed or its answer was lost, and the list that would tell is unreadable."""
     if error.outcome_unknown:
-        head = "Green API's answer to the delete was lost, and its instance list"
-    else:
-        head = explain(error, instance=instance, doing=DOING) + " Green API's instance list"
-    return (
-        f"{head} could not be read to check whether it happened. Wait a minute and open the "
-        "instance list: if it shows this instance as deleted, it is; otherwise delete it again."
+        return _(
+            "Green API's answer to the delete was lost, and its instance list could not be "
+            "read to check whether it happened. Wait a minute and open the instance list: if it "
+            "shows this instance as deleted, it is; otherwise delete it again."
+        )
+    unreadable = _(
+        "Green API's instance list could not be read to check whether it happened. Wait a "
+        "minute and open the instance list: if it shows this instance as deleted, it is; "
+        "otherwise delete it again."
     )
+    return f"{explain(error, instance=instance, doing=_(DOING))} {unreadable}"
 
 
 def _mark_deleted(instance: Instance, deleted_at: datetime | None) -> None:
     instance.deleted = True
     instance.time_deleted = deleted_at or timezone.now()
     # sync_fingerprint: the next sync rewrites the row from Green API's answer, whatever it says.
-    Instance.objects.filter(pk=instance.pk).update(
-        deleted=True,
-        time_deleted=instance.time_deleted,
-        delete_started_at=None,
-        sync_fingerprint="",
-    )
+    changes = {
+        "deleted": True,
+        "time_deleted": instance.time_deleted,
+        "delete_started_at": None,
+        "sync_fingerprint": "",
+    }
+    with transaction.atomic():
+        marked = Instance.objects.filter(pk=instance.pk, deleted=False).update(**changes)
+        if not marked:
+            Instance.objects.filter(pk=instance.pk).update(**changes)
+        else:  # told once, however many requests saw it go
+            lifecycle_send(
+                DELETED,
+                id_instance=instance.pk,
+                reseller_id=instance.reseller_id,
+                old_state=instance.state,
+                at=instance.time_deleted,
+            )
 
 
 def _fail(instance: Instance, user: User, request: HttpRequest | None, message: str) -> NoReturn:

@@ -7,8 +7,11 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
+from core.templatetags.clock import when
 from greenapi import (
     BadRequest,
     BadResponse,
@@ -31,7 +34,7 @@ from instances.models import Instance
 # (docs/greenapi.md §2.1); allow some slack before an "expired" answer is taken at its word.
 NEW_INSTANCE_WINDOW = timedelta(minutes=15)
 
-STILL_CREATING = "This instance is still being created: try again in a few minutes."
+STILL_CREATING = gettext_lazy("This instance is still being created: try again in a few minutes.")
 
 
 def is_new(instance: Instance) -> bool:
@@ -67,75 +70,89 @@ def reason_for(error: GreenAPIError, instance: Instance) -> Reason:
     """Sort a failed call on `instance` (docs/greenapi.md §4.1 lists the answers)."""
     if isinstance(error, InstanceExpired):
         if is_new(instance):
-            return Reason(Outcome.NOT_READY, "This instance is still being created.")
+            return Reason(Outcome.NOT_READY, _("This instance is still being created."))
         return Reason(
             Outcome.ACT,
-            "Green API says this instance's account is expired. Renew it in the Green API "
-            "console, then try again.",
+            _(
+                "Green API says this instance's account is expired. Renew it in the Green API "
+                "console, then try again."
+            ),
         )
     if isinstance(error, InstanceNotReady):
-        return Reason(Outcome.NOT_READY, "The instance is restarting.", restarting=True)
+        return Reason(Outcome.NOT_READY, _("The instance is restarting."), restarting=True)
     if isinstance(error, RateLimited):
-        return Reason(Outcome.RETRY, "Green API is busy right now.")
+        return Reason(Outcome.RETRY, _("Green API is busy right now."))
     if isinstance(error, UpstreamTimeout):
-        return Reason(Outcome.RETRY, "Green API did not answer in time.")
+        return Reason(Outcome.RETRY, _("Green API did not answer in time."))
     if isinstance(error, Unavailable):
-        return Reason(Outcome.RETRY, "Green API is not answering.")
+        return Reason(Outcome.RETRY, _("Green API is not answering."))
     if isinstance(error, BadResponse):
-        return Reason(Outcome.RETRY, "Green API's answer could not be read.")
+        return Reason(Outcome.RETRY, _("Green API's answer could not be read."))
     return Reason(Outcome.ACT, _what_to_do(error))
 
 
 def _what_to_do(error: GreenAPIError) -> str:
     if isinstance(error, InstanceNotAuthorized):
-        return "No phone is linked to this instance. Link a phone first."
+        return _("No phone is linked to this instance. Link a phone first.")
     if isinstance(error, InstanceDeleted | NotFound):
-        return (
+        return _(
             "Green API does not know this instance any more (it may have been deleted in the "
             "Green API console). The instance list shows it as deleted after the next sync."
         )
     if isinstance(error, Unauthorized):
         if error.method in PARTNER_METHODS:
-            return (
+            return _(
                 "Green API refused the partner token. Ask an administrator to check the "
                 "GREEN_API_PARTNER_TOKEN setting."
             )
-        return (
+        return _(
             "Green API refused this instance's token. If the token was changed in the Green "
             "API console, wait for the next sync of the instance list, then try again."
         )
     if isinstance(error, QuotaExceeded):
         return error.message
     if isinstance(error, BadRequest):
-        return f"Green API refused the request. {error.message}"
+        return _("Green API refused the request. %(message)s") % {"message": error.message}
     return error.message
 
 
 def explain(error: GreenAPIError, *, instance: Instance, doing: str) -> str:
     """One plain sentence or two: what failed while `doing` ("reboot it"), and what to do."""
     reason = reason_for(error, instance)
+    words = {"doing": doing, "reason": reason.text}
     if reason.outcome == Outcome.ACT:
-        return f"Could not {doing}: {reason.text}"
+        return _("Could not %(doing)s: %(reason)s") % words
     if reason.outcome == Outcome.NOT_READY:
-        advice = (
-            "That can take up to 5 minutes: try again then. If it stays in 'starting' longer, "
-            "reboot it."
-            if reason.restarting
-            else "Try again in a few minutes."
+        if reason.restarting:
+            return (
+                _(
+                    "Could not %(doing)s: %(reason)s That can take up to 5 minutes: try again "
+                    "then. If it stays in 'starting' longer, reboot it."
+                )
+                % words
+            )
+        return _("Could not %(doing)s: %(reason)s Try again in a few minutes.") % words
+    if error.outcome_unknown:
+        return (
+            _(
+                "Could not %(doing)s: %(reason)s Try again in a minute. It may have happened "
+                "anyway: check the instance's state before trying again."
+            )
+            % words
         )
-        return f"Could not {doing}: {reason.text} {advice}"
-    maybe_done = (
-        " It may have happened anyway: check the instance's state before trying again."
-        if error.outcome_unknown
-        else ""
-    )
-    return f"Could not {doing}: {reason.text} Try again in a minute.{maybe_done}"
+    return _("Could not %(doing)s: %(reason)s Try again in a minute.") % words
 
 
 def deleted_message(instance: Instance, *, doing: str) -> str:
     """Why nothing can be done to a deleted instance any more."""
-    when = f" on {instance.time_deleted:%Y-%m-%d %H:%M} UTC" if instance.time_deleted else ""
-    return f"Could not {doing}: this instance was deleted{when}. A deleted instance cannot change."
+    if instance.time_deleted:
+        return _(
+            "Could not %(doing)s: this instance was deleted on %(when)s. A deleted instance "
+            "cannot change."
+        ) % {"doing": doing, "when": when(instance.time_deleted)}
+    return _(
+        "Could not %(doing)s: this instance was deleted. A deleted instance cannot change."
+    ) % {"doing": doing}
 
 
 def refuse_if_deleted(instance: Instance, *, doing: str) -> None:

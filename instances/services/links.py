@@ -12,14 +12,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
 from core.errors import ApplicationError
 from core.qr import qr_data_uri
+from instances.lifecycle import LINK_USED, lifecycle_send
 from instances.models import Instance, OnboardingLink
 from instances.services.state import LINKED_STATES
 
@@ -58,12 +61,17 @@ def onboarding_link_issue(
 ) -> IssuedLink:
     """Make a link valid for `hours` (1 h to 7 days) and return its address, once."""
     if not MIN_HOURS <= hours <= MAX_HOURS:
-        raise ApplicationError(f"A link lasts {MIN_HOURS} to {MAX_HOURS} hours.")
+        raise ApplicationError(
+            _("A link lasts %(min)s to %(max)s hours.") % {"min": MIN_HOURS, "max": MAX_HOURS}
+        )
     # A link to a linked instance would be used up the moment the customer opened it.
     if instance.state in LINKED_STATES or instance.state == Instance.State.BLOCKED:
         raise ApplicationError(
-            f"This instance is {instance.get_state_display().lower()}, so a customer link would "
-            "have nothing to do. Log out the phone first if the customer needs to link another."
+            _(
+                "This instance is %(state)s, so a customer link would have nothing to do. Log "
+                "out the phone first if the customer needs to link another."
+            )
+            % {"state": instance.get_state_display().lower()}
         )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -127,11 +135,21 @@ def onboarding_link_open(*, link: OnboardingLink, request: HttpRequest) -> None:
 def onboarding_link_use(*, link: OnboardingLink, request: HttpRequest | None = None) -> bool:
     """Mark the link used once its instance is linked; True (and audited) the first time."""
     now = timezone.now()
-    used = bool(
-        OnboardingLink.objects.filter(
-            pk=link.pk, used_at__isnull=True, revoked_at__isnull=True
-        ).update(used_at=now)
-    )
+    with transaction.atomic():
+        used = bool(
+            OnboardingLink.objects.filter(
+                pk=link.pk, used_at__isnull=True, revoked_at__isnull=True
+            ).update(used_at=now)
+        )
+        if used:
+            lifecycle_send(
+                LINK_USED,
+                id_instance=link.instance_id,
+                reseller_id=link.instance.reseller_id,
+                new_state=link.instance.state,
+                at=now,
+                extra={"link_id": link.pk},
+            )
     if used:
         link.used_at = now
         audit_record(

@@ -8,10 +8,13 @@ sync keeps the mirror and order settling keeps its orders open.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import formats
+from django.utils.translation import ngettext
 
 from instances.models import Instance
 
@@ -62,7 +65,32 @@ class ListingTally:
         )
         if seen and not sharp:
             return ""
-        return (
-            f"Kept the mirror: Green API listed {seen} of {total} instances, which looks like "
-            "an incomplete answer. Nothing was marked deleted; the next sync tries again."
-        )
+        # Kept in English (SyncState.last_error, the logs); pages translate it (`refusal_text`).
+        return REFUSAL.format(seen=seen, total=total)
+
+
+# Why a sync's answer was not applied, as the worker keeps it (it has no reader's language).
+REFUSAL = (
+    "Kept the mirror: Green API listed {seen} of {total} instances, which looks like an "
+    "incomplete answer. Nothing was marked deleted; the next sync tries again."
+)
+_REFUSAL_READ = re.compile(
+    re.escape(REFUSAL).replace(r"\{seen\}", r"(\d+)").replace(r"\{total\}", r"(\d+)")
+)
+
+
+def refusal_text(stored: str) -> str | None:
+    """A refusal kept in English (`ListingTally.refusal`), in the current language; None when
+    `stored` is not one."""
+    match = _REFUSAL_READ.fullmatch(stored)
+    if match is None:
+        return None
+    seen, total = (int(group) for group in match.groups())
+    text = ngettext(
+        "Kept the mirror: Green API listed %(seen)s of %(num)s instance, which looks like an "
+        "incomplete answer. Nothing was marked deleted; the next sync tries again.",
+        "Kept the mirror: Green API listed %(seen)s of %(num)s instances, which looks like an "
+        "incomplete answer. Nothing was marked deleted; the next sync tries again.",
+        total,
+    )
+    return text % {"seen": formats.number_format(seen), "num": formats.number_format(total)}

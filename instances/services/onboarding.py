@@ -18,9 +18,11 @@ import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from greenapi import GreenAPIError
 from instances.greenapi_factory import instance_client
@@ -48,6 +50,9 @@ from instances.services.shared_calls import (
 )
 from instances.services.state import LINKED_STATES, instance_state_refresh, state_observe
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 logger = logging.getLogger(__name__)
 
 # getStateInstance may be called once a second per instance; a little over keeps us under.
@@ -74,14 +79,21 @@ SHARED_WAIT_SECONDS = 20.0
 WHATSAPP = Instance.Type.WHATSAPP
 # Telegram and MAX log in with a code sent to the phone, maybe a password (docs/greenapi.md §3.1),
 # which this portal does not take yet.
-PENDING_MESSAGES: dict[str, str] = {
-    Instance.State.PENDING_CODE: "The messenger is waiting for the login code it sent to the "
-    "phone. This portal cannot take that code yet: finish linking in the Green API console.",
-    Instance.State.PENDING_PASSWORD: "The account asks for its two-step verification password. "
-    "This portal cannot take it yet: finish linking in the Green API console.",
+PENDING_MESSAGES: dict[str, _StrPromise] = {
+    Instance.State.PENDING_CODE: gettext_lazy(
+        "The messenger is waiting for the login code it sent to the phone. This portal cannot "
+        "take that code yet: finish linking in the Green API console."
+    ),
+    Instance.State.PENDING_PASSWORD: gettext_lazy(
+        "The account asks for its two-step verification password. This portal cannot take it "
+        "yet: finish linking in the Green API console."
+    ),
 }
 NEEDS_LOGOUT_HINT = "log out"  # qr's error "Instance has auth. You need to make log out"
-KEEPS_TRYING = "The page keeps trying by itself."
+
+
+def _keeps_trying(reason: str) -> str:
+    return _("%(reason)s The page keeps trying by itself.") % {"reason": reason}
 
 
 class Step(StrEnum):
@@ -119,17 +131,24 @@ class Onboarding:
     def messenger_name(self) -> str:
         if self.messenger in Instance.Type.values:
             return str(Instance.Type(self.messenger).label)
-        return self.messenger or "the messenger"
+        return self.messenger or _("the messenger")
 
     @property
     def waiting_text(self) -> str:
-        minutes, seconds = divmod(self.waiting_seconds, 60)
-        return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+        return duration_text(self.waiting_seconds)
 
     @property
     def phone_masked(self) -> str:
         """The last digits only, for pages without a login."""
         return f"…{self.phone[-4:]}" if self.phone else ""
+
+
+def duration_text(seconds: int) -> str:
+    """ "1 min 05 s", "42 s": as static/js/onboarding.js writes them while they tick."""
+    minutes, rest = divmod(max(0, seconds), 60)
+    if minutes:
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": f"{rest:02d}"}
+    return _("%(seconds)s s") % {"seconds": rest}
 
 
 def _key(kind: str, instance: Instance) -> str:
@@ -144,7 +163,7 @@ def _observe_state(instance: Instance) -> Observation | None:
             state = instance_state_refresh(instance=instance)
         except GreenAPIError as error:
             logger.info("getStateInstance of %s failed: %s", instance.pk, error.message)
-            seen: Observation = failed_again(reason_for(error, instance), previous)
+            seen: Observation = failed_again(reason_for(error, instance), previous, error)
             return seen, hold(seen, STATE_HOLD, getattr(error, "retry_after", None))
         return StateSeen(state), STATE_HOLD
 
@@ -160,7 +179,7 @@ def _observe_qr(instance: Instance) -> Observation | None:
             result = client.qr()
         except GreenAPIError as error:
             logger.info("qr of %s failed: %s", instance.pk, error.message)
-            seen: Observation = failed_again(reason_for(error, instance), previous)
+            seen: Observation = failed_again(reason_for(error, instance), previous, error)
             return seen, hold(seen, QR_HOLD, getattr(error, "retry_after", None))
         if result.is_qr_code and result.png_bytes:
             version = hashlib.sha256(result.png_bytes).hexdigest()[:16]
@@ -181,7 +200,7 @@ def _observe_qr(instance: Instance) -> Observation | None:
             return QrLinked(), QR_HOLD
         if result.is_error and NEEDS_LOGOUT_HINT in result.message.lower():
             return QrNeedsLogout(), QR_HOLD
-        return QrMessage(qr_message(result.type, result.message)), QR_HOLD
+        return QrMessage(result.type, result.message), QR_HOLD
 
     return shared_call(_key("qr", instance), fetch, wait=SHARED_WAIT_SECONDS)
 
@@ -189,7 +208,7 @@ def _observe_qr(instance: Instance) -> Observation | None:
 def onboarding_check(*, instance: Instance) -> Onboarding:
     """Where the instance is now: one shared look at its state (and its QR code when ready)."""
     if instance.deleted:
-        return _view(instance, Step.PROBLEM, message="This instance was deleted.")
+        return _view(instance, Step.PROBLEM, message=_("This instance was deleted."))
     if instance.state == Instance.State.NOT_AUTHORIZED and instance.type_instance == WHATSAPP:
         # Waiting for a phone, WhatsApp's qr is the state check too: a code means still
         # notAuthorized, alreadyLogged a linked phone (recorded by _observe_qr), so a tab costs
@@ -202,7 +221,7 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     if isinstance(state, StateSeen) and _mirror_behind(instance, state.state):
         instance.refresh_from_db(fields=["state", "phone", "state_changed_at"])
     if state is None:
-        return _from_mirror(instance, "Still waiting for Green API's answer.", streak=1)
+        return _from_mirror(instance, _("Still waiting for Green API's answer."), streak=1)
     if isinstance(state, Failed):
         return _after_failure(instance, state)
     assert isinstance(state, StateSeen)
@@ -214,7 +233,7 @@ def onboarding_check(*, instance: Instance) -> Onboarding:
     if step != Step.READY:
         return _view(instance, step)
     if state.state in PENDING_MESSAGES:
-        return _view(instance, Step.READY, message=PENDING_MESSAGES[state.state])
+        return _view(instance, Step.READY, message=str(PENDING_MESSAGES[state.state]))
     return _with_qr(instance, _observe_qr(instance))
 
 
@@ -229,14 +248,23 @@ def _mirror_behind(instance: Instance, state: str) -> bool:
     return instance.state != state or (state in LINKED_STATES and not instance.phone)
 
 
+def _reason_text(failed: Failed, instance: Instance) -> str:
+    """Why the shared call failed, in this request's language (another request may have made
+    the call, in another language)."""
+    if failed.error is None:
+        return failed.reason.text
+    return reason_for(failed.error, instance).text
+
+
 def _after_failure(instance: Instance, failed: Failed) -> Onboarding:
     """A failed state check: wait for a new instance, keep the last step in trouble, or stop."""
     reason = failed.reason
     if reason.outcome == Outcome.NOT_READY:
         return _soon_ready(_view(instance, Step.CREATING), instance)
+    text = _reason_text(failed, instance)
     if reason.outcome == Outcome.RETRY:
-        return _from_mirror(instance, f"{reason.text} {KEEPS_TRYING}", streak=failed.streak)
-    return _view(instance, Step.PROBLEM, message=reason.text)
+        return _from_mirror(instance, _keeps_trying(text), streak=failed.streak)
+    return _view(instance, Step.PROBLEM, message=text)
 
 
 def _step_for_state(state: str) -> Step:
@@ -255,10 +283,10 @@ def _step_for_state(state: str) -> Step:
 
 def _problem_for_state(state: str) -> str:
     if state == Instance.State.BLOCKED:
-        return "The messenger has banned this account. No phone can be linked to it now."
+        return _("The messenger has banned this account. No phone can be linked to it now.")
     if state == Instance.State.SUSPENDED:
-        return "Sending is suspended for this account for a while. Try again later."
-    return (
+        return _("Sending is suspended for this account for a while. Try again later.")
+    return _(
         "Green API reports a state this portal does not know. Check the instance in the "
         "Green API console."
     )
@@ -266,7 +294,7 @@ def _problem_for_state(state: str) -> str:
 
 def _with_qr(instance: Instance, qr: Observation | None) -> Onboarding:
     if qr is None:
-        return _view(instance, Step.READY, message="Fetching the QR code…")
+        return _view(instance, Step.READY, message=_("Fetching the QR code…"))
     if isinstance(qr, QrCode):
         age = time.time() - qr.first_seen
         rotates_in = max(0, math.ceil(QR_ROTATION_SECONDS - age))
@@ -279,18 +307,20 @@ def _with_qr(instance: Instance, qr: Observation | None) -> Onboarding:
             instance,
             Step.READY,
             offer_logout=True,
-            message="Green API still holds an old login for this instance, so it shows no QR "
-            "code. Log the instance out, then link the phone again.",
+            message=_(
+                "Green API still holds an old login for this instance, so it shows no QR "
+                "code. Log the instance out, then link the phone again."
+            ),
         )
     if isinstance(qr, Failed):
         if qr.reason.outcome == Outcome.NOT_READY:
             return _view(instance, Step.CREATING)
         if qr.reason.outcome == Outcome.ACT:
-            return _view(instance, Step.PROBLEM, message=qr.reason.text)
-        view = _view(instance, Step.READY, message=f"{qr.reason.text} {KEEPS_TRYING}")
+            return _view(instance, Step.PROBLEM, message=_reason_text(qr, instance))
+        view = _view(instance, Step.READY, message=_keeps_trying(_reason_text(qr, instance)))
         return replace(view, poll_seconds=math.ceil(backoff(qr.streak)))
     assert isinstance(qr, QrMessage)
-    return _view(instance, Step.READY, message=qr.message)
+    return _view(instance, Step.READY, message=qr_message(qr.kind, qr.message))
 
 
 def _from_mirror(instance: Instance, message: str, *, streak: int) -> Onboarding:

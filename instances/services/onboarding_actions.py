@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
@@ -56,22 +57,22 @@ def onboarding_pairing_code(
     """Ask Green API for a code to type on the phone (WhatsApp only); raise ApplicationError."""
     if instance.type_instance != Instance.Type.WHATSAPP:
         raise ApplicationError(
-            "Linking with a phone number works only for WhatsApp. Scan the QR code instead."
+            _("Linking with a phone number works only for WhatsApp. Scan the QR code instead.")
         )
     if instance.deleted:
-        raise ApplicationError("This instance was deleted.")
+        raise ApplicationError(_("This instance was deleted."))
     detail = f"for {_masked(phone_number)}" + (" through a customer link" if link else "")
     # One code at a time per instance: a double click or a busy customer link would only
     # draw Green API's rate limit, and each new code voids the one before.
     if not cache.add(f"onboarding:code:{instance.pk}", 1, timeout=CODE_SPACING_SECONDS):
         raise ApplicationError(
-            "A code was asked for a moment ago. Wait a few seconds, then ask again."
+            _("A code was asked for a moment ago. Wait a few seconds, then ask again.")
         )
     try:
         answer = instance_client(instance).get_authorization_code(phone_number)
     except GreenAPIError as error:
         logger.info("getAuthorizationCode of %s failed: %s", instance.pk, error.message)
-        message = _explain(error, instance)
+        failure: GreenAPIError | None = error
     else:
         if answer.status and answer.code:
             audit_record(
@@ -82,29 +83,34 @@ def onboarding_pairing_code(
                 detail=detail,
             )
             return PairingCode(code=answer.code, expires_at=timezone.now() + CODE_VALIDITY)
-        message = (
-            "Green API could not make a code just now. Check that the instance is not linked "
-            "already, wait a few seconds and ask again."
-        )
+        failure = None
+    with translation.override("en"):  # the audit log is English, whoever reads the page
+        logged = _explain(failure, instance)
     audit_record(
         action="onboarding.pairing_code",
         actor=user,
         request=request,
         target=instance,
         result=AuditEvent.Result.FAILED,
-        detail=f"{detail}: {message}",
+        detail=f"{detail}: {logged}",
     )
-    raise ApplicationError(message)
+    raise ApplicationError(_explain(failure, instance))
 
 
-def _explain(error: GreenAPIError, instance: Instance) -> str:
+def _explain(error: GreenAPIError | None, instance: Instance) -> str:
+    """Why no code came (None: Green API answered without one), in the active language."""
+    if error is None:
+        return _(
+            "Green API could not make a code just now. Check that the instance is not linked "
+            "already, wait a few seconds and ask again."
+        )
     reason = reason_for(error, instance)
     if reason.outcome == Outcome.NOT_READY:
-        return "The instance is not ready yet. Wait until the QR code shows, then ask again."
+        return _("The instance is not ready yet. Wait until the QR code shows, then ask again.")
     if reason.outcome == Outcome.RETRY:
-        return f"{reason.text} Wait a few seconds and ask again."
+        return _("%(reason)s Wait a few seconds and ask again.") % {"reason": reason.text}
     if isinstance(error, BadRequest):
-        return "Green API refused this phone number. Check it and ask again."
+        return _("Green API refused this phone number. Check it and ask again.")
     return reason.text
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from core.redaction import redact
+from greenapi import GreenAPIError
 from instances.services.errors import Outcome, Reason
 
 POLL_SECONDS = 2
@@ -40,13 +43,19 @@ class QrNeedsLogout:
 
 @dataclass(frozen=True)
 class QrMessage:
-    message: str  # a sentence for an answer that is neither a code nor a known error
+    """An answer that is neither a code nor a known error: worded when shown (`qr_message`),
+    in the reader's language, since every poller of the instance shares it."""
+
+    kind: str
+    message: str  # Green API's own text, as it came
 
 
 @dataclass(frozen=True)
 class Failed:
-    reason: Reason
+    reason: Reason  # sorted when the call failed; its text in the language of that request
     streak: int = 1  # failed calls in a row, for the backoff
+    # The failure itself, so that each poller words it in its own language (reason_text).
+    error: GreenAPIError | None = None
 
     @property
     def retrying(self) -> bool:
@@ -56,10 +65,12 @@ class Failed:
 Observation = StateSeen | QrCode | QrLinked | QrNeedsLogout | QrMessage | Failed
 
 
-def failed_again(reason: Reason, previous: Observation | None) -> Failed:
+def failed_again(
+    reason: Reason, previous: Observation | None, error: GreenAPIError | None = None
+) -> Failed:
     """A failure, counting how many in a row so the pages back off."""
     streak = previous.streak + 1 if isinstance(previous, Failed) else 1
-    return Failed(reason, streak)
+    return Failed(reason, streak, error)
 
 
 def backoff(streak: int) -> float:
@@ -77,11 +88,13 @@ def hold(observation: Observation, normal: float, retry_after: float | None = No
 def qr_message(kind: str, message: str) -> str:
     """A sentence for a qr answer that is neither a code nor a known error."""
     if kind == "already_registered":
-        return "This Telegram account is already registered with the instance."
+        return _("This Telegram account is already registered with the instance.")
     if kind == "pending_password":
-        return (
+        return _(
             "The account asks for its two-step verification password. This portal cannot "
             "take it yet: finish linking in the Green API console."
         )
     # Upstream text is shown as is, so it must not carry a token (it can echo URLs).
-    return f"Green API says: {redact(message[:200])}" if message else "Green API sent no QR code."
+    if not message:
+        return _("Green API sent no QR code.")
+    return _("Green API says: %(message)s") % {"message": redact(message[:200])}

@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
@@ -32,7 +34,7 @@ TEST_MESSAGE_INTERVAL = timedelta(seconds=30)
 WATCH_WINDOW = timedelta(minutes=2)
 # Several open tabs poll the same message: Green API is asked at most this often.
 CHECK_SPACING = timedelta(seconds=1.5)
-DOING = "send a test message"
+DOING = gettext_noop("send a test message")
 _JOURNAL_STATUSES = {
     "pending": SentTestMessage.Status.PENDING,
     "sent": SentTestMessage.Status.SENT,
@@ -51,14 +53,19 @@ def instance_test_message_send(
     *, instance: Instance, user: User, phone: str, request: HttpRequest | None = None
 ) -> SentTestMessage:
     """Queue the test message to `phone` (digits with country code); one audit event."""
-    refuse_if_deleted(instance, doing=DOING)
+    refuse_if_deleted(instance, doing=_(DOING))
     if instance.type_instance != Instance.Type.WHATSAPP:
         # A phone number is a chat id only on WhatsApp (docs/greenapi.md §3.14).
-        raise ApplicationError(f"Could not {DOING}: test messages are for WhatsApp instances.")
+        raise ApplicationError(
+            _("Could not send a test message: test messages are for WhatsApp instances.")
+        )
     if instance.state != Instance.State.AUTHORIZED:
         raise ApplicationError(
-            f"Could not {DOING}: no phone is linked to this instance (it is "
-            f"'{instance.get_state_display()}'). Link a phone first."
+            _(
+                "Could not send a test message: no phone is linked to this instance (it is "
+                "'%(state)s'). Link a phone first."
+            )
+            % {"state": instance.get_state_display()}
         )
     chat_id = personal_chat_id(phone)
     message = _claim(instance=instance, user=user, chat_id=chat_id, masked=mask_phone(phone))
@@ -66,7 +73,7 @@ def instance_test_message_send(
         id_message = instance_client(instance).send_message(chat_id, TEST_MESSAGE_TEXT)
     except GreenAPIError as exc:
         logger.info("Test message of instance %s failed: %s", instance.pk, exc.message)
-        text = explain(exc, instance=instance, doing=DOING)
+        text = explain(exc, instance=instance, doing=_(DOING))
         _failed(message, exc, text)
         audit_record(
             action="instance.test_message",
@@ -105,8 +112,11 @@ def _claim(*, instance: Instance, user: User, chat_id: str, masked: str) -> Sent
         if latest is not None:
             wait = int((latest.created_at + TEST_MESSAGE_INTERVAL - now).total_seconds()) + 1
             raise ApplicationError(
-                f"Could not {DOING}: one was sent to this instance less than "
-                f"{int(TEST_MESSAGE_INTERVAL.total_seconds())} seconds ago. Try again in {wait} s."
+                _(
+                    "Could not send a test message: one was sent to this instance less than "
+                    "%(interval)s seconds ago. Try again in %(wait)s s."
+                )
+                % {"interval": int(TEST_MESSAGE_INTERVAL.total_seconds()), "wait": wait}
             )
         return SentTestMessage.objects.create(
             instance=instance,
@@ -162,13 +172,15 @@ _RANK: dict[str, int] = {
     SentTestMessage.Status.READ: 4,
     SentTestMessage.Status.FAILED: 5,
 }
-# The webhook's failure statuses (docs/greenapi.md §3.17), in words.
+# The webhook's failure statuses (docs/greenapi.md §3.17), in words. Webhooks come with no
+# reader's language: kept in English, translated when shown (_test_message_status.html).
 _FAILURES = {
-    "failed": "WhatsApp's server refused the message.",
-    "noAccount": "This number has no WhatsApp account.",
-    "notInGroup": "The instance is not a member of that group.",
-    "yellowCard": "WhatsApp has suspended sending from this number for suspected spam "
-    "(a yellow card).",
+    "failed": gettext_noop("WhatsApp's server refused the message."),
+    "noAccount": gettext_noop("This number has no WhatsApp account."),
+    "notInGroup": gettext_noop("The instance is not a member of that group."),
+    "yellowCard": gettext_noop(
+        "WhatsApp has suspended sending from this number for suspected spam (a yellow card)."
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
@@ -29,7 +30,7 @@ WRITABLE_KEYS: Final = frozenset(
 
 def instance_settings_read(*, instance: Instance) -> InstanceSettings:
     """The instance's settings as Green API has them; ApplicationError when it cannot say."""
-    doing = "read the settings"
+    doing = _("read the settings")
     refuse_if_deleted(instance, doing=doing)
     try:
         return instance_client(instance).get_settings()
@@ -46,7 +47,7 @@ def instance_settings_save(
     request: HttpRequest | None = None,
 ) -> None:
     """Send the changed settings (wire names) once; Green API restarts the instance for them."""
-    doing = "save the settings"
+    doing = _("save the settings")
     unknown = set(changes) - WRITABLE_KEYS
     if not changes or unknown:
         raise ValueError(f"Not writable settings: {sorted(unknown) or 'none given'}")
@@ -58,7 +59,11 @@ def instance_settings_save(
         logger.info("setSettings of instance %s failed: %s", instance.pk, exc.message)
         message = explain(exc, instance=instance, doing=doing)
     else:
-        message = "" if confirmed else f"Could not {doing}: Green API did not confirm them."
+        message = (
+            ""
+            if confirmed
+            else _("Could not %(doing)s: Green API did not confirm them.") % {"doing": doing}
+        )
     if message:
         audit_record(
             action="instance.settings",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.rows import compare_and_set
 from greenapi import GreenAPIError, InstanceClient
 from instances.greenapi_factory import instance_client
+from instances.lifecycle import state_change_send
 from instances.models import Instance, StateChange
 
 # States in which a phone is linked (getWaSettings then knows its number).
@@ -146,9 +147,27 @@ def _news(
 
 
 def _timeline(known: Instance, *, state: str, source: str, seen_at: datetime) -> None:
+    """The change on the timeline, and told to the lifecycle's listeners in its transaction."""
     StateChange.objects.create(
         instance_id=known.pk, state=state, previous_state=known.state, source=source, at=seen_at
     )
+    state_change_send(
+        id_instance=known.pk,
+        reseller_id=reseller_of(known),
+        old_state=known.state,
+        new_state=state,
+        at=seen_at,
+    )
+
+
+def reseller_of(instance: Instance) -> int | None:
+    """The instance's reseller id, read only when the caller's copy left it out."""
+    if "reseller_id" not in instance.get_deferred_fields():
+        return instance.reseller_id
+    owner: int | None = (
+        Instance.objects.filter(pk=instance.pk).values_list("reseller_id", flat=True).first()
+    )
+    return owner
 
 
 def _tell(instance: Instance, locked: Instance) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from greenapi import GreenAPIError, RateLimited
 from greenapi.listing import ListedInstance
@@ -17,6 +18,8 @@ from instances.models import SyncState
 from instances.services.create import open_order_names, orders_settle_open
 from instances.services.sync_mirror import MirrorUpdate
 
+# Kept in English (SyncState.last_error): the worker has no reader's language; pages translate it.
+INTERNAL_ERROR = gettext_noop("The sync stopped with an internal error.")
 # A sync that has not finished after this long is assumed dead and its lock is taken over.
 STALE_LOCK = timedelta(minutes=5)
 
@@ -68,7 +71,7 @@ def instances_sync() -> SyncResult:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         return SyncResult(ran=True, error=exc.message, retry_after=retry_after)
     except BaseException:
-        _release_lock(error="The sync stopped with an internal error.")
+        _release_lock(error=INTERNAL_ERROR)
         raise
     _release_lock(error=result.error)
     return result

@@ -7,9 +7,12 @@ from typing import Final
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from accounts.permissions import Action, require
 from core.attempts import AttemptsExhausted, attempt_claim, attempt_release
 from core.errors import ApplicationError
 from instances.models import Instance
@@ -38,12 +41,7 @@ def instance_token_reveal(
     reveals are refused until LOGIN_COOLOFF_MINUTES after the last one. A right password does
     not count. The login lockout is not touched.
     """
-    refuse_if_deleted(instance, doing="show the API token")
-    if not instance.api_token:
-        raise ApplicationError(
-            "No API token is stored for this instance yet. It arrives with the next sync of the "
-            "instance list: try again in a few minutes."
-        )
+    _revealable(instance)
     cooloff = settings.AXES_COOLOFF_TIME
     try:
         claim = attempt_claim(
@@ -53,15 +51,42 @@ def instance_token_reveal(
         _denied(instance, user, request, LOCKED)
         minutes = math.ceil(cooloff.total_seconds() / 60)
         raise RevealRefused(
-            f"The password was wrong too many times. Try again in up to {minutes} minutes.",
+            ngettext(
+                "The password was wrong too many times. Try again in up to %(minutes)s minute.",
+                "The password was wrong too many times. Try again in up to %(minutes)s minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
             locked=True,
         ) from None
     if not user.check_password(password):
         _denied(instance, user, request, WRONG_PASSWORD)
-        raise RevealRefused("That is not your password. Type the password you log in with.")
+        raise RevealRefused(_("That is not your password. Type the password you log in with."))
     attempt_release(claim)
     audit_record(action=ACTION, request=request, actor=user, target=instance)
     return instance.api_token
+
+
+def instance_token_reveal_by_api(
+    *, instance: Instance, user: User, request: HttpRequest | None = None
+) -> str:
+    """The instance's apiTokenInstance for an API token with the reveal scope, which stands in
+    for the typed password; the role must hold REVEAL_TOKEN, and it is audited like the page."""
+    require(user, Action.REVEAL_TOKEN, instance)
+    _revealable(instance)
+    audit_record(action=ACTION, request=request, actor=user, target=instance)
+    return instance.api_token
+
+
+def _revealable(instance: Instance) -> None:
+    refuse_if_deleted(instance, doing=_("show the API token"))
+    if not instance.api_token:
+        raise ApplicationError(
+            _(
+                "No API token is stored for this instance yet. It arrives with the next sync of "
+                "the instance list: try again in a few minutes."
+            )
+        )
 
 
 def _denied(instance: Instance, user: User, request: HttpRequest | None, detail: str) -> None:

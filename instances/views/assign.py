@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -11,12 +13,41 @@ from instances.listing_forms import InstanceAssignForm
 from instances.services.assign import instances_assign
 
 
-def _plural(count: int) -> str:
-    return f"{count} instance{'' if count == 1 else 's'}"
-
-
 def _to_list() -> str:
     return reverse("instances:list")
+
+
+def _assigned_text(changed: int, unchanged: int, reseller: str | None) -> str:
+    """What an assignment did, in whole sentences (Russian words agree with the count)."""
+    values = {"num": changed, "unchanged": unchanged, "reseller": reseller}
+    if reseller is None:
+        if changed == 0:
+            return _("Nothing to change: the selection was already unassigned.")
+        if unchanged:
+            text = ngettext(
+                "%(num)s instance unassigned (%(unchanged)s already were).",
+                "%(num)s instances unassigned (%(unchanged)s already were).",
+                changed,
+            )
+        else:
+            text = ngettext(
+                "%(num)s instance unassigned.", "%(num)s instances unassigned.", changed
+            )
+    elif changed == 0:
+        text = _("Nothing to change: the selection was already assigned to %(reseller)s.")
+    elif unchanged:
+        text = ngettext(
+            "%(num)s instance assigned to %(reseller)s (%(unchanged)s already were).",
+            "%(num)s instances assigned to %(reseller)s (%(unchanged)s already were).",
+            changed,
+        )
+    else:
+        text = ngettext(
+            "%(num)s instance assigned to %(reseller)s.",
+            "%(num)s instances assigned to %(reseller)s.",
+            changed,
+        )
+    return text % values
 
 
 @require_POST
@@ -25,16 +56,16 @@ def _to_list() -> str:
 def instance_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InstanceAssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Nothing was assigned. {form.error_text()}")
+        messages.error(
+            request, _("Nothing was assigned. %(reason)s") % {"reason": form.error_text()}
+        )
         return go_back(request, reverse("instances:list"))
     ids, reseller = form.cleaned_data["ids"], form.cleaned_data["reseller"]
     changed = instances_assign(user=request.user, ids=ids, reseller=reseller, request=request)
-    where = f"assigned to {reseller.name}" if reseller is not None else "unassigned"
     unchanged = len(ids) - changed
-    if changed == 0:
-        messages.info(request, f"Nothing to change: the selection was already {where}.")
-    elif unchanged:
-        messages.success(request, f"{_plural(changed)} {where} ({unchanged} already were).")
-    else:
-        messages.success(request, f"{_plural(changed)} {where}.")
+    messages.add_message(
+        request,
+        messages.INFO if changed == 0 else messages.SUCCESS,
+        _assigned_text(changed, unchanged, reseller.name if reseller is not None else None),
+    )
     return go_back(request, reverse("instances:list"))

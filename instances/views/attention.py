@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
@@ -98,7 +99,7 @@ def attention_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def attention_handle(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AttentionHandleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not marked: {form.error_text()}")
+        messages.error(request, _("Not marked: %(errors)s") % {"errors": form.error_text()})
     else:
         data = form.cleaned_data
         attention_mark_handled(
@@ -109,5 +110,5 @@ def attention_handle(request: AuthenticatedHttpRequest) -> HttpResponse:
             note=data["note"],
             request=request,
         )
-        messages.success(request, "Marked handled. It comes back if the condition does.")
+        messages.success(request, _("Marked handled. It comes back if the condition does."))
     return go_back(request, reverse("instances:attention"))

@@ -2,14 +2,15 @@
 
 Everything is addressed through the link's token (`/l/<token>/status`, `/l/<token>/qr.png`), so
 the pages never name the instance or its partner. The token is the capability: these responses
-are not indexed, not cached and send no Referer, and logs print the path redacted.
+are not indexed, not cached, and a Referer sent from them names the site alone, never the path
+(REFERRER_POLICY); logs print the path redacted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.branding import Brand, customer_brand
@@ -40,15 +42,32 @@ from instances.views.onboarding import (
     status_fragment,
 )
 
-CLOSED_MESSAGES: dict[str, str] = {
-    OnboardingLink.Status.USED: "This phone is already linked. You can close this page.",
-    OnboardingLink.Status.EXPIRED: "This link has expired — ask your provider for a new one.",
-    OnboardingLink.Status.REVOKED: "This link was revoked — ask your provider for a new one.",
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+# Lazy: each is translated when a page shows it, in the customer's language.
+CLOSED_MESSAGES: dict[str, _StrPromise] = {
+    OnboardingLink.Status.USED: gettext_lazy(
+        "This phone is already linked. You can close this page."
+    ),
+    OnboardingLink.Status.EXPIRED: gettext_lazy(
+        "This link has expired — ask your provider for a new one."
+    ),
+    OnboardingLink.Status.REVOKED: gettext_lazy(
+        "This link was revoked — ask your provider for a new one."
+    ),
 }
-GONE = "This link no longer works — ask your provider for a new one."
-INVALID = "This link is not valid. Check that it was copied whole, or ask your provider."
+GONE = gettext_lazy("This link no longer works — ask your provider for a new one.")
+INVALID = gettext_lazy(
+    "This link is not valid. Check that it was copied whole, or ask your provider."
+)
 
 View = Callable[..., HttpResponse]
+
+# Never the path with the token in a Referer. Not `no-referrer`: under it a browser's form posts
+# (the language switcher's, the code form's without JavaScript) say `Origin: null`, which the CSRF
+# check refuses; `strict-origin` sends the site's origin alone (public/base.html says it too).
+REFERRER_POLICY = "strict-origin"
 
 
 def public_page(view: View) -> View:
@@ -62,21 +81,28 @@ def public_page(view: View) -> View:
             limit=settings.ONBOARDING_LINK_RATE_LIMIT,
         )
         if wait:
-            response = render(request, "public/rate_limited.html", {"wait": wait}, status=429)
+            context = {"wait": wait, "language_next": _page_url(token)}
+            response = render(request, "public/rate_limited.html", context, status=429)
             response["Retry-After"] = str(wait)
         else:
             response = view(request, token, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = REFERRER_POLICY
         return response
 
     return wrapped
 
 
+def _page_url(token: str) -> str:
+    """The link's own page: where the language switcher returns, from any of the link's URLs
+    (the code form's, a status poll's), and nowhere else."""
+    return reverse("public:link", args=[token])
+
+
 def _urls(token: str) -> dict[str, str]:
     return {
-        "page": reverse("public:link", args=[token]),
+        "page": _page_url(token),
         "status": reverse("public:link_status", args=[token]),
         "qr": reverse("public:link_qr", args=[token]),
         "code": reverse("public:link_code", args=[token]),
@@ -102,7 +128,7 @@ def _working_link(
         return render(request, "public/_link_closed.html", {"message": message})
     # A known link's closed page still says whom to ask; an unknown token names no one.
     brand = _brand(link) if link is not None else Brand(display_name="")
-    context = {"message": message, "brand": brand}
+    context = {"message": message, "brand": brand, "language_next": _page_url(token)}
     return render(request, "public/link_closed.html", context, status=status)
 
 
@@ -125,8 +151,16 @@ def link_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return working
     status = _check(request, working)
     context = onboarding_context(status=status, urls=_urls(token), public=True)
+    return _whole_page(request, token, working, context)
+
+
+def _whole_page(
+    request: HtmxHttpRequest, token: str, link: OnboardingLink, context: dict[str, Any]
+) -> HttpResponse:
     context["status_fragment"] = status_fragment(request, context)
-    context["brand"] = _brand(working)
+    context["brand"] = _brand(link)
+    context["link_expires_at"] = link.expires_at  # shown in the customer's own zone
+    context["language_next"] = _page_url(token)
     return render(request, "public/link.html", context)
 
 
@@ -176,6 +210,4 @@ def link_code(request: HtmxHttpRequest, token: str) -> HttpResponse:
     )
     if request.htmx:
         return render(request, PAIRING_FRAGMENT, context)
-    context["status_fragment"] = status_fragment(request, context)
-    context["brand"] = _brand(working)
-    return render(request, "public/link.html", context)
+    return _whole_page(request, token, working, context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -20,7 +21,7 @@ from instances.views.common import deleted_notice, instance_for
 def instance_delete_view(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.DELETE_INSTANCE)
     if instance.deleted:
-        return deleted_notice(request, instance, doing="delete the instance again")
+        return deleted_notice(request, instance, doing=_("delete the instance again"))
     if request.method == "POST":
         form = DeleteConfirmForm(request.POST, instance=instance)
         if form.is_valid():

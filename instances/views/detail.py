@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -68,7 +69,9 @@ def state_refresh(request: AuthenticatedHttpRequest, id_instance: int) -> HttpRe
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"State checked: {instance.get_state_display()}.")
+        messages.success(
+            request, _("State checked: %(state)s.") % {"state": instance.get_state_display()}
+        )
     return redirect("instances:detail", id_instance=instance.pk)
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -43,7 +44,7 @@ def link_issue(request: AuthenticatedHttpRequest, id_instance: int) -> HttpRespo
     instance = instance_for(request, id_instance, Action.ONBOARD)
     form = LinkIssueForm(request.POST)
     if instance.deleted:
-        messages.error(request, "This instance was deleted: no phone can be linked to it.")
+        messages.error(request, _("This instance was deleted: no phone can be linked to it."))
         return _back(request, instance.pk)
     if not form.is_valid():
         for error in form.errors.get("hours", []):
@@ -63,11 +64,11 @@ def link_revoke(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResp
     instance = instance_for(request, id_instance, Action.ONBOARD)
     link = onboarding_link_of(instance=instance, link_id=request.POST.get("link", ""))
     if link is None:
-        messages.error(request, "That link does not exist (any more).")
+        messages.error(request, _("That link does not exist (any more)."))
     elif onboarding_link_revoke(link=link, user=request.user, request=request):
-        messages.success(request, "The link was revoked. It no longer opens anything.")
+        messages.success(request, _("The link was revoked. It no longer opens anything."))
     else:
-        messages.info(request, "That link was already revoked.")
+        messages.info(request, _("That link was already revoked."))
     return _back(request, instance.pk)
 
 

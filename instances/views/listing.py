@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
@@ -29,6 +30,10 @@ FILTER_FORM_ID = "instance-filters"
 def _wants_fragment(request: HtmxHttpRequest) -> bool:
     # htmx restoring history asks with HX-Request too, but needs the whole page.
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
 
 
 def _content_context(
@@ -52,9 +57,11 @@ def _content_context(
         "freshness_of": partial(state_freshness, now=now),
         "ago": lambda moment: age_text(now - moment),
         "time_zone": timezone.get_current_timezone(),
-        # Labels by value: Django's get_FOO_display costs more than the rest of a cell.
-        "states": defaultdict(str, Instance.State.choices),
-        "messengers": defaultdict(str, Instance.Type.choices),
+        "expired_label": pgettext("an instance", "Expired"),
+        # Labels by value, translated once: Django's get_FOO_display (or a lazy label, which
+        # translates itself each time it is shown) costs more than the rest of a cell.
+        "states": defaultdict(str, _labels(Instance.State.choices)),
+        "messengers": defaultdict(str, _labels(Instance.Type.choices)),
     }
 
 

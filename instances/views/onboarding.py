@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -25,6 +26,7 @@ from accounts.permissions import Action, can
 from core.errors import ApplicationError, errors_as_messages
 from instances.models import Instance
 from instances.onboarding_forms import LinkIssueForm, PairingForm
+from instances.onboarding_texts import StatusTexts
 from instances.services.links import onboarding_links_of
 from instances.services.onboarding import (
     Onboarding,
@@ -98,8 +100,10 @@ def onboarding_context(
 def status_fragment(request: HttpRequest, context: dict[str, Any]) -> SafeString:
     """The polled status (STATUS_FRAGMENT): a poll's answer, and `status_fragment` in the context
     of a whole page (instances/_onboarding.html shows it)."""
-    # Jinja2 escaped what it rendered.
-    return mark_safe(render_to_string(STATUS_FRAGMENT, context, request, using="jinja2"))  # noqa: S308
+    # Its sentences that hold a value are worded in Python (onboarding_texts.py).
+    texts = StatusTexts(context["status"], context["urls"])
+    html = render_to_string(STATUS_FRAGMENT, {**context, "texts": texts}, request, using="jinja2")
+    return mark_safe(html)  # noqa: S308  (Jinja2 escaped what it rendered)
 
 
 def _staff_context(
@@ -210,7 +214,7 @@ def _to_onboarding(id_instance: int) -> str:
 def connect_logout(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     onboarding_logout(instance=instance, user=request.user, request=request)
-    messages.success(request, "Logged out. A new QR code appears in a moment.")
+    messages.success(request, _("Logged out. A new QR code appears in a moment."))
     return redirect("instances:connect", id_instance=instance.pk)
 
 
@@ -220,5 +224,5 @@ def connect_logout(request: AuthenticatedHttpRequest, id_instance: int) -> HttpR
 def connect_reboot(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REBOOT_LOGOUT)
     onboarding_reboot(instance=instance, user=request.user, request=request)
-    messages.success(request, "Reboot requested. The instance restarts within 5 minutes.")
+    messages.success(request, _("Reboot requested. The instance restarts within 5 minutes."))
     return redirect("instances:connect", id_instance=instance.pk)

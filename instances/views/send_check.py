@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -75,7 +76,7 @@ def _status_context(sent: SentTestMessage | None) -> dict[str, Any]:
 def send_test_message(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.ONBOARD)
     if instance.deleted:
-        return deleted_notice(request, instance, doing="send a test message")
+        return deleted_notice(request, instance, doing=_("send a test message"))
     page = request.POST.get("page", "")
     page = page if page in PAGES else "detail"
     form = SendTestMessageForm(request.POST)
@@ -96,7 +97,7 @@ def send_test_message(request: AuthenticatedHttpRequest, id_instance: int) -> Ht
         context = send_check_context(request.user, instance, page=page, form=shown, error=error)
         return render(request, SECTION, {"instance": instance, **context})
     if sent:
-        messages.success(request, "Test message handed to Green API. Its status shows below.")
+        messages.success(request, _("Test message handed to Green API. Its status shows below."))
     else:
         messages.error(
             request, error or " ".join(str(m) for ms in form.errors.values() for m in ms)

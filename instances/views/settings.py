@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -14,7 +16,7 @@ from instances.detail_forms import InstanceSettingsForm
 from instances.services.settings import instance_settings_read, instance_settings_save
 from instances.views.common import deleted_notice, instance_for
 
-SAVED = (
+SAVED = gettext_lazy(
     "Settings saved. Green API restarts the instance to apply them: it shows 'starting' "
     "for a moment, and the new settings can take up to 5 minutes to take effect."
 )
@@ -25,7 +27,7 @@ SAVED = (
 def instance_settings(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.EDIT_SETTINGS)
     if instance.deleted:
-        return deleted_notice(request, instance, doing="change the settings")
+        return deleted_notice(request, instance, doing=_("change the settings"))
     form: InstanceSettingsForm | None = None
     error = ""
     if request.method == "POST":
@@ -38,7 +40,7 @@ def instance_settings(request: AuthenticatedHttpRequest, id_instance: int) -> Ht
             except ApplicationError as failed:
                 form.add_error(None, failed.message)
             else:
-                messages.success(request, SAVED)
+                messages.success(request, str(SAVED))
                 return redirect("instances:detail", id_instance=instance.pk)
     else:
         try:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
@@ -27,7 +28,7 @@ def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.htmx:
         messages.info(
             request,
-            "Sync requested: the worker is asking Green API now. Reload the list in a moment.",
+            _("Sync requested: the worker is asking Green API now. Reload the list in a moment."),
         )
         return go_back(request, list_url)
     back = local_path(request, request.POST.get("next", "")) or list_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from instances.views.common import deleted_notice, instance_for
 def token_reveal(request: AuthenticatedHttpRequest, id_instance: int) -> HttpResponse:
     instance = instance_for(request, id_instance, Action.REVEAL_TOKEN)
     if instance.deleted:
-        return deleted_notice(request, instance, doing="show the API token")
+        return deleted_notice(request, instance, doing=_("show the API token"))
     form = TokenRevealForm(request.POST)
     token, status = "", 200
     if form.is_valid():

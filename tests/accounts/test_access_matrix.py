@@ -12,8 +12,12 @@ How to read or add a row:
   - "instance": own, other, unassigned, missing
   - "order":    own, other, missing (a settled create order of that reseller)
   - "bulk":     own, other, missing (a bulk job started by a user of that reseller)
+  - "endpoint": own, other, missing (an event endpoint of that reseller)
+  - "delivery": own, other, missing (a delivery to an event endpoint of that reseller)
   - "link":     active, expired, revoked, unknown (a customer link of reseller A's instance,
                 addressed by its token: the same for every persona, logged in or not)
+  - "token":    own, other, missing (an API token of the persona itself, and of another user:
+                reseller A's user's, or reseller B's user's for reseller A's user)
   "Own" is the persona's reseller's object (reseller A's for staff), "other" the other
   tenant's. A code given as a tuple has one entry per variant; a bare code holds for all.
 """
@@ -32,6 +36,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.models import Scope
+from api.tokens import api_token_create
+from events.models import Endpoint, EventDelivery
 from instances.models import BulkJob, CreateOrder, OnboardingLink
 from instances.services.links import onboarding_link_issue
 from tests.support.personas import MISSING_ID, PASSWORD, PERSONAS, World
@@ -45,11 +52,15 @@ VARIANTS = {
     "instance": ("own", "other", "unassigned", "missing"),
     "order": ("own", "other", "missing"),
     "bulk": ("own", "other", "missing"),
+    "endpoint": ("own", "other", "missing"),
+    "delivery": ("own", "other", "missing"),
     "link": ("active", "expired", "revoked", "unknown"),
+    "token": ("own", "other", "missing"),
 }
 # Served by code that is not the portal's pages: the emulator authenticates with the partner
-# token, Django's admin is for superusers only (tests/accounts/test_admin_site.py).
-SKIPPED_PREFIXES = ("sandbox/", "admin/")
+# token, Django's admin is for superusers only (tests/accounts/test_admin_site.py), and the
+# automation API takes bearer tokens, not sessions (its own matrix is in tests/api).
+SKIPPED_PREFIXES = ("sandbox/", "admin/", "api/v1/")
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,11 @@ INSTANCE_NO_SUPPORT = {
 }
 
 USAGE = {"admin": 200, "support": 403, "reseller": 200}
+# Event endpoints: admins (any) and reseller users (their own); support agents may not manage
+# them, and that check comes before any lookup. Endpoint/delivery variants: own, other, missing.
+EVENTS_PAGE = {"admin": 200, "support": 403, "reseller": 200}
+EVENTS_OBJECT = {"admin": (200, 200, 404), "support": 403, "reseller": (200, 404, 404)}
+EVENTS_POST = {"admin": (302, 302, 404), "support": 403, "reseller": (302, 404, 404)}
 # Reseller variants: own, other, missing.
 USAGE_OF_RESELLER = {"admin": (200, 200, 404), "support": 403, "reseller": (200, 404, 404)}
 
@@ -113,6 +129,9 @@ ROWS = [
     Row("login", admin=302, support=302, reseller=302, anonymous=200),
     Row("login_verify", **EVERYONE_REDIRECTED),  # no password step pending: back to login
     Row("logout", "post", **EVERYONE_REDIRECTED),
+    # The language switcher and the scripts' strings: every page has them, the customer's too.
+    Row("set_language", "post", **EVERYONE_REDIRECTED),
+    Row("javascript_catalog", **PUBLIC),
     Row("account"),
     Row("password_change"),
     Row("password_change_done"),
@@ -145,6 +164,19 @@ ROWS = [
     Row("user_edit", kind="user", **ADMIN_OBJECT),
     Row("user_deactivate", "post", kind="user", **ADMIN_POST),
     Row("user_password_reset", "post", kind="user", **ADMIN_POST),
+    # API tokens: everyone's own (another user's token is a 404 exactly like a missing one),
+    # and every user's for partner admins, whose role check comes before any lookup.
+    Row("api_tokens:list"),
+    Row("api_tokens:create"),
+    Row(
+        "api_tokens:revoke",
+        kind="token",
+        admin=(200, 404, 404),
+        support=(200, 404, 404),
+        reseller=(200, 404, 404),
+    ),
+    Row("api_tokens:all", **ADMIN_ONLY),
+    Row("api_tokens:all_revoke", kind="token", **ADMIN_OBJECT),
     # Audit: everyone logged in; the rows are scoped by the selector (test_audit.py).
     Row("audit_log"),
     # Instances.
@@ -228,6 +260,18 @@ ROWS = [
     Row("billing:reseller", kind="reseller", **USAGE_OF_RESELLER),
     Row("billing:reseller_export", kind="reseller", **USAGE_OF_RESELLER),
     Row("billing:unassigned", admin=200, support=403, reseller=404),
+    # Event endpoints. With nothing posted, choosing events says why and goes back; rotating
+    # shows the new secret once (200).
+    Row("events:list", **EVENTS_PAGE),
+    Row("events:create", **EVENTS_PAGE),
+    Row("events:detail", kind="endpoint", **EVENTS_OBJECT),
+    Row("events:kinds", "post", kind="endpoint", **EVENTS_POST),
+    Row("events:rotate", "post", kind="endpoint", **EVENTS_OBJECT),
+    Row("events:enable", "post", kind="endpoint", **EVENTS_POST),
+    Row("events:disable", "post", kind="endpoint", **EVENTS_POST),
+    Row("events:delete", "post", kind="endpoint", **EVENTS_POST),
+    Row("events:test", "post", kind="endpoint", **EVENTS_POST),
+    Row("events:again", "post", kind="delivery", **EVENTS_POST),
     Row("billing:unassigned_export", admin=200, support=403, reseller=404),
     Row(
         "instances:order",
@@ -326,12 +370,43 @@ def _object_id(world: World, kind: str, persona: str, variant: str) -> int:
     if kind == "bulk":
         reseller = world.reseller_a if own_tenant else world.reseller_b
         return BulkJob.objects.create(action="reboot", reseller=reseller).pk
+    if kind == "token":
+        owner = world.persona(persona) or world.reseller_a_user
+        if variant == "other":
+            owner = (
+                world.reseller_b_user if owner == world.reseller_a_user else world.reseller_a_user
+            )
+        return api_token_create(user=owner, name="CRM", scopes=[Scope.INSTANCES_READ]).token.pk
+    if kind in {"endpoint", "delivery"}:
+        reseller = world.reseller_a if own_tenant else world.reseller_b
+        endpoint = Endpoint.objects.create(
+            reseller=reseller,
+            url=f"https://93.184.215.14/{reseller.pk}/hooks",
+            kinds=["instance.linked"],
+            secret="whsec_" + "A" * 44,
+        )
+        if kind == "endpoint":
+            return endpoint.pk
+        return _delivery(endpoint).pk
     objects = {
         "reseller": (world.reseller_a, world.reseller_b),
         "user": (world.reseller_a_user, world.reseller_b_user),
         "instance": (world.instance_a, world.instance_b),
     }[kind]
     return objects[0 if own_tenant else 1].pk
+
+
+def _delivery(endpoint: Endpoint) -> EventDelivery:
+    now = timezone.now()
+    return EventDelivery.objects.create(
+        endpoint=endpoint,
+        event_id="msg_x",
+        kind="instance.linked",
+        ordering_key="instance:1",
+        body='{"type":"instance.linked"}',
+        status=EventDelivery.Status.DELIVERED,
+        give_up_at=now,
+    )
 
 
 def _link_token(world: World, variant: str) -> str:
@@ -378,8 +453,10 @@ def test_access(world: World, row: Row, persona: str, variant: str) -> None:
 
 
 def _unmasked(response: HttpResponse) -> bytes:
-    """The page with its CSRF token blanked: Django masks the token anew in every response."""
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
+    """The page with its CSRF token blanked (Django masks it anew in every response), and the
+    language switcher's way back, which is the URL asked for, not anything found."""
+    content = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
+    return re.sub(rb'name="next" value="[^"]*"', b"", content)
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.method == "post"], ids=lambda r: r.name)

@@ -18,7 +18,17 @@ from accounts.models import AuditEvent
 from instances.models import BulkJob, Instance
 from tests.support.personas import World
 
-PRODUCT = ("accounts", "alerts", "billing", "core", "instances", "monitoring", "partnerportal")
+PRODUCT = (
+    "accounts",
+    "alerts",
+    "api",
+    "billing",
+    "core",
+    "events",
+    "instances",
+    "monitoring",
+    "partnerportal",
+)
 # An f-string code stands for one code per value of what it formats. Name each here.
 FORMATTED = {"bulk.{action}": [f"bulk.{value}" for value in BulkJob.Action.values]}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import unescape as html_unescape
 
 import pytest
 import time_machine
@@ -23,7 +24,8 @@ def test_the_action_filter_is_a_list_of_sentences_standing_for_codes(world: Worl
     _, html, _ = _page(world)
     select = re.search(r'<select name="action"[^>]*>(.*?)</select>', html, re.S)
     assert select is not None
-    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1]))
+    found = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1])
+    options = {code: html_unescape(label) for code, label in found}
     assert options.pop("") == "Any action"
     assert options == {code: str(label) for code, label in AUDIT_ACTIONS.items()}
     assert options["onboarding.link_open"] == "Customer opened the link"

@@ -37,6 +37,7 @@ EXPECTED = {
     Action.HANDLE_ATTENTION: {"admin": "all", "support": "all", "reseller": "own"},
     Action.VIEW_USAGE: {"admin": "all", "support": "no", "reseller": "own"},
     Action.EDIT_BRAND: {"admin": "all", "support": "no", "reseller": "own"},
+    Action.MANAGE_EVENTS: {"admin": "all", "support": "no", "reseller": "own"},
 }
 ROLE_OF = {
     "admin": "admin",

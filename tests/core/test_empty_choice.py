@@ -15,7 +15,7 @@ from accounts.models import User
 from core.forms import EMPTY_LABEL, ChooseLabelMixin, PortalForm
 from tests.support.personas import World
 
-PRODUCT = ("accounts", "alerts", "billing", "core", "instances", "monitoring")
+PRODUCT = ("accounts", "alerts", "billing", "core", "events", "instances", "monitoring")
 DASHES = BLANK_CHOICE_DASH[0][1]
 
 

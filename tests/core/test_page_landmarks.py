@@ -25,6 +25,9 @@ PAGES = {
     "/account/": "Account",
     "/account/time-zone/": "Account",
     "/alerts/settings/": "Account",
+    "/account/api-tokens/": "Account",
+    "/account/api-tokens/new/": "Account",
+    "/api-tokens/": "API tokens",
 }
 
 

@@ -185,7 +185,8 @@ def log_in(session: Session, user: User) -> None:
     page.goto("/login/")
     page.fill("input[name=username]", user.get_username())
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    # The login form's own button: the language switcher's buttons submit too.
+    page.click("form:has(input[name=password]) button[type=submit]")
     page.wait_for_url(re.compile(r".*/instances/.*"))
 
 

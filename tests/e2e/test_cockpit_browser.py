@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +49,11 @@ def test_the_overview_lands_after_login_and_draws_its_chart(
     assert box is not None
     assert box["width"] > 300
     assert box["height"] > 100
+    # The legend names the day the cursor is on, as a date, not uPlot's "Value" and an index.
+    page.locator("#overview-chart .u-over").hover()
+    legend = page.locator("#overview-chart .u-legend").inner_text()
+    assert "value" not in legend.lower()
+    assert re.search(r"day\s*\d{2}-\d{2}", legend, re.IGNORECASE), legend
     # The numbers are also a table, for whoever cannot see the chart.
     page.click("details summary")
     assert page.locator("table.series tbody tr").count() == 30

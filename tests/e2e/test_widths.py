@@ -1,9 +1,11 @@
 """Every page fits a 390 px phone and a 1366 px desktop: nothing scrolls sideways.
 
-Each page of the access matrix, for each role that may open it, at 390 x 844 and 1366 x 900:
-the document's and the body's scroll width never pass the viewport's width, and on the phone
-everything to tap (buttons, fields, the menu's links) is at least 44 px high (boxes to tick:
-24 px). A screenshot of each lands in test-artifacts/widths/<role>-<page>-<width>.png.
+Each page of the access matrix, for each role that may open it, at 390 x 844 and 1366 x 900,
+in English and in Russian (whose words are longer): the page speaks the language asked for
+(<html lang>), the document's and the body's scroll width never pass the viewport's width, and
+on the phone everything to tap (buttons, fields, the menu's links) is at least 44 px high
+(boxes to tick: 24 px). A screenshot of each lands in
+test-artifacts/widths/<language>/<role>-<page>-<width>.png.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from tests.e2e.conftest import log_in, open_session
-from tests.e2e.pages import DESKTOP, PHONE, ROLES, Visit, walk
+from tests.e2e.pages import DESKTOP, LANGUAGES, PHONE, ROLES, Visit, walk
 from tests.support.personas import World
 
 # Skipped without Chromium, or failed under E2E_REQUIRED=1: see tests/e2e/conftest.py.
@@ -54,6 +56,9 @@ def test_no_page_scrolls_sideways(
 
     def check(page: Page, visit: Visit) -> None:
         page.screenshot(path=visit.screenshot_path("widths"), full_page=True)
+        lang = page.get_attribute("html", "lang")
+        if lang != visit.language:
+            problems.append(f"{visit.label}: <html lang={lang!r}>, asked for {visit.language!r}")
         seen = page.evaluate(_WIDTHS)
         if max(seen["document"], seen["body"]) > seen["viewport"]:
             problems.append(
@@ -66,10 +71,13 @@ def test_no_page_scrolls_sideways(
                 f"{visit.label}: too small to tap: {html}" for html in page.evaluate(_SMALL_TARGETS)
             )
 
-    visited = walk(browser, live_server.url, world, role, check)
+    # One browser for both languages; a context for each.
+    visited = walk(browser, live_server.url, world, role, check, languages=LANGUAGES)
 
-    # The walk must really have opened pages: at least the role's own two at both widths.
-    assert len(visited) >= 4, visited
+    # The walk must really have opened pages: at least the role's own two at both widths, in
+    # each language.
+    assert len(visited) >= 4 * len(LANGUAGES), visited
+    assert {visit.language for visit in visited} == set(LANGUAGES)
     assert not problems, "\n".join(problems)
 
 

@@ -286,6 +286,7 @@ def test_support_agent_cannot_pick_an_inactive_reseller(
         ("name", "x" * 101, "at most 100 characters"),
         ("name", "bad\x01name", "control characters"),
         ("webhook_url", "not a url", "Enter a valid URL"),
+        ("webhook_url", "ftp://example.com/hook", "must start with https:// or http://"),
         ("delay_send_messages_milliseconds", "499", "greater than or equal to 500"),
         ("delay_send_messages_milliseconds", "600001", "less than or equal to 600000"),
         ("delay_send_messages_milliseconds", "ten", "Enter a whole number"),

@@ -31,7 +31,8 @@ def issue(instance: Instance, user: User, hours: int = 24) -> str:
 def assert_private(response: Any) -> None:
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    # The origin alone, never the path with the token (nor Origin: null, which CSRF refuses).
+    assert response["Referrer-Policy"] == "strict-origin"
 
 
 def test_page_shows_only_this_instances_onboarding(

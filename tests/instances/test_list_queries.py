@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -86,6 +87,14 @@ def add_instances(start: int, count: int, resellers: list[Reseller | None]) -> N
 
 
 NEXT = re.compile(r'href="(/instances/\?[^"]*after=[^"]*)" [^>]*rel="next"')
+
+
+@pytest.fixture(autouse=True)
+def _still_clock() -> Any:
+    """A stopped clock: a session is saved once a minute of activity (accounts/sessions.py), and
+    a counting loop slowed past a minute by a busy machine counted that save as the page's."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
 
 
 def query_counts(client: Any, urls: list[str], **headers: str) -> dict[str, int]:

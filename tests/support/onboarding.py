@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import zxingcpp
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
@@ -35,10 +36,16 @@ def make_instance(
     age: timedelta = timedelta(hours=1),
     state: str = Instance.State.NOT_AUTHORIZED,
 ) -> Instance:
-    """Create an instance in the emulator and mirror it, as the create service or a sync would."""
-    created = partner_client().create_instance(
-        CreateInstanceParams(name=name, type_instance=type_instance)
-    )
+    """Create an instance in the emulator and mirror it, as the create service or a sync would.
+
+    With the project's own timeouts: a test that shortens them (the `short_timeouts` fixture)
+    does so for the calls under test, and may be set up before this runs; on a busy machine the
+    emulator's createInstance then outlasted half a second and the test failed in its setup.
+    """
+    with override_settings(GREEN_API_READ_TIMEOUT=10, GREEN_API_DEADLINE=20):
+        created = partner_client().create_instance(
+            CreateInstanceParams(name=name, type_instance=type_instance)
+        )
     return Instance.objects.create(
         id_instance=created.id_instance,
         api_token=created.api_token,
