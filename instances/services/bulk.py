@@ -26,6 +26,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.permissions import Action, can, require
 from core.errors import ApplicationError
+from instances.greenapi_factory import action_deadline
 from instances.models import BulkItem, BulkJob, Instance
 from instances.services.actions import instance_logout, instance_reboot
 from instances.services.delete import instance_delete
@@ -201,7 +202,9 @@ def _run(job: BulkJob, item: BulkItem) -> None:
         status, message = BulkItem.Status.SKIPPED, ALREADY_DELETED
     else:
         try:
-            message, url = _ACTIONS[BulkJob.Action(job.action)](job, instance, user)
+            # Each item has the deadline of the same action on its page, whatever ran the job.
+            with action_deadline(own=True):
+                message, url = _ACTIONS[BulkJob.Action(job.action)](job, instance, user)
         except ApplicationError as error:
             status, message = BulkItem.Status.FAILED, error.message
         except Exception:  # one instance's surprise must not stop the others

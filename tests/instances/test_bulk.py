@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Reseller, User
+from instances.greenapi_factory import action_deadline
 from instances.models import BulkItem, BulkJob, Instance, OnboardingLink
 from instances.services.bulk import bulk_run_job, bulk_start
 from tests.support.onboarding import make_instance
@@ -59,6 +60,19 @@ def test_a_bulk_reboot_of_200_gives_a_result_for_each_and_no_429(
     rows = list(csv.DictReader(io.StringIO(table)))
     assert len(rows) == 200
     assert {row["result"] for row in rows} == {"done"}
+
+
+def test_each_item_has_its_own_deadline_not_the_one_of_the_request_that_ran_the_job(
+    admin: User, reseller_a: Reseller, sandbox: SandboxControl, settings: Any
+) -> None:
+    # Tests run the job inside the request that starts it (huey's immediate mode): a long job
+    # must not run out of that request's deadline, which here is spent before it begins.
+    made = instances(reseller_a, 2, settings)
+
+    with action_deadline(0.0):
+        start(admin, "reboot", made)
+
+    assert results(BulkJob.objects.get()) == {"done": 2}
 
 
 def test_a_bulk_delete_needs_the_count_typed(
