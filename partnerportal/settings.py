@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -325,7 +326,20 @@ MACHINE_ROUTES = {
 # no session, CSRF or page headers, which were most of the cost of a call under load.
 MACHINE_URLCONFS = {"/sandbox/": "sandbox.urls"} if GREEN_API_SANDBOX else {}
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+def _database() -> dict[str, Any]:
+    """DATABASE_URL (empty or unset: db.sqlite3 beside the code), refused unless it names a
+    database Django knows."""
+    url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    if urlsplit(url).scheme not in environ.Env.DB_SCHEMES:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a database URL: give postgres://user@host:5432/name or "
+            "sqlite:////path/to/file.sqlite3, or leave it unset for db.sqlite3."
+        )
+    database: dict[str, Any] = environ.Env.db_url_config(url)
+    return database
+
+
+DATABASES = {"default": _database()}
 # Persistent connections: opening one per request cost the list and polling pages most of
 # their throughput (issue 10). The health check replaces a connection the server dropped
 # before a request uses it, instead of failing that request.

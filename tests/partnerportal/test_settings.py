@@ -133,3 +133,18 @@ def test_sessions_are_read_from_the_cache_only_when_it_is_shared(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [engine, backend]
+
+
+def test_an_empty_database_url_means_the_default_sqlite_file() -> None:
+    script = "import django; django.setup(); from django.conf import settings; "
+    script += "print(settings.DATABASES['default']['ENGINE'])"
+    result = start_django(script, DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert "django.db.backends.sqlite3" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["foo://db.example.com/portal", "postgres//no-scheme"])
+def test_a_database_url_that_is_not_one_stops_start_up_naming_it(url: str) -> None:
+    result = start_django(DATABASE_URL=url)
+    assert result.returncode != 0
+    assert "DATABASE_URL is not a database URL" in result.stderr
