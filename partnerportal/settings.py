@@ -326,6 +326,7 @@ MACHINE_ROUTES = {
 # no session, CSRF or page headers, which were most of the cost of a call under load.
 MACHINE_URLCONFS = {"/sandbox/": "sandbox.urls"} if GREEN_API_SANDBOX else {}
 
+
 def _database() -> dict[str, Any]:
     """DATABASE_URL (empty or unset: db.sqlite3 beside the code), refused unless it names a
     database Django knows."""

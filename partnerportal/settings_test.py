@@ -34,3 +34,8 @@ HUEY = {**HUEY, "immediate": True}  # noqa: F405
 # parallel (tests/instances/test_state_refresh_parallel.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     STATE_REFRESH_CONCURRENCY = 1
+
+# Commits need not wait for the disk in tests: a crash would lose only test data, and the live
+# server tests commit on every request.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405

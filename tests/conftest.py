@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgreSQLOperations
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -54,6 +55,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True, scope="session")
 def _block_network() -> None:
     socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign, assignment]  # blocks the network for the run
+
+
+def _delete_flush(
+    ops: Any, style: Any, tables: list[str], *, reset_sequences: bool = False, **kwargs: Any
+) -> list[str]:
+    """Empty the tables after a transactional test with DELETE, not PostgreSQL's TRUNCATE.
+
+    TRUNCATE gives each of the ~80 tables a new file: 0.35 s after every live-server test,
+    most of the suite's time on PostgreSQL. DELETE of the few rows a test wrote takes
+    milliseconds. Foreign keys are checked at commit (Django makes them DEFERRABLE INITIALLY
+    DEFERRED), so the order does not matter for them; sorted, a table that a trigger of an
+    earlier one writes to (instances_instancecount) is emptied after it.
+    """
+    if reset_sequences or not tables:
+        return _truncate_flush(ops, style, tables, reset_sequences=reset_sequences, **kwargs)
+    emptied = sorted(set(tables) - _REFERENCE_TABLES)
+    return [";".join(f"DELETE FROM {ops.quote_name(table)}" for table in emptied)]  # noqa: S608
+
+
+# Rows that Django's post_migrate handlers write back, the same, after every flush: kept, those
+# handlers find them all and write nothing (80 ms a test on PostgreSQL when they write).
+_REFERENCE_TABLES = {"django_content_type", "auth_permission"}
+
+
+_truncate_flush = PostgreSQLOperations.sql_flush
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_flush() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PostgreSQLOperations, "sql_flush", _delete_flush)
+        yield
 
 
 @pytest.fixture(autouse=True)
