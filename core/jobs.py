@@ -14,18 +14,26 @@ and never sooner than a Retry-After the failure asked for.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Heartbeat, Job
+
+logger = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
 
 # The shortest pause after a failure, for jobs whose period is shorter still.
 MIN_BACKOFF = timedelta(seconds=5)
@@ -136,6 +144,44 @@ def job_finish(
         job.last_error = error[:255]
         job.save()
     return job
+
+
+@dataclass(frozen=True)
+class Run(Generic[Result]):
+    """What one leased run of a job gave: its result, or the error that stopped it."""
+
+    result: Result | None
+    error: str
+    seconds: float
+
+
+def job_run_leased(
+    name: str,
+    work: Callable[[], Result],
+    *,
+    lease: timedelta,
+    every: timedelta,
+    force: bool = False,
+    early: timedelta = timedelta(0),
+) -> Run[Result] | None:
+    """Run `work` as job `name` if it is due (or `force`) and no run holds it; None if not.
+
+    An exception in `work` is logged and counted as the run's failure (the job comes round
+    again after a backoff), never raised into the worker.
+    """
+    held = job_claim(name, lease=lease, force=force, early=early)
+    if held is None:
+        return None
+    started = time.monotonic()
+    result, error = None, ""
+    try:
+        result = work()
+    except Exception as exc:
+        logger.exception("Job %s stopped with an internal error", name)
+        error = f"Internal error ({type(exc).__name__})."
+    backoff_max = timedelta(seconds=settings.WORKER_BACKOFF_MAX)
+    job_finish(held, every=every, backoff_max=backoff_max, error=error)
+    return Run(result, error, time.monotonic() - started)
 
 
 def jobs_due(names: Iterable[str], *, early: timedelta = timedelta(0)) -> list[str]:
