@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
+from core.forms import SearchForm
 
 PAGE_SIZE = 50
 _STATUSES = [
@@ -18,21 +19,12 @@ _STATUSES = [
 ]
 
 
-class PeopleFilterForm(forms.Form):
-    q = forms.CharField(
-        label=pgettext_lazy("search field", "Search"), required=False, max_length=100, strip=True
-    )
+class PeopleFilterForm(SearchForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_STATUSES)
 
-    def filters(self) -> dict[str, Any] | None:
-        """The selector's arguments: none when unbound, None when invalid (the form then says
-        what is wrong)."""
-        if not self.is_bound:
-            return {}
-        if not self.is_valid():
-            return None
+    def chosen(self) -> dict[str, Any]:
         status = self.cleaned_data["status"]
-        return {"search": self.cleaned_data["q"], "active": status == "active" if status else None}
+        return super().chosen() | {"active": status == "active" if status else None}
 
 
 class ResellerFilterForm(PeopleFilterForm):
@@ -45,6 +37,5 @@ class UserFilterForm(PeopleFilterForm):
     )
     field_order = ["q", "role", "status"]
 
-    def filters(self) -> dict[str, Any] | None:
-        chosen = super().filters()
-        return chosen if not chosen else chosen | {"role": self.cleaned_data["role"]}
+    def chosen(self) -> dict[str, Any]:
+        return super().chosen() | {"role": self.cleaned_data["role"]}

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from api import selectors
 from api.models import Scope
 from api.tokens import DEFAULT_LIFETIME, LONGEST_LIFETIME, NAME_MAX_LENGTH, scopes_for
-from core.forms import PortalForm
+from core.forms import PortalForm, SearchForm
 
 PAGE_SIZE = 50
 
@@ -60,17 +60,8 @@ _STATUSES = [
 STATUS_LABELS = dict(_STATUSES[1:])
 
 
-class ApiTokenFilterForm(PortalForm):
-    q = forms.CharField(
-        label=pgettext_lazy("search field", "Search"), required=False, max_length=100, strip=True
-    )
+class ApiTokenFilterForm(SearchForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_STATUSES)
 
-    def filters(self) -> dict[str, Any] | None:
-        """The selector's arguments: none when unbound, None when invalid (the form then says
-        what is wrong)."""
-        if not self.is_bound:
-            return {}
-        if not self.is_valid():
-            return None
-        return {"search": self.cleaned_data["q"], "status": self.cleaned_data["status"]}
+    def chosen(self) -> dict[str, Any]:
+        return super().chosen() | {"status": self.cleaned_data["status"]}

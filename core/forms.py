@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models.fields import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # What a select shows before anything is chosen, instead of Django's "---------".
 EMPTY_LABEL = _("Choose…")
@@ -49,6 +50,27 @@ class ChooseLabelMixin:
 
 class PortalForm(ChooseLabelMixin, forms.Form):
     """The base of the portal's forms."""
+
+
+class SearchForm(PortalForm):
+    """A list page's search box (and a subclass's filters), read from its query string."""
+
+    q = forms.CharField(
+        label=pgettext_lazy("search field", "Search"), required=False, max_length=100, strip=True
+    )
+
+    def filters(self) -> dict[str, Any] | None:
+        """The selector's arguments: none when unbound, None when invalid (the form then says
+        what is wrong)."""
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return None
+        return self.chosen()
+
+    def chosen(self) -> dict[str, Any]:
+        """The selector's arguments from the valid form; a subclass adds its filters."""
+        return {"search": self.cleaned_data["q"]}
 
 
 class ErrorTextForm(PortalForm):
