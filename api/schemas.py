@@ -50,9 +50,16 @@ def instance_fields(instance: Instance) -> dict[str, Any]:
         "state_confirmed_at": instance.state_checked_at,
         "phone": instance.phone,
         "reseller_id": instance.reseller_id,
-        "reseller": instance.reseller.name if instance.reseller is not None else None,
+        "reseller": _reseller_name(instance),
         "created_at": instance.time_created,
         "expires_at": instance.expiration_date,
         "expired": instance.is_expired,
         "deleted": instance.deleted,
     }
+
+
+def _reseller_name(instance: Instance) -> str | None:
+    # A row of the list brings the name along (instances/selectors.py, LIST_FIELDS).
+    if hasattr(instance, "reseller_name"):
+        return instance.reseller_name  # type: ignore[no-any-return]
+    return instance.reseller.name if instance.reseller is not None else None
