@@ -90,7 +90,8 @@ TENANT_SORT = "-created"
 def _attnames(model: type[models.Model], field_names: tuple[str, ...]) -> tuple[str, ...]:
     """The attributes of the columns `field_names` name (Django gives a foreign key's name
     or its attname, e.g. "reseller" or "reseller_id")."""
-    return tuple(model._meta.get_field(name).attname for name in field_names)
+    attname = {key: f.attname for f in model._meta.concrete_fields for key in (f.name, f.attname)}
+    return tuple(attname[name] for name in field_names)
 
 
 class Instance(models.Model):
@@ -209,7 +210,9 @@ class Instance(models.Model):
         return f"{self.name or 'Instance'} ({self.id_instance})"
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
         """A row read with some columns only (the list's rows, `.only()`): set just those.
 
         Django's own path walks all 35 fields for each row and marks the unread ones deferred;
@@ -217,7 +220,7 @@ class Instance(models.Model):
         instance, in a fifth of the time (most of an API list page's model building).
         """
         if len(values) == len(cls._meta.concrete_fields):
-            return super().from_db(db, field_names, values)
+            return super().from_db(db, field_names, values, **kwargs)
         new = cls.__new__(cls)
         new._state = models.base.ModelState()
         new._state.adding, new._state.db = False, db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q, QuerySet
@@ -159,12 +159,18 @@ class StateCount:
 @dataclass(frozen=True)
 class InstanceListing:
     page: KeysetPage
-    counts: list[StateCount]
+    counted: Tally
     filters: InstanceFilters  # as shown: a page number past the last is the last's
     total: int  # instances the filters select (with the state), at least this many if not exact
     exact: bool
     number: int | None = None  # the page's number; None when a cursor came without one
     note: str = ""  # what became of a page number that was not one of the pages
+
+    @cached_property
+    def counts(self) -> list[StateCount]:
+        """The counts bar: "All" and one per state present or selected (the page's, not the
+        API's, so built only when asked for)."""
+        return _state_counts(self.counted, self.filters)
 
     @property
     def size(self) -> int:
@@ -250,7 +256,7 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     )
     return InstanceListing(
         page=shown.page,
-        counts=_state_counts(counted, filters),
+        counted=counted,
         filters=replace(filters, per_page=size, page=shown.address),
         total=total,
         exact=counted.exact,
