@@ -9,6 +9,7 @@ themselves, so an operation added to any router is documented the same way with 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from api.problems import PROBLEM_CONTENT_TYPE, TITLES, TYPE_PREFIX
@@ -147,33 +148,42 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 
 def _links(document: dict[str, Any], path: str, create: dict[str, Any]) -> None:
-    """A POST on a collection links its answer's `id` to every operation on one member."""
+    """A POST on a collection links its 201 answer's `id` to every operation on the member
+    it made and below it; the ids above it (`/instances/{id_instance}/links`) come from the
+    request's path.
+
+    Only 201: a 202's body is a create order, whose id is no member's.
+    """
     responses = create.get("responses", {})
-    for code, response in responses.items():
-        if not 200 <= int(code) < 300 or not _has_id(document, response):
+    response = next((answer for code, answer in responses.items() if int(code) == 201), None)
+    if response is None or not _has_id(document, response):
+        return
+    above = {name: f"$request.path.{name}" for name in re.findall(r"{(\w+)}", path)}
+    links: dict[str, Any] = {}
+    for member_path, item in document["paths"].items():
+        parameter = _member_parameter(path, member_path)
+        if parameter is None:
             continue
-        links: dict[str, Any] = {}
-        for member_path, item in document["paths"].items():
-            parameter = _member_parameter(path, member_path)
-            if parameter is None:
-                continue
-            for method in METHODS:
-                target = item.get(method)
-                if target is not None and "operationId" in target:
-                    links[target["operationId"]] = {
-                        "operationId": target["operationId"],
-                        "parameters": {parameter: "$response.body#/id"},
-                    }
-        if links:
-            response["links"] = links
+        for method in METHODS:
+            target = item.get(method)
+            if target is not None and "operationId" in target:
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": above | {parameter: "$response.body#/id"},
+                }
+    if links:
+        response["links"] = links
 
 
 def _member_parameter(collection: str, candidate: str) -> str | None:
-    """`id_instance` for /instances/{id_instance} under /instances; else None."""
+    """`id_instance` for /instances/{id_instance} under /instances, and for the operations on
+    it (/instances/{id_instance}/reboot); None for another path, or one that needs an id
+    more (/instances/{id_instance}/links/{link_id}: no link was made)."""
     rest = candidate.removeprefix(collection.rstrip("/") + "/")
-    if rest == candidate or "/" in rest or not (rest.startswith("{") and rest.endswith("}")):
+    member, _, below = rest.partition("/")
+    if rest == candidate or not (member.startswith("{") and member.endswith("}")) or "{" in below:
         return None
-    return rest[1:-1]
+    return member[1:-1]
 
 
 def _has_id(document: dict[str, Any], response: dict[str, Any]) -> bool:
