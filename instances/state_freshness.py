@@ -51,17 +51,33 @@ class Freshness:
         return "" if self.age is None else age_text(self.age)
 
 
+class AgeWords:
+    """ "12 s ago", "2 min ago", "3 h ago", "4 days ago", in the language active when it is
+    made: its phrases translated once, for a page that says an age on every row."""
+
+    def __init__(self) -> None:
+        self._seconds = _("%(num)s s ago")
+        self._minutes = _("%(num)s min ago")
+        self._hours = _("%(num)s h ago")
+        self._days: dict[int, str] = {}  # the plural form each number of days takes
+
+    def __call__(self, age: timedelta) -> str:
+        seconds = max(0, int(age.total_seconds()))
+        if seconds < 60:
+            return self._seconds % {"num": seconds}
+        if seconds < 3600:
+            return self._minutes % {"num": seconds // 60}
+        if seconds < 48 * 3600:
+            return self._hours % {"num": seconds // 3600}
+        days = seconds // 86400
+        if days not in self._days:
+            self._days[days] = ngettext("%(num)s day ago", "%(num)s days ago", days)
+        return self._days[days] % {"num": days}
+
+
 def age_text(age: timedelta) -> str:
-    """ "12 s ago", "2 min ago", "3 h ago", "4 days ago", in the current language."""
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return _("%(num)s s ago") % {"num": seconds}
-    if seconds < 3600:
-        return _("%(num)s min ago") % {"num": seconds // 60}
-    if seconds < 48 * 3600:
-        return _("%(num)s h ago") % {"num": seconds // 3600}
-    days = seconds // 86400
-    return ngettext("%(num)s day ago", "%(num)s days ago", days) % {"num": days}
+    """`age` as a person would say it, in the current language (`AgeWords`)."""
+    return AgeWords()(age)
 
 
 def state_freshness(instance: Instance, *, now: datetime | None = None) -> Freshness:

@@ -8,7 +8,6 @@ value reads the same in either engine. The layout stays one Django template (bas
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -16,11 +15,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.template.defaultfilters import floatformat, urlencode
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from jinja2 import Environment, pass_context
-from jinja2.runtime import Context
-
-from core.templatetags.clock import when
+from django.utils import translation
+from jinja2 import Environment
 
 _PLACEHOLDER = 918273645
 
@@ -40,36 +36,6 @@ def url(name: str) -> str:
     return reverse(name)
 
 
-# Django's date format letters that the portal's formats use, as strftime directives.
-_STRFTIME = str.maketrans(
-    {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "i": "%M", "s": "%S", "T": "%Z"}
-)
-
-
-@cache
-def _strftime_pattern(language: str | None, format_name: str) -> str:
-    """The language's `format_name` (partnerportal/formats) as a strftime pattern.
-
-    strftime is several times faster than Django's dateformat, and the list formats dates on
-    every row; the formats use only the letters above.
-    """
-    return str(formats.get_format(format_name, lang=language)).translate(_STRFTIME)
-
-
-@pass_context
-def date(context: Context, value: datetime | None, format_name: str = "SHORT_DATE_FORMAT") -> str:
-    """`value` in the current time zone, in the language's format `format_name`; "" for None.
-
-    A page may put the zone in its context as `time_zone`: looking the active zone up costs
-    more than the conversion (a list page converts two times a row).
-    """
-    if not value:
-        return ""
-    zone = context.get("time_zone") or timezone.get_current_timezone()
-    pattern = _strftime_pattern(translation.get_language(), format_name)
-    return value.astimezone(zone).strftime(pattern)
-
-
 def environment(**options: Any) -> Environment:
     # Newstyle gettext: {{ _("Text %(n)s", n=...) }} and
     # {{ ngettext("%(num)s instance", "%(num)s instances", n) }} (num is filled in); a literal
@@ -81,11 +47,9 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(url=url, url_pattern=url_pattern, static=static)
     env.filters.update(
-        date=date,
         intcomma=intcomma,
         naturaltime=naturaltime,
         urlencode=urlencode,
         floatformat=floatformat,
-        when=when,
     )
     return env

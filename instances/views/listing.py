@@ -1,5 +1,3 @@
-from collections import defaultdict
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -10,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
@@ -18,10 +15,9 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import Action, can
 from core.http import HtmxHttpRequest
 from instances import selectors
+from instances.list_rows import RowWords
 from instances.listing_forms import InstanceFilterForm
-from instances.models import Instance
 from instances.services.bulk import bulk_actions_for
-from instances.state_freshness import age_text, state_freshness
 from instances.sync_freshness import sync_status
 
 FILTER_FORM_ID = "instance-filters"
@@ -32,10 +28,6 @@ def _wants_fragment(request: HtmxHttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
-    return {value: str(label) for value, label in choices}
-
-
 def _content_context(
     request: AuthenticatedHttpRequest,
     listing: selectors.InstanceListing,
@@ -44,7 +36,8 @@ def _content_context(
     filtered: bool,
 ) -> dict[str, Any]:
     """What the Jinja2 templates of the rows need beyond the listing."""
-    now = timezone.now()
+    zone = timezone.get_current_timezone()
+    words = RowWords(now=timezone.now(), zone=zone)
     bulk_actions = bulk_actions_for(request.user)
     return {
         "page": listing.page,
@@ -54,14 +47,9 @@ def _content_context(
         "selectable": assign or bool(bulk_actions),
         "see_all_tenants": can(request.user, Action.SEE_ALL_TENANTS),
         "filtered": filtered,
-        "freshness_of": partial(state_freshness, now=now),
-        "ago": lambda moment: age_text(now - moment),
-        "time_zone": timezone.get_current_timezone(),
-        "expired_label": pgettext("an instance", "Expired"),
-        # Labels by value, translated once: Django's get_FOO_display (or a lazy label, which
-        # translates itself each time it is shown) costs more than the rest of a cell.
-        "states": defaultdict(str, _labels(Instance.State.choices)),
-        "messengers": defaultdict(str, _labels(Instance.Type.choices)),
+        "words": words,
+        "rows": [words.row(instance) for instance in listing.page],
+        "time_zone": zone,
     }
 
 

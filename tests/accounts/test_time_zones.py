@@ -93,3 +93,22 @@ def test_the_partners_zone_is_a_choice_too(reseller_a_user: User) -> None:
     assert reseller_a_user.time_zone == ""
     assert "The partner&#39;s (UTC)" in client.get("/account/time-zone/").content.decode()
     assert "Times show in the partner&#x27;s (UTC)" in client.get("/account/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_lists_state_times_are_in_the_users_zone(
+    reseller_a_user: User, instance: Instance
+) -> None:
+    reseller_a_user.time_zone = "Asia/Tokyo"
+    reseller_a_user.save()
+    Instance.objects.filter(pk=instance.pk).update(
+        state="authorized",
+        state_changed_at=CREATED,
+        state_checked_at=CREATED.replace(second=5),
+        state_source="webhook",
+    )
+
+    page = page_of(reseller_a_user, "/instances/")
+
+    assert 'title="2026-07-01 18:30 JST"' in page  # when the state changed
+    assert "Last confirmed 2026-07-01 18:30:05 JST (" in page  # when it was last confirmed

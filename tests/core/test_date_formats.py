@@ -1,14 +1,17 @@
-"""One date format per language, the same in Django's templates and in Jinja2's."""
+"""One date format per language, the same from Django's templates and from core/dates.py
+(the instance list's rows)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from django.template import engines
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.dateformat import format as django_format
 
+from core.dates import LocalDates
 from core.templatetags.clock import when
+from core.zones import zone
 from partnerportal.formats.en import formats as en_formats
 from partnerportal.formats.ru import formats as ru_formats
 
@@ -30,30 +33,31 @@ def test_when_speaks_the_language_in_the_users_zone(
         assert when(MOMENT, "s") == with_seconds
 
 
-@pytest.mark.parametrize(
-    ("language", "short_date", "short_datetime"),
-    [("en", "2026-07-01", "2026-07-01 12:30"), ("ru", "01.07.2026", "01.07.2026 12:30")],
-)
-def test_jinja_dates_match_the_django_formats(
-    language: str, short_date: str, short_datetime: str
-) -> None:
-    jinja = engines["jinja2"].from_string(
-        "{{ moment|date }}|{{ moment|date('SHORT_DATETIME_FORMAT') }}|{{ moment|when }}"
-    )
-    django = engines["django"].from_string(
-        '{{ moment|date:"SHORT_DATE_FORMAT" }}|{{ moment|date:"SHORT_DATETIME_FORMAT" }}'
-        "|{{ moment|when }}"
-    )
-    with translation.override(language), timezone.override("Europe/Moscow"):
-        local = timezone.localtime(MOMENT)
-        from_jinja = jinja.render({"moment": MOMENT})
-        from_django = django.render({"moment": local})
-    assert from_jinja == from_django
-    assert from_jinja.split("|")[:2] == [short_date, short_datetime]
+LATE = datetime(2026, 3, 7, 21, 5, 9, tzinfo=UTC)  # the next day in Moscow and Kolkata
+FORMATS = ["DATE_FORMAT", "SHORT_DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATETIME_FORMAT"]
 
 
-def test_jinja_dates_use_only_the_letters_it_translates() -> None:
-    """partnerportal/jinja2.py turns these formats into strftime patterns letter by letter."""
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("zone_name", ["UTC", "Europe/Moscow", "Asia/Kolkata", "America/New_York"])
+def test_every_format_reads_as_djangos(language: str, zone_name: str) -> None:
+    place = zone(zone_name)
+    with translation.override(language), timezone.override(place):
+        dates = LocalDates(place)
+        for name in FORMATS:
+            expected = django_format(LATE.astimezone(place), formats.get_format(name))
+            assert dates.format(LATE, name) == expected
+        assert dates.format(LATE, "DATETIME_FORMAT", seconds=True) == when(LATE, "s")
+
+
+def test_the_language_is_the_one_active_when_made() -> None:
+    with translation.override("ru"):
+        dates = LocalDates(zone("Europe/Moscow"))
+    assert dates.format(LATE, "DATETIME_FORMAT") == "08.03.2026 00:05 MSK"
+    assert dates.format(None) == ""
+
+
+def test_the_formats_use_only_the_letters_core_dates_translates() -> None:
+    """core/dates.py turns these formats into strftime patterns letter by letter."""
     for module in (en_formats, ru_formats):
         for name in (
             "DATE_FORMAT",

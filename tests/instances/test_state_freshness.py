@@ -102,6 +102,8 @@ def test_the_list_tells_fresh_stale_and_never_checked_apart(admin: User) -> None
     assert "Stale: checked 11 min ago" in cell(stale)
     assert "Never checked" in cell(never)
     assert 'class="state-stale"' in cell(stale)
+    # When and how, to the second, in the title.
+    assert 'title="Last confirmed 2026-12-01 11:58:00 UTC (checked by the worker)"' in cell(fresh)
 
 
 @pytest.mark.django_db
