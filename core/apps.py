@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from core.db import use_fast_timestamps
+
+        connection_created.connect(use_fast_timestamps, dispatch_uid="core.db.use_fast_timestamps")
