@@ -16,6 +16,9 @@
   requests/s of the list page ÷ the login page's, each under the same concurrent load.
   Goal ≥ 0.3.
 
+Both run as a deployment does (docs/deploy.md): persistent database connections, and Redis
+(BENCH_REDIS_URL, default redis://127.0.0.1:6379/13) as the cache that sessions are read from.
+
 Needs PostgreSQL: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) is
 the admin connection that creates and drops the databases; without it the bench is skipped.
 Run on its own with `.venv/bin/python benchmarks/list_page.py` (`--views-only`: the server
@@ -41,7 +44,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from report import Figure  # benchmarks/report.py
-from servers import ADMIN_URL, gunicorn, postgres_reachable  # benchmarks/servers.py
+from servers import (  # benchmarks/servers.py
+    ADMIN_URL,
+    REDIS_URL,
+    gunicorn,
+    postgres_reachable,
+    redis_reachable,
+)
 from webhook_ingest import server_environment
 
 ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parents[1])
@@ -258,6 +267,10 @@ def child_environment(name: str, workdir: Path) -> dict[str, str]:
     environment = server_environment(database_url(name), workdir)
     # What the code ships with: persistent connections are its default now (issue 10).
     environment.pop("DATABASE_CONN_MAX_AGE", None)
+    # A deployment's shared cache (docs/deploy.md), which sessions are read from; without
+    # Redis here, the per-process default, and sessions from the database alone.
+    if redis_reachable():
+        environment["CACHE_URL"] = REDIS_URL
     # The test client's host, next to gunicorn's; same secret and keys as the server.
     return environment | {"DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver"}
 
@@ -431,6 +444,7 @@ def bench_list_page(*, throughput: bool = True) -> list[Figure]:
         f"{LOAD_CLIENTS} clients: list {listing:.0f} requests/s, login {login:.0f} requests/s; "
         f"for scale, the account page {account:.0f} requests/s ({account / login:.2f} of "
         "login's); "
+        f"sessions {'in Redis (cached_db)' if redis_reachable() else 'in the database'}; "
         f"load average {load:.1f} on {os.cpu_count()} CPUs when the run began; views took "
         f"{views_seconds:.0f} s"
     )

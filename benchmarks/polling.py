@@ -45,9 +45,11 @@ import requests
 from report import Figure  # benchmarks/report.py
 from servers import (  # benchmarks/servers.py
     ADMIN_URL,
+    REDIS_URL,
     free_port,
     inherited_environment,
     postgres_reachable,
+    redis_reachable,
 )
 from servers import server_cpu_seconds as cpu_seconds
 from state_refresh import PARTNER_TOKEN, control, emulator
@@ -60,7 +62,6 @@ WARM_UP = 6.0  # the first polls of every tab find nothing cached yet: not the s
 P99_GOAL_MS = 500.0
 WORKERS, THREADS = 2, 4
 TIMEOUT = 20.0  # what onboarding.js waits for an answer
-REDIS_URL = os.environ.get("BENCH_POLLING_REDIS_URL", "redis://127.0.0.1:6379/13")
 QR_VERSION = re.compile(r'qr\.png\?v=([0-9a-f]+)"')
 POLL_AFTER = re.compile(r'data-poll="(\d+(?:\.\d+)?|stop)"')
 
@@ -153,14 +154,10 @@ def throwaway_database() -> Iterator[str]:
 
 def reachable() -> str:
     """Why the bench cannot run here, or "" when PostgreSQL and Redis both answer."""
-    import redis
-
     if not postgres_reachable():
         return "PostgreSQL is unreachable"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError as error:
-        return f"Redis is unreachable ({type(error).__name__})"
+    if not redis_reachable():
+        return f"Redis is unreachable at BENCH_REDIS_URL ({REDIS_URL})"
     return ""
 
 

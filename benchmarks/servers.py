@@ -17,6 +17,9 @@ BIN = Path(sys.executable).parent
 
 # The PostgreSQL server the benchmarks make their throwaway databases on (an admin connection).
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+# The shared cache of the benchmarks' servers, a Redis database, as a deployment's CACHE_URL
+# (docs/deploy.md): sessions are read from it, and the onboarding pages share answers in it.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 # The project's settings, which a benchmark's server must never inherit from the shell.
@@ -53,6 +56,16 @@ def postgres_reachable(url: str = ADMIN_URL) -> bool:
     try:
         psycopg.connect(url, connect_timeout=3).close()
     except psycopg.Error:
+        return False
+    return True
+
+
+def redis_reachable(url: str = REDIS_URL) -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=3).ping()
+    except redis.RedisError:
         return False
     return True
 

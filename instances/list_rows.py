@@ -82,7 +82,8 @@ class RowWords:
             state, checked = self.deleted, None
         else:
             state = self.states.get(instance.state, "")
-            checked = self.checked(state_freshness(instance, now=self.now))
+            freshness = state_freshness(instance, now=self.now, language=self.dates.language)
+            checked = self.checked(freshness)
         return ListRow(
             instance=instance,
             select_label=self._select % {"id": instance.id_instance},

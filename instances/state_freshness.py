@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db.models import Q
@@ -51,6 +51,13 @@ class Freshness:
         return "" if self.age is None else age_text(self.age)
 
 
+@lru_cache(maxsize=4096)
+def _days_ago(language: str | None, days: int) -> str:
+    """The plural form `days` takes in `language`."""
+    with translation.override(language):
+        return ngettext("%(num)s day ago", "%(num)s days ago", days)
+
+
 class AgeWords:
     """ "12 s ago", "2 min ago", "3 h ago", "4 days ago", in the language active when it is
     made: its phrases translated once, for a page that says an age on every row."""
@@ -59,7 +66,7 @@ class AgeWords:
         self._seconds = _("%(num)s s ago")
         self._minutes = _("%(num)s min ago")
         self._hours = _("%(num)s h ago")
-        self._days: dict[int, str] = {}  # the plural form each number of days takes
+        self._language = translation.get_language()
 
     def __call__(self, age: timedelta) -> str:
         seconds = max(0, int(age.total_seconds()))
@@ -70,9 +77,7 @@ class AgeWords:
         if seconds < 48 * 3600:
             return self._hours % {"num": seconds // 3600}
         days = seconds // 86400
-        if days not in self._days:
-            self._days[days] = ngettext("%(num)s day ago", "%(num)s days ago", days)
-        return self._days[days] % {"num": days}
+        return _days_ago(self._language, days) % {"num": days}
 
 
 def age_text(age: timedelta) -> str:
@@ -80,8 +85,13 @@ def age_text(age: timedelta) -> str:
     return AgeWords()(age)
 
 
-def state_freshness(instance: Instance, *, now: datetime | None = None) -> Freshness:
-    """When and how the instance's state was last confirmed, and whether that is too long ago."""
+def state_freshness(
+    instance: Instance, *, now: datetime | None = None, language: str | None = None
+) -> Freshness:
+    """When and how the instance's state was last confirmed, and whether that is too long ago.
+
+    `language`: the current one, when the caller knows it (looking it up costs more than the
+    rest, on a list of many rows)."""
     now = now or timezone.now()
     target = next_check_in(
         state=instance.state,
@@ -93,7 +103,7 @@ def state_freshness(instance: Instance, *, now: datetime | None = None) -> Fresh
     if checked_at is None:
         return Freshness(None, "", None, target, stale=True)
     source = instance.state_source
-    label = _source_labels(translation.get_language()).get(source, "")
+    label = _source_labels(language or translation.get_language()).get(source, "")
     age = now - checked_at
     return Freshness(checked_at, label, age, target, stale=age > STALE_FACTOR * target)
 

@@ -15,12 +15,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 
+from core.rows import row_read
 from instances.models import SyncState
 from instances.services.listing_guard import refusal_text
 from instances.services.sync import STALE_LOCK
 
 # A requested sync that has not begun after this long means the worker is not taking work.
 WORKER_LATE = timedelta(seconds=30)
+_STATUS_FIELDS = ("running_since", "last_attempt_at", "last_success_at", "last_error")
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,9 @@ def sync_status(*, after: str | None = None, asked_at: datetime | None = None) -
     """The mirror's freshness; with `after`, also whether the sync asked for then has run."""
     now = timezone.now()
     period = timedelta(seconds=settings.INSTANCE_SYNC_PERIOD)
-    # Read, never get_or_create: a page must not write.
-    state = SyncState.objects.filter(pk=1).first()
+    # Read, never get_or_create: a page must not write. Every list page asks: the statement is
+    # written once (core/rows.py), not built by the ORM on each request.
+    state = row_read(SyncState, pk=1, fields=_STATUS_FIELDS)
     if state is None:
         return SyncStatus(now=now, period=period, after=after, asked_at=asked_at)
     running = state.running_since is not None and now - state.running_since < STALE_LOCK
