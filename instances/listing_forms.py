@@ -6,9 +6,12 @@ Apart from instances/forms.py so each page's forms stay small. No side effects h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -58,6 +61,38 @@ def _choice(
     return forms.ChoiceField(
         label=label, required=False, choices=choices, error_messages={"invalid_choice": IGNORED}
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ShownField:
+    """A filter as the bar shows it (templates/jinja2/instances/_filters.html): plain text."""
+
+    name: str
+    id: str
+    label: str
+    chosen: str  # the choice selected, or the text in the box
+    choices: Sequence[tuple[str, str]] | None  # None: a text box, as below
+    errors: Sequence[str]
+    input_type: str = ""
+    placeholder: str = ""
+    max_length: int | None = None
+
+
+@cache
+def _choices(language: str | None, name: str) -> tuple[tuple[str, str], ...]:
+    """A filter's fixed choices with their labels in `language`: a lazy label translates
+    itself each time it is shown, and the bar shows forty on every list page."""
+    field = InstanceFilterForm.base_fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    with translation.override(language):
+        choices = cast(Sequence[tuple[Any, Any]], field.choices)
+        return tuple((str(value), str(label)) for value, label in choices)
+
+
+@cache
+def _label(language: str | None, name: str) -> str:
+    with translation.override(language):
+        return str(InstanceFilterForm.base_fields[name].label)
 
 
 class InstanceFilterForm(forms.Form):
@@ -121,11 +156,12 @@ class InstanceFilterForm(forms.Form):
         assert isinstance(reseller_field, forms.ChoiceField)
         # The resellers for the filter's choices and the assign bar's (`assign_options`).
         self.resellers: list[tuple[int, str, bool]] = []
+        self.reseller_choices: list[tuple[str, str]] = []
         if user.is_staff_role:
             # One query, also used to validate: a ModelChoiceField would query twice.
             resellers = Reseller.objects.visible_to(user).order_by("name")
             self.resellers = list(resellers.values_list("pk", "name", "is_active"))
-            reseller_field.choices = [
+            self.reseller_choices = [
                 ("", _("Any reseller")),
                 (UNASSIGNED, _("Unassigned")),
                 *(
@@ -133,6 +169,7 @@ class InstanceFilterForm(forms.Form):
                     for pk, name, active in self.resellers
                 ),
             ]
+            reseller_field.choices = self.reseller_choices
         else:
             # A reseller user sees only their own instances: no reseller to choose.
             del self.fields["reseller"]
@@ -166,6 +203,43 @@ class InstanceFilterForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         active = [(str(pk), name) for pk, name, is_active in self.resellers if is_active]
         return [("", str(field.empty_label)), *active]
+
+    def shown_fields(self) -> list[ShownField]:
+        """The visible filters with what each shows: a choice left out or ignored shows its
+        default. Worked out here, as Django's bound fields would, at a fraction of the cost."""
+        language = translation.get_language()
+        shown = []
+        for name, field in self.fields.items():
+            if field.widget.is_hidden:
+                continue
+            errors = [str(message) for message in self.errors.get(name, ())]
+            value = self.data.get(name) if self.is_bound else None
+            choices: Sequence[tuple[str, str]] | None = None
+            box: dict[str, Any] = {}
+            if isinstance(field, forms.ChoiceField):
+                # The reseller's choices are this user's resellers, made in __init__.
+                choices = self.reseller_choices if name == "reseller" else _choices(language, name)
+                if value is None or errors:
+                    value = field.initial
+            else:
+                widget = field.widget
+                box = {
+                    "input_type": getattr(widget, "input_type", "text"),
+                    "placeholder": str(widget.attrs.get("placeholder", "")),
+                    "max_length": getattr(field, "max_length", None),
+                }
+            shown.append(
+                ShownField(
+                    name=name,
+                    id=f"id_{name}",  # Django's default auto_id, which this form keeps
+                    label=_label(language, name),
+                    chosen="" if value is None else str(value),
+                    choices=choices,
+                    errors=errors,
+                    **box,
+                )
+            )
+        return shown
 
     def filters(self) -> InstanceFilters:
         """The valid part of the query; invalid fields fall back to their defaults."""

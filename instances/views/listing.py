@@ -69,6 +69,7 @@ def instance_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, listing, assign=assign, filtered=bool(listing.filter_query or form.errors)
         ),
         "form": form,
+        "filter_fields": form.shown_fields(),
         "listing": listing,
         "sync": sync,
         "list_url": list_url,
