@@ -12,19 +12,32 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from instances.models import Instance, InstanceCount
+from instances import list_paging
+from instances.list_paging import PAGE_SIZE, Walk, sort_key
+from instances.models import TENANT_SORT, Instance, InstanceCount
 
 if TYPE_CHECKING:
     from accounts.models import User
     from instances.selectors import InstanceFilters
 
-# Matches of a search counted at most; the list then says "more than 200". Counting stops at
-# the bound, so a common term costs a short scan: at 100,000 instances "shop 7" (7,000 matches)
-# took 5.8 ms to count to a thousand through the trigram index, 0.7 ms to two hundred.
+# Matches of a search counted at most; the list then says "more than 200".
 SEARCH_COUNT_LIMIT = 200
+# Hits among the walk's rows (search_matches) that make a search's matches dense: a page's
+# worth, one row in twenty; counted no further, they are "at least" that many.
+DENSE_HITS = PAGE_SIZE + 1
 
 
 @dataclass(frozen=True)
@@ -68,15 +81,70 @@ def filter_conditions(user: User, filters: InstanceFilters, *, counts: bool) -> 
     return condition
 
 
-def search_matches(searched: QuerySet[Instance]) -> list[tuple[int, str]]:
-    """(id, state) of a search's matches, at most SEARCH_COUNT_LIMIT + 1 of them."""
-    return list(searched.values_list("id_instance", "state").order_by()[: SEARCH_COUNT_LIMIT + 1])
+def search_matches(walk: Walk, searched: QuerySet[Instance]) -> tuple[list[tuple[int, str]], bool]:
+    """(id, state) of a search's matches, at most SEARCH_COUNT_LIMIT + 1 of them, and whether
+    they are all of them (else there are at least that many).
+
+    Counting through the search's trigram index costs as many rows as its words appear in,
+    however few are counted: "shop 7" reads seven thousand at 100,000 instances. So on
+    PostgreSQL the count first walks `walk`, the newest-first order's first SEARCH_WALK rows (one
+    index range, a bounded cost), and its hits are the count when the walk reached the last
+    row, or held more than a page of hits (then "at least"). Only matches sparser than that are
+    counted through the index, in the same statement: their words are rarer too.
+    """
+    bound = SEARCH_COUNT_LIMIT + 1
+    if connection.vendor != "postgresql":
+        # SQLite, for small mirrors: its LIKE reads the rows anyway.
+        found = list(searched.values_list("id_instance", "state").order_by()[:bound])
+        return found, len(found) < bound
+    key, _descending = sort_key(TENANT_SORT)
+    hit = ExpressionWrapper(walk.hit, output_field=BooleanField())
+    walked = (
+        walk.rows.annotate(hit=hit)
+        .order_by(key.desc(), F("id_instance").desc())
+        .values("id_instance", "state", "hit")[: list_paging.SEARCH_WALK]
+    )
+    # A condition on no row, tested once, before reading any match (see FirstMatches).
+    sparse = RawSQL(
+        "(SELECT count(*) FROM walk) >= %s AND (SELECT count(*) FROM hits) < %s",
+        [list_paging.SEARCH_WALK, DENSE_HITS],
+        output_field=BooleanField(),
+    )
+    indexed = searched.filter(sparse).values_list("id_instance", "state").order_by()[:bound]
+    walk_sql, walk_params = walked.query.get_compiler(connection=connection).as_sql()
+    index_sql, index_params = indexed.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        # Django's own compiled SQL for both parts; every value in them is a parameter.
+        cursor.execute(
+            _WALKED_MATCHES.format(
+                walk=walk_sql, index=index_sql, n=bound, walk_rows=list_paging.SEARCH_WALK
+            ),
+            [*walk_params, *index_params],
+        )
+        rows = cursor.fetchall()
+    hits = [(pk, state) for pk, state, source in rows if source == "hit"]
+    if not any(source == "more" for _pk, _state, source in rows):
+        return hits, len(hits) < bound  # the walk read every row: its hits are all the matches
+    if len(hits) >= DENSE_HITS:
+        return hits, False  # dense: at least these
+    from_index = [(pk, state) for pk, state, source in rows if source == "index"]
+    return from_index, len(from_index) < bound
 
 
-def tally_matches(matches: list[tuple[int, str]]) -> Tally:
-    """Counts per state of a search's matches; not exact when `search_matches` hit its bound."""
-    found = Counter(state for _id, state in matches)
-    return Tally(dict(found), exact=len(matches) <= SEARCH_COUNT_LIMIT)
+# The walk's hits; a row saying the walk did not reach the end; and, only when it did not and
+# found fewer than DENSE_HITS, the matches the search's index finds.
+_WALKED_MATCHES = (
+    "WITH walk AS MATERIALIZED ({walk}), "
+    "hits AS (SELECT w.id_instance, w.state FROM walk w WHERE w.hit LIMIT {n}) "
+    "SELECT h.id_instance, h.state, 'hit' FROM hits h "
+    "UNION ALL SELECT NULL, NULL, 'more' WHERE (SELECT count(*) FROM walk) >= {walk_rows} "
+    "UNION ALL SELECT m.id_instance, m.state, 'index' FROM ({index}) m"
+)
+
+
+def tally_matches(matches: list[tuple[int, str]], *, exact: bool) -> Tally:
+    """Counts per state of a search's matches (`search_matches`)."""
+    return Tally(dict(Counter(state for _id, state in matches)), exact=exact)
 
 
 def tally_filters(user: User, filters: InstanceFilters) -> Tally:

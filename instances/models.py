@@ -204,6 +204,15 @@ class Instance(models.Model):
                 F("id_instance").desc(),
                 name="instance_reseller_newest",
             ),
+            # ... and in one state: a page of that state is an index range, where the two
+            # indexes above meet only in a bitmap of every such row, sorted.
+            models.Index(
+                "reseller",
+                "state",
+                CREATED_DESC.desc(),
+                F("id_instance").desc(),
+                name="instance_reseller_state_newest",
+            ),
         ]
 
     def __str__(self) -> str:

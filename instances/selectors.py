@@ -226,8 +226,9 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     rows, by_index, walk = scoped.filter(in_state), True, None
     if filters.q:
         search = _search(filters.q)
-        matches = search_matches(scoped.filter(search))
-        counted = tally_matches(matches)
+        counting = _walk(user, TENANT_SORT, filtered & search)
+        matches, exact = search_matches(counting, scoped.filter(search))
+        counted = tally_matches(matches, exact=exact)
         if counted.exact:
             # Every match is in hand (a thousand at most): read just them by id and sort them,
             # wherever they sit in the sort's order.

@@ -1,4 +1,4 @@
-"""On PostgreSQL timestamps are read by psycopg's compiled loader (core/db.py), to the same values."""
+"""On PostgreSQL timestamps are read by psycopg's own loader (core/db.py), to the same values."""
 
 from __future__ import annotations
 
