@@ -81,9 +81,19 @@ def filter_conditions(user: User, filters: InstanceFilters, *, counts: bool) -> 
     return condition
 
 
-def search_matches(walk: Walk, searched: QuerySet[Instance]) -> tuple[list[tuple[int, str]], bool]:
-    """(id, state) of a search's matches, at most SEARCH_COUNT_LIMIT + 1 of them, and whether
-    they are all of them (else there are at least that many).
+@dataclass(frozen=True)
+class SearchMatches:
+    """What `search_matches` found."""
+
+    found: list[tuple[int, str]]  # (id, state) of the matches counted
+    exact: bool  # all of them; else there are at least as many
+    # Every hit among the newest-first order's first SEARCH_WALK rows, in that order, when the
+    # walk stopped before the end: they are the first matches of that order.
+    newest: list[tuple[int, str]] | None = None
+
+
+def search_matches(walk: Walk, searched: QuerySet[Instance]) -> SearchMatches:
+    """A search's matches, at most SEARCH_COUNT_LIMIT + 1 of them counted.
 
     Counting through the search's trigram index costs as many rows as its words appear in,
     however few are counted: "shop 7" reads seven thousand at 100,000 instances. So on
@@ -96,13 +106,13 @@ def search_matches(walk: Walk, searched: QuerySet[Instance]) -> tuple[list[tuple
     if connection.vendor != "postgresql":
         # SQLite, for small mirrors: its LIKE reads the rows anyway.
         found = list(searched.values_list("id_instance", "state").order_by()[:bound])
-        return found, len(found) < bound
+        return SearchMatches(found, exact=len(found) < bound)
     key, _descending = sort_key(TENANT_SORT)
     hit = ExpressionWrapper(walk.hit, output_field=BooleanField())
     walked = (
-        walk.rows.annotate(hit=hit)
+        walk.rows.annotate(hit=hit, sort_key=key)
         .order_by(key.desc(), F("id_instance").desc())
-        .values("id_instance", "state", "hit")[: list_paging.SEARCH_WALK]
+        .values("id_instance", "state", "hit", "sort_key")[: list_paging.SEARCH_WALK]
     )
     # A condition on no row, tested once, before reading any match (see FirstMatches).
     sparse = RawSQL(
@@ -113,32 +123,36 @@ def search_matches(walk: Walk, searched: QuerySet[Instance]) -> tuple[list[tuple
     indexed = searched.filter(sparse).values_list("id_instance", "state").order_by()[:bound]
     walk_sql, walk_params = walked.query.get_compiler(connection=connection).as_sql()
     index_sql, index_params = indexed.query.get_compiler(connection=connection).as_sql()
+    statement = _WALKED_MATCHES.format(
+        walk=walk_sql, index=index_sql, n=bound, walk_rows=list_paging.SEARCH_WALK
+    )
     with connection.cursor() as cursor:
         # Django's own compiled SQL for both parts; every value in them is a parameter.
-        cursor.execute(
-            _WALKED_MATCHES.format(
-                walk=walk_sql, index=index_sql, n=bound, walk_rows=list_paging.SEARCH_WALK
-            ),
-            [*walk_params, *index_params],
-        )
+        cursor.execute(statement, [*walk_params, *index_params])
         rows = cursor.fetchall()
-    hits = [(pk, state) for pk, state, source in rows if source == "hit"]
-    if not any(source == "more" for _pk, _state, source in rows):
-        return hits, len(hits) < bound  # the walk read every row: its hits are all the matches
-    if len(hits) >= DENSE_HITS:
-        return hits, False  # dense: at least these
-    from_index = [(pk, state) for pk, state, source in rows if source == "index"]
-    return from_index, len(from_index) < bound
+    # The walk's hits in its order (newest first), whatever order the statement gave them in.
+    hits = sorted(
+        ((key, pk, state) for pk, state, key, source in rows if source == "hit"), reverse=True
+    )
+    newest = [(pk, state) for _key, pk, state in hits]
+    if not any(source == "more" for *_row, source in rows):
+        # The walk read every row: its hits are all the matches.
+        return SearchMatches(newest, exact=len(newest) < bound)
+    complete = newest if len(newest) < bound else None  # else cut at the bound
+    if len(newest) >= DENSE_HITS:
+        return SearchMatches(newest, exact=False, newest=complete)  # dense: at least these
+    from_index = [(pk, state) for pk, state, _key, source in rows if source == "index"]
+    return SearchMatches(from_index, exact=len(from_index) < bound, newest=complete)
 
 
 # The walk's hits; a row saying the walk did not reach the end; and, only when it did not and
 # found fewer than DENSE_HITS, the matches the search's index finds.
 _WALKED_MATCHES = (
     "WITH walk AS MATERIALIZED ({walk}), "
-    "hits AS (SELECT w.id_instance, w.state FROM walk w WHERE w.hit LIMIT {n}) "
-    "SELECT h.id_instance, h.state, 'hit' FROM hits h "
-    "UNION ALL SELECT NULL, NULL, 'more' WHERE (SELECT count(*) FROM walk) >= {walk_rows} "
-    "UNION ALL SELECT m.id_instance, m.state, 'index' FROM ({index}) m"
+    "hits AS (SELECT w.id_instance, w.state, w.sort_key FROM walk w WHERE w.hit LIMIT {n}) "
+    "SELECT h.id_instance, h.state, h.sort_key, 'hit' FROM hits h "
+    "UNION ALL SELECT NULL, NULL, NULL, 'more' WHERE (SELECT count(*) FROM walk) >= {walk_rows} "
+    "UNION ALL SELECT m.id_instance, m.state, NULL, 'index' FROM ({index}) m"
 )
 
 

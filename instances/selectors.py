@@ -227,18 +227,28 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     if filters.q:
         search = _search(filters.q)
         counting = _walk(user, TENANT_SORT, filtered & search)
-        matches, exact = search_matches(counting, scoped.filter(search))
-        counted = tally_matches(matches, exact=exact)
+        matches = search_matches(counting, scoped.filter(search))
+        counted = tally_matches(matches.found, exact=matches.exact)
+        size = _page_size(filters)
+        first_newest = filters.sort == TENANT_SORT and not (filters.after or filters.before)
         if counted.exact:
             # Every match is in hand (a thousand at most): read just them by id and sort them,
             # wherever they sit in the sort's order.
-            wanted = [pk for pk, state in matches if filters.state in (None, state)]
+            wanted = [pk for pk, state in matches.found if filters.state in (None, state)]
             rows, by_index = scoped.filter(IdAmong(wanted)), False
+        elif first_newest and (filters.page or 1) == 1 and matches.newest is not None:
+            # The first page newest first: the count walked those rows already.
+            newest = [pk for pk, state in matches.newest if filters.state in (None, state)]
+            if len(newest) > size:
+                rows, by_index = scoped.filter(IdAmong(newest[: size + 1])), False
+            else:
+                # Fewer than a page among them: a walk would fall short; sort the matches.
+                rows, by_index = scoped.filter(in_state & search), False
         else:
             walk = _walk(user, filters.sort, filtered & in_state & search)
     else:
         counted = tally_filters(user, filters)
-    size = filters.per_page if filters.per_page in PAGE_SIZES else PAGE_SIZE
+    size = _page_size(filters)
     total = counted.of(filters.state)
     read = partial(
         keyset_page,
@@ -264,6 +274,10 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
         number=shown.number,
         note=shown.note,
     )
+
+
+def _page_size(filters: InstanceFilters) -> int:
+    return filters.per_page if filters.per_page in PAGE_SIZES else PAGE_SIZE
 
 
 def _walk(user: User, sort: str, conditions: Q) -> Walk:

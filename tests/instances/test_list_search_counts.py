@@ -98,13 +98,32 @@ def test_a_resellers_count_walks_only_their_own_rows(
     assert counted(reseller_a_user, "kiosk") == (0, True)
 
 
-def test_the_counts_by_state_are_the_walks(admin: User) -> None:
+def test_the_walks_hits_come_newest_first_with_their_states(admin: User) -> None:
     mirror()
     walk = _walk(admin, "-created", _search("shop"))
 
-    found, exact = search_matches(walk, Instance.objects.filter(_search("shop")))
+    matches = search_matches(walk, Instance.objects.filter(_search("shop")))
 
-    newest = range(299, 199, -1)
-    assert not exact
-    assert sorted(pk - 1101000000 for pk, _state in found) == sorted(newest)
-    assert {state for _pk, state in found} == {"authorized", "blocked"}
+    newest = list(range(299, 199, -1))
+    assert not matches.exact
+    assert [pk - 1101000000 for pk, _state in matches.found] == newest
+    assert matches.newest == matches.found  # every hit of the walk, newest first
+    assert {state for _pk, state in matches.found} == {"authorized", "blocked"}
+
+
+@pytest.mark.parametrize("state", [None, "blocked"])
+def test_the_first_page_newest_first_comes_from_the_walk(admin: User, state: str | None) -> None:
+    mirror()
+    shops = [n for n in range(299, 99, -1) if state is None or (n % 3 == 0)]
+
+    listing = instance_list(user=admin, filters=InstanceFilters(q="shop", state=state))
+    after = instance_list(
+        user=admin,
+        filters=InstanceFilters(q="shop", state=state, after=listing.page.next_cursor),
+    )
+
+    # Blocked shops are one in three of the walk: fewer than a page, so sorted instead.
+    assert [row.pk - 1101000000 for row in listing.page] == shops[:50]
+    assert listing.page.has_next
+    assert not listing.page.has_previous
+    assert [row.pk - 1101000000 for row in after.page] == shops[50:100]
