@@ -27,7 +27,7 @@ class CheckedNote:
     stale: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: fifty a page, and a frozen one costs twice as much to make
 class ListRow:
     instance: Instance
     select_label: str  # the row's checkbox, for a screen reader
