@@ -37,7 +37,6 @@ class LocalDates:
     def __init__(self, zone: tzinfo) -> None:
         self.zone = zone
         self.language = translation.get_language()
-        self._patterns: dict[tuple[str, bool], str] = {}
 
     def format(
         self,
@@ -49,8 +48,5 @@ class LocalDates:
         """`value` in the zone and the format `format_name`; "" for None."""
         if value is None:
             return ""
-        pattern = self._patterns.get((format_name, seconds))
-        if pattern is None:
-            pattern = strftime_pattern(self.language, format_name, seconds=seconds)
-            self._patterns[format_name, seconds] = pattern
+        pattern = strftime_pattern(self.language, format_name, seconds=seconds)
         return value.astimezone(self.zone).strftime(pattern)

@@ -229,12 +229,12 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
     in_state = Q() if filters.state is None else Q(state=filters.state)
     scoped = Instance.objects.visible_to(user).filter(filtered)
     rows, by_index, walk = scoped.filter(in_state), True, None
+    size = filters.per_page if filters.per_page in PAGE_SIZES else PAGE_SIZE
     if filters.q:
         search = _search(filters.q)
         counting = _walk(user, TENANT_SORT, filtered & search)
         matches = search_matches(counting, scoped.filter(search))
         counted = tally_matches(matches.found, exact=matches.exact)
-        size = _page_size(filters)
         first_newest = filters.sort == TENANT_SORT and not (filters.after or filters.before)
         if counted.exact:
             # Every match is in hand (a thousand at most): read just them by id and sort them,
@@ -253,7 +253,6 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
             walk = _walk(user, filters.sort, filtered & in_state & search)
     else:
         counted = tally_filters(user, filters)
-    size = _page_size(filters)
     total = counted.of(filters.state)
     read = partial(
         keyset_page,
@@ -279,10 +278,6 @@ def instance_list(*, user: User, filters: InstanceFilters) -> InstanceListing:
         number=shown.number,
         note=shown.note,
     )
-
-
-def _page_size(filters: InstanceFilters) -> int:
-    return filters.per_page if filters.per_page in PAGE_SIZES else PAGE_SIZE
 
 
 def _walk(user: User, sort: str, conditions: Q) -> Walk:
