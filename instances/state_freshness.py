@@ -46,10 +46,6 @@ class Freshness:
     target: timedelta
     stale: bool  # never confirmed, or longer ago than twice the target
 
-    @property
-    def age_text(self) -> str:
-        return "" if self.age is None else age_text(self.age)
-
 
 @lru_cache(maxsize=4096)
 def _days_ago(language: str | None, days: int) -> str:
