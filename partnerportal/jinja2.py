@@ -1,4 +1,5 @@
-"""The Jinja2 environment for the hot pages: the instance list's content, rows and partials.
+"""The Jinja2 environment for the hot pages: the instance list's content, rows and partials, and
+the attention tables' rows.
 
 Django's template language costs about half a millisecond a row on the instance list, and a
 few milliseconds more for the filters, counts and pager around them; Jinja2 compiles templates
@@ -37,13 +38,18 @@ def url(name: str) -> str:
 
 
 def environment(**options: Any) -> Environment:
-    # Newstyle gettext: {{ _("Text %(n)s", n=...) }} and
-    # {{ ngettext("%(num)s instance", "%(num)s instances", n) }} (num is filled in); a literal
+    # Newstyle gettext: {{ _("Text %(n)s", n=...) }},
+    # {{ ngettext("%(num)s instance", "%(num)s instances", n) }} (num is filled in) and
+    # {{ pgettext("context", "Text") }}; a literal
     # % is %%. makemessages reads these with Jinja's parser (core/management/commands/).
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)  # noqa: S701  (the backend turns autoescape on)
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translation.gettext, translation.ngettext, newstyle=True
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
     )
     env.globals.update(url=url, url_pattern=url_pattern, static=static)
     env.filters.update(

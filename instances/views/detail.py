@@ -41,7 +41,7 @@ def instance_detail(request: AuthenticatedHttpRequest, id_instance: int) -> Http
         **_links_context(request, instance),
         # What needs a person about this instance, with its recovery guides.
         "attention": attention_context(
-            request.user, attention_for(request.user, instance=instance)
+            request, attention_for(request.user, instance=instance), reseller_column=False
         ),
         **send_check_context(request.user, instance, page="detail"),
     }
