@@ -149,7 +149,7 @@ def attention_for(user: User, *, instance: Instance | None = None) -> Attention:
         expires_at__lte=now + LINK_EXPIRING_WITHIN,
     ).exclude(instance__state__in=LINKED_STATES)
     found[Kind.LINK_EXPIRING] = _capped(
-        expiring.select_related("instance").order_by("expires_at", "pk"),
+        expiring.select_related("instance__reseller").order_by("expires_at", "pk"),
         lambda link: Item(Kind.LINK_EXPIRING, link.created_at, link=link),
     )
     items = _with_marks([item for _count, listed in found.values() for item in listed])

@@ -221,19 +221,30 @@ def test_recovery_steps_follow_the_role(
         assert f'href="/instances/{live.pk}/reboot/"' in page
 
 
-def test_the_list_costs_the_same_queries_at_any_size(admin: User) -> None:
+def test_the_list_costs_the_same_queries_at_any_size(admin: User, reseller_a: Reseller) -> None:
     now = timezone.now()
 
     def make(first: int, count: int) -> None:
-        Instance.objects.bulk_create(
+        # Each of a reseller's (the page names it), with a customer link about to expire.
+        instances = Instance.objects.bulk_create(
             Instance(
                 id_instance=first + n,
                 state=state,
                 state_changed_at=now - timedelta(hours=1),
                 state_checked_at=None if n % 3 else now,
+                reseller=reseller_a,
             )
             for n in range(count)
             for state in ["blocked"]
+        )
+        OnboardingLink.objects.bulk_create(
+            OnboardingLink(
+                instance=instance,
+                token_hash=f"{instance.pk:064d}",
+                created_at=now,
+                expires_at=now + timedelta(hours=3),
+            )
+            for instance in instances
         )
 
     def queries() -> int:
