@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +79,13 @@ STATE_RANK = Case(
     default=Value(len(InstanceState.choices)),
     output_field=IntegerField(),
 )
+
+
+def longest_standing(since: str) -> Coalesce:
+    """The attention list's sort key for a condition's rows (instances/attention.py): the
+    earliest `since` first, an unknown one before all. Its indexes (Instance.Meta) are on this
+    very expression: SQLite's indexes cannot say NULLS FIRST, and PostgreSQL's keep nulls last."""
+    return Coalesce(since, _EARLIEST)
 
 
 # The one sort with an index led by the reseller (below): a reseller user's rows in this order
@@ -212,6 +219,40 @@ class Instance(models.Model):
                 CREATED_DESC.desc(),
                 F("id_instance").desc(),
                 name="instance_reseller_state_newest",
+            ),
+            # The attention list (instances/attention.py): each condition's rows, longest
+            # standing first, read from an index that stops after a page and a capped count,
+            # instead of every live row sorted. Partial: only the rows a condition can match.
+            models.Index(
+                "state",
+                longest_standing("state_changed_at"),
+                "id_instance",
+                condition=Q(deleted=False),
+                name="attention_state_since",
+            ),
+            models.Index(
+                longest_standing("state_checked_at"),
+                "id_instance",
+                condition=Q(deleted=False),
+                name="attention_unconfirmed",
+            ),
+            models.Index(
+                longest_standing("offline_since"),
+                "id_instance",
+                condition=Q(deleted=False, offline_since__isnull=False),
+                name="attention_offline",
+            ),
+            models.Index(
+                longest_standing("queue_growing_since"),
+                "id_instance",
+                condition=Q(deleted=False, queue_growing_since__isnull=False),
+                name="attention_queue_growing",
+            ),
+            models.Index(
+                longest_standing("expiration_date"),
+                "id_instance",
+                condition=Q(deleted=False, is_expired=True),
+                name="attention_expired",
             ),
         ]
 
