@@ -27,7 +27,7 @@ from report import Figure  # benchmarks/report.py
 from servers import postgres_reachable  # benchmarks/servers.py
 
 SIZES = (100, 10_000)
-ROUNDS = 7  # the first is a warm-up
+ROUNDS = 15  # the first is a warm-up; more rounds, more chances of an undisturbed one at each size
 GOAL_RATIO = 1.5
 PAGES = {"overview": "/instances/overview/?days=90", "attention": "/instances/attention/"}
 
