@@ -9,6 +9,7 @@ from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils import timezone, translation
+from django.utils.functional import LazyObject
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp.middleware import is_verified
 
@@ -25,12 +26,24 @@ ENDED_MESSAGES = {
 TWO_FACTOR_SETUP_PAGES = {"account", "totp_setup_start", "totp_setup_confirm", "logout"}
 
 
+def _resolved(user: Any) -> Any:
+    """The user itself rather than the lazy stand-in that Django's and django-otp's middleware
+    set on the request. Every request reads the user from here on (these middlewares, each
+    permission check, the layout's menu), and each attribute read through the stand-in costs
+    a caught exception: a permission check took 19 µs instead of 1.6 µs, a hundred of them on
+    an attention page of fifty items."""
+    while isinstance(user, LazyObject):  # django-otp's stand-in wraps Django's
+        user.is_authenticated  # noqa: B018  (resolves it: the session's user, or anonymous)
+        user = user._wrapped  # the resolved object: Django gives it no public name
+    return user
+
+
 class SessionLimitsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
-        user = request.user
+        request.user = user = _resolved(request.user)
         if user.is_authenticated:
             reason = session_expiry_reason(request.session)
             if reason is not None:

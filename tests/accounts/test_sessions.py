@@ -4,8 +4,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import AuditEvent, Reseller, User
@@ -112,3 +114,18 @@ def test_htmx_request_after_the_session_ended_reloads_the_login_page(admin: User
         response = client.get("/audit/", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response["HX-Redirect"] == "/login/?next=/audit/"
+
+
+def test_pages_read_the_user_itself_not_a_lazy_stand_in(admin: User) -> None:
+    """Django and django-otp hand the request a lazy stand-in for the user, whose every
+    attribute read costs a caught exception; the session middleware swaps in the user itself,
+    still the one django-otp verified, and an ended session's anonymous user."""
+    client = logged_in("admin")
+    seen = client.get("/account/").wsgi_request.user
+    assert type(seen) is User
+    assert seen == admin
+    assert seen.is_verified() is False  # django-otp's verdict, kept on the user itself
+
+    with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
+        ended = client.get("/account/").wsgi_request.user
+    assert type(ended) is AnonymousUser
