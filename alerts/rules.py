@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from alerts.models import AlertKind
-from instances.models import Instance
-from instances.services.state import LINKED_STATES
+from instances.models import LINKED_STATES, Instance
 
 State = Instance.State
 

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, Min, Model, OuterRef, QuerySet, Subq
 from django.utils import timezone
 
 from instances.models import (
+    LINKED_STATES,
     AttentionMark,
     CreateOrder,
     Instance,
@@ -26,7 +27,6 @@ from instances.models import (
     StateChange,
     longest_standing,
 )
-from instances.services.state import LINKED_STATES
 from instances.state_freshness import stale_states
 
 if TYPE_CHECKING:

@@ -55,6 +55,10 @@ class InstanceState(models.TextChoices):
     PENDING_PASSWORD = "pendingPassword", _("Waiting for password")
 
 
+# States in which a phone is linked (getWaSettings then knows its number).
+LINKED_STATES = frozenset({InstanceState.AUTHORIZED, InstanceState.YELLOW_CARD})
+
+
 # The sort keys of the list page (instances/selectors.py), here because the indexes of Instance
 # must match them exactly. A missing date sorts last both ways: it stands in as the earliest
 # date when sorting newest first and as the latest when oldest first, so no key is ever NULL
@@ -398,7 +402,19 @@ class StateChange(models.Model):
         ordering = ["-at", "-id"]
         # By instance for its timeline; by time for the last hour's changes of all instances
         # (the attention list's flapping: instances/attention.py).
-        indexes = [models.Index(fields=["instance", "-at"]), models.Index(fields=["at"])]
+        indexes = [
+            models.Index(fields=["instance", "-at"]),
+            models.Index(fields=["at"]),
+            # The attention list's "logged out": the logout behind each instance's current
+            # state, among the logouts alone. The history grows for good; they stay few.
+            models.Index(
+                fields=["instance", "at"],
+                condition=Q(
+                    state=InstanceState.NOT_AUTHORIZED, previous_state__in=sorted(LINKED_STATES)
+                ),
+                name="statechange_logged_out",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instance_id}: {self.previous_state} -> {self.state}"

@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from accounts.tenancy import tenant_filter
-from instances.models import CreateOrder, Instance, InstanceCount, StateChange
+from instances.models import LINKED_STATES, CreateOrder, Instance, InstanceCount, StateChange
 from instances.quota import quota_words
-from instances.services.state import LINKED_STATES
 
 if TYPE_CHECKING:
     from accounts.models import User

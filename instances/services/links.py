@@ -23,8 +23,7 @@ from accounts.models import User
 from core.errors import ApplicationError
 from core.qr import qr_data_uri
 from instances.lifecycle import LINK_USED, lifecycle_send
-from instances.models import Instance, OnboardingLink
-from instances.services.state import LINKED_STATES
+from instances.models import LINKED_STATES, Instance, OnboardingLink
 
 DEFAULT_HOURS = 24
 MIN_HOURS = 1

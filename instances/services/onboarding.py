@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from greenapi import GreenAPIError
 from instances.greenapi_factory import instance_client
-from instances.models import Instance, StateChange
+from instances.models import LINKED_STATES, Instance, StateChange
 from instances.services.errors import Outcome, reason_for
 from instances.services.onboarding_answers import (
     POLL_SECONDS,
@@ -48,7 +48,7 @@ from instances.services.shared_calls import (
     shared_holds_for,
     shared_latest,
 )
-from instances.services.state import LINKED_STATES, instance_state_refresh, state_observe
+from instances.services.state import instance_state_refresh, state_observe
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise

@@ -14,11 +14,7 @@ from core.rows import compare_and_set
 from greenapi import GreenAPIError, InstanceClient
 from instances.greenapi_factory import instance_client
 from instances.lifecycle import state_change_send
-from instances.models import Instance, StateChange
-
-# States in which a phone is linked (getWaSettings then knows its number).
-LINKED_STATES = frozenset({Instance.State.AUTHORIZED, Instance.State.YELLOW_CARD})
-
+from instances.models import LINKED_STATES, Instance, StateChange
 
 # States worth a look every few seconds: something is about to happen.
 URGENT_STATES = frozenset(

@@ -35,9 +35,9 @@ from greenapi.webhooks import (
     Webhook,
     parse_webhook,
 )
-from instances.models import Instance, StateChange
+from instances.models import LINKED_STATES, Instance, StateChange
 from instances.services.send_check import instance_test_message_status_record
-from instances.services.state import LINKED_STATES, STATE_FIELDS, state_from_wire, state_record
+from instances.services.state import STATE_FIELDS, state_from_wire, state_record
 
 logger = logging.getLogger(__name__)
 

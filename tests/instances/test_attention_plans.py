@@ -3,7 +3,8 @@
 A condition's page of rows, longest standing first, and its capped count come from a partial
 index on the condition's moment (instances/models.py, `longest_standing`), so they stop after a
 page instead of sorting every live instance: on a mirror large enough for the planner to care,
-every one of those indexes is read and no query scans the instances whole.
+every one of those indexes is read and no query scans the instances whole. Nor the state
+history, which only grows: "logged out" finds each logout in an index of logouts alone.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ ATTENTION_INDEXES = {
 }
 
 
-def plans(user: User) -> list[tuple[str, dict[str, Any]]]:
-    """Each query of `user`'s attention list on instances_instance, with its plan when run."""
+def plans(user: User, table: str = "instances_instance") -> list[tuple[str, dict[str, Any]]]:
+    """Each query of `user`'s attention list that reads `table`, with its plan when run."""
     with CaptureQueriesContext(connection) as captured:
         attention_for(user)
     found = []
     for sql in (q["sql"] for q in captured.captured_queries):
-        if 'FROM "instances_instance"' not in sql:
+        if f'"{table}"' not in sql:
             continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
@@ -69,3 +70,40 @@ def test_each_condition_reads_its_own_index() -> None:
         for sql, plan in found:
             _read, unbounded = rows_read(plan)
             assert not unbounded, f"{user.username}: a whole-table scan\n{sql}"
+
+
+def scans_of(plan: dict[str, Any], table: str) -> int:
+    """How many nodes of the plan read `table` whole (a Seq Scan, parallel or not)."""
+    node = plan.get("Plan", plan)
+    own = node["Node Type"] == "Seq Scan" and node.get("Relation Name") == table
+    return int(own) + sum(scans_of(child, table) for child in node.get("Plans", []))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logged_out_reads_the_logouts_not_the_whole_history() -> None:
+    staff = User.objects.create_user("plans-staff", password="pw-plans-1", role="admin")
+    fill_mirror(20_000)
+    with connection.cursor() as cursor:
+        # Months of history: ten changes an instance. Then a logout (linked, then not) for one
+        # in fifty of the instances now waiting for a phone, at the moment their state changed.
+        cursor.execute(
+            "INSERT INTO instances_statechange (instance_id, state, previous_state, source, at) "
+            "SELECT id_instance, 'authorized', 'notAuthorized', 'poll', "
+            "now() - (k * 7 || ' days')::interval FROM instances_instance, "
+            "generate_series(1, 10) AS k"
+        )
+        cursor.execute(
+            "INSERT INTO instances_statechange (instance_id, state, previous_state, source, at) "
+            "SELECT id_instance, 'notAuthorized', 'authorized', 'webhook', state_changed_at "
+            "FROM instances_instance WHERE state = 'notAuthorized' "
+            "AND state_changed_at IS NOT NULL AND mod(id_instance, 50) = 3"
+        )
+        cursor.execute("VACUUM ANALYZE instances_statechange")
+
+    found = plans(staff, table="instances_statechange")
+    logged_out = [(sql, plan) for sql, plan in found if "notAuthorized" in sql]
+
+    assert len(logged_out) == 2, [sql for sql, _plan in found]  # its page and its count
+    for sql, plan in logged_out:
+        assert "statechange_logged_out" in indexes_used(plan), sql
+        assert scans_of(plan, "instances_statechange") == 0, f"the whole history read\n{sql}"
