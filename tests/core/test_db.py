@@ -43,3 +43,14 @@ def test_timestamps_read_back_as_the_same_instants_in_utc() -> None:
         cursor.execute("SELECT now()")
         (now,) = cursor.fetchone()
     assert now.tzinfo is datetime.UTC
+
+
+def test_the_planner_prices_random_reads_as_the_settings_say() -> None:
+    # settings_test.py adds its own option to the connection's: both must reach the server.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        (cost,) = cursor.fetchone()
+        cursor.execute("SHOW synchronous_commit")
+        (commit,) = cursor.fetchone()
+
+    assert (cost, commit) == ("1.1", "off")

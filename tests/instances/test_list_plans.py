@@ -83,13 +83,21 @@ def indexes_used(plan: dict[str, Any]) -> set[str]:
     return names
 
 
+# Nodes that read all of their input before they give a row: a LIMIT above one does not stop
+# the scans below it.
+WHOLE_INPUT = {"Sort", "Hash", "Aggregate", "SetOp", "WindowAgg"}
+
+
 def rows_read(plan: dict[str, Any]) -> tuple[int, bool]:
-    """Rows of instances_instance the plan read, and whether it scanned the table unbounded."""
+    """Rows of instances_instance the plan read, and whether it scanned the table unbounded:
+    a Seq Scan counts as bounded only under a LIMIT with nothing between them that reads its
+    whole input first (a sort, a hash join's table, an aggregate)."""
     total, unbounded = 0, False
 
     def walk(node: dict[str, Any], limited: bool) -> None:
         nonlocal total, unbounded
-        limited = limited or node["Node Type"] == "Limit"
+        kind = node["Node Type"]
+        limited = kind == "Limit" or (limited and kind not in WHOLE_INPUT)
         if node.get("Relation Name") == "instances_instance":
             loops = node.get("Actual Loops", 1)
             read = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)

@@ -148,3 +148,39 @@ def test_a_database_url_that_is_not_one_stops_start_up_naming_it(url: str) -> No
     result = start_django(DATABASE_URL=url)
     assert result.returncode != 0
     assert "DATABASE_URL is not a database URL" in result.stderr
+
+
+PG_OPTIONS_PROBE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', '(none)'))"
+)
+POSTGRES_URL = "postgres://portal@db.example.com:5432/portal"
+
+
+@pytest.mark.parametrize(
+    ("cost", "options"),
+    [
+        (None, "-c random_page_cost=1.1"),  # the default: tables in memory or on SSDs
+        ("2.5", "-c random_page_cost=2.5"),
+        ("", "(none)"),  # the server's own, e.g. behind PgBouncer, which refuses options
+    ],
+)
+def test_postgresql_connections_tell_the_planner_what_a_random_read_costs(
+    cost: str | None, options: str
+) -> None:
+    overrides = {"DATABASE_URL": POSTGRES_URL}
+    if cost is not None:
+        overrides["DATABASE_RANDOM_PAGE_COST"] = cost
+
+    result = start_django(PG_OPTIONS_PROBE, **overrides)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == options
+
+
+@pytest.mark.parametrize("cost", ["fast", "0", "-1", "1.1 -c work_mem=1TB", "nan"])
+def test_a_random_page_cost_that_is_no_positive_number_stops_start_up(cost: str) -> None:
+    result = start_django(DATABASE_URL=POSTGRES_URL, DATABASE_RANDOM_PAGE_COST=cost)
+
+    assert result.returncode != 0
+    assert "DATABASE_RANDOM_PAGE_COST must be a positive number" in result.stderr
